@@ -1,0 +1,3 @@
+from bizsuite.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""``bizsuite``: the command line. One sub-app per module; heavy imports wait for the command."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from bizsuite import __version__
+from bizsuite.cli import admin, contacts
+from bizsuite.cli.common import Globals, globals_
+
+app = typer.Typer(
+    name="bizsuite",
+    help="A terminal business suite: contacts and CRM, ledger and ERP, on one set of books.\n\n"
+    "Run with no command to open the app.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bizsuite {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(
+        None, "--db", metavar="PATH_OR_URL",
+        help="The books: an SQLite file path or a postgresql+psycopg:// URL "
+        "(default: $BIZSUITE_DB, then ~/.config/bizsuite/config.toml, then /etc/bizsuite/config.toml, "
+        "then a file in your data directory).",
+    ),
+    as_name: Optional[str] = typer.Option(
+        None, "--as", metavar="NAME", help="Owner only: act as another bizsuite user (audited)."
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    g = globals_(ctx)
+    g.db, g.as_name = db, as_name
+    if ctx.invoked_subcommand is None:
+        from bizsuite.cli.common import location
+
+        from bizsuite.app import run_tui
+
+        raise typer.Exit(run_tui(location(ctx), as_name))
+
+
+admin.register(app)
+app.add_typer(contacts.app, name="contacts", help="Companies and people: list, show, add, edit, import, export, merge.")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main", "Globals"]

@@ -1,0 +1,315 @@
+"""``bizsuite contacts …``"""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import typer
+
+from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, fail, progress_bar
+
+app = typer.Typer(no_args_is_help=True)
+
+LIST_COLUMNS = ["id", "kind", "name", "company", "email", "phone", "roles", "tags", "city", "country"]
+
+
+def _row(r) -> dict:
+    return {
+        "id": r.id, "kind": r.kind, "name": r.name, "company": r.company or "", "email": r.email or "",
+        "phone": r.phone or "", "roles": r.roles, "tags": r.tags, "city": r.city or "", "country": r.country or "",
+    }
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    search: Optional[str] = typer.Option(None, "--search", "-s", help="Words found in name, company, email, phone, tags or city."),
+    role: Optional[str] = typer.Option(None, "--role", help="customer, supplier, lead or employee."),
+    tag: Optional[str] = typer.Option(None, "--tag"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="company or person."),
+    sort: str = typer.Option("name", "--sort", help="name, updated or created."),
+    limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
+    offset: int = typer.Option(0, "--offset", min=0),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """List contacts."""
+    filters = dict(query=search or "", role=role, tag=tag, kind=kind)
+    with books(ctx, write=False) as b:
+        if limit == 0:
+            rows = [_row(r) for r in b.contacts.iter_all(**filters)][offset:]
+            total = len(rows) + offset
+        else:
+            page = b.contacts.page(offset=offset, limit=limit, sort=sort, **filters)
+            rows, total = [_row(r) for r in page.rows], page.total
+    title = f"Contacts {offset + 1 if rows else 0}–{offset + len(rows)} of {total}"
+    emit(rows, LIST_COLUMNS, fmt, title=title)
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or exact name."),
+         fmt: Fmt = FORMAT_OPTION) -> None:
+    """One contact with its company or people, tags and timeline."""
+    from bizsuite.crm.contacts.normalise import format_phone
+
+    with books(ctx, write=False) as b:
+        c = b.contacts.resolve(ref)
+        d = b.contacts.detail(c.id)
+        dupes = b.contacts.duplicates_of(c.id)
+    data = {
+        "id": c.id, "kind": c.kind, "name": c.name, "company": d.company.name if d.company else None,
+        "company_id": c.company_id, "email": c.email, "phone": c.phone, "roles": c.roles, "tags": d.tags,
+        "address": c.address, "city": c.city, "country": c.country, "notes": c.notes, "version": c.version,
+        "created": f"{c.created_at.isoformat()} by {c.created_by}",
+        "updated": f"{c.updated_at.isoformat()} by {c.updated_by}",
+        "people": [{"id": p.id, "name": p.name} for p in d.people],
+        "timeline": [
+            {"at": a.occurred_at.isoformat(), "kind": a.kind, "subject": a.subject, "body": a.body, "author": a.author}
+            for a in d.activities
+        ],
+        "references": d.references,
+        "likely_duplicates": [{"id": x.contact_id, "name": x.name, "reason": x.reason} for x in dupes],
+    }
+    if fmt == Fmt.json:
+        import json
+
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    if fmt == Fmt.csv:
+        emit([{k: v for k, v in data.items() if k not in ("people", "timeline", "references", "likely_duplicates")}],
+             ["id", "kind", "name", "company", "email", "phone", "roles", "tags", "address", "city", "country",
+              "notes", "version"], fmt)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold")
+    t.add_column()
+    for label, value in (
+        ("#", c.id), ("name", c.name), ("kind", c.kind),
+        ("company", f"{d.company.name} (#{d.company.id})" if d.company else ""), ("email", c.email or ""),
+        ("phone", format_phone(c.phone)), ("roles", ", ".join(c.roles)), ("tags", ", ".join(d.tags)),
+        ("address", c.address or ""), ("city", c.city or ""), ("country", c.country or ""),
+        ("notes", c.notes or ""), ("updated", f"{c.updated_at.astimezone():%Y-%m-%d %H:%M} by {c.updated_by} (version {c.version})"),
+    ):
+        if value not in ("", None):
+            t.add_row(label, str(value))
+    console.print(t)
+    if d.people:
+        console.print(f"\n[bold]People[/bold] ({len(d.people)})")
+        for p in d.people:
+            console.print(f"  #{p.id} {p.name}")
+    if d.activities:
+        console.print("\n[bold]Timeline[/bold]")
+        for a in d.activities:
+            console.print(f"  {a.occurred_at.astimezone():%Y-%m-%d %H:%M}  {a.kind:<7} {a.subject}  [dim]— {a.author}[/dim]")
+            if a.body:
+                console.print(f"      {a.body}")
+    if dupes:
+        console.print("\n[bold yellow]Likely duplicates[/bold yellow]")
+        for x in dupes:
+            console.print(f"  #{x.contact_id} {x.name} ({x.reason}) — merge with: bizsuite contacts merge {c.id} {x.contact_id}")
+
+
+def _contact_in(name, kind, company, email, phone, roles, tags, address, city, country, notes):
+    from bizsuite.crm.contacts.models import ContactIn
+    from bizsuite.crm.contacts.normalise import split_multi
+
+    return ContactIn(
+        name=name, kind=kind, company=company, email=email, phone=phone,
+        roles=[x for r in roles for x in split_multi(r)], tags=[x for t in tags for x in split_multi(t)],
+        address=address, city=city, country=country, notes=notes,
+    )
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    kind: str = typer.Option("person", "--kind", help="person or company."),
+    company: Optional[str] = typer.Option(None, "--company", help="The company a person belongs to (created if new)."),
+    email: Optional[str] = typer.Option(None, "--email"),
+    phone: Optional[str] = typer.Option(None, "--phone"),
+    role: List[str] = typer.Option([], "--role", help="customer, supplier, lead, employee (repeat or separate with ;)."),
+    tag: List[str] = typer.Option([], "--tag", help="A tag (repeat or separate with ;)."),
+    address: Optional[str] = typer.Option(None, "--address"),
+    city: Optional[str] = typer.Option(None, "--city"),
+    country: Optional[str] = typer.Option(None, "--country"),
+    notes: Optional[str] = typer.Option(None, "--notes"),
+) -> None:
+    """Add a company or a person."""
+    with books(ctx) as b:
+        c = b.contacts.add(_contact_in(name, kind, company, email, phone, role, tag, address, city, country, notes))
+        dupes = b.contacts.duplicates_of(c.id)
+        cid, cname = c.id, c.name
+    typer.echo(f"added #{cid} {cname}")
+    for x in dupes:
+        typer.echo(f"warning: #{cid} looks like #{x.contact_id} {x.name} ({x.reason})", err=True)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="#id, email or exact name."),
+    name: Optional[str] = typer.Option(None, "--name"),
+    kind: Optional[str] = typer.Option(None, "--kind"),
+    company: Optional[str] = typer.Option(None, "--company", help="A company's name; '' to clear."),
+    email: Optional[str] = typer.Option(None, "--email", help="'' to clear."),
+    phone: Optional[str] = typer.Option(None, "--phone", help="'' to clear."),
+    role: Optional[List[str]] = typer.Option(None, "--role", help="Replaces the roles."),
+    tag: Optional[List[str]] = typer.Option(None, "--tag", help="Replaces the tags."),
+    add_tag: List[str] = typer.Option([], "--add-tag"),
+    remove_tag: List[str] = typer.Option([], "--remove-tag"),
+    address: Optional[str] = typer.Option(None, "--address"),
+    city: Optional[str] = typer.Option(None, "--city"),
+    country: Optional[str] = typer.Option(None, "--country"),
+    notes: Optional[str] = typer.Option(None, "--notes"),
+    expect_version: Optional[int] = typer.Option(
+        None, "--expect-version", help="Refuse if the contact changed since you read this version."),
+) -> None:
+    """Change some fields of a contact; fields not given stay as they are."""
+    from bizsuite.crm.contacts.normalise import split_multi
+
+    with books(ctx) as b:
+        c = b.contacts.resolve(ref)
+        data = b.contacts.as_input(c)
+        for field_, value in (("name", name), ("kind", kind), ("email", email), ("phone", phone),
+                              ("address", address), ("city", city), ("country", country), ("notes", notes)):
+            if value is not None:
+                setattr(data, field_, value)
+        if company is not None:
+            data.company, data.company_id = (company or None), None
+        if role is not None:
+            data.roles = [x for r in role for x in split_multi(r)]
+        if tag is not None:
+            data.tags = [x for t in tag for x in split_multi(t)]
+        data.tags = [t for t in data.tags if t not in {x.casefold() for x in remove_tag}] + add_tag
+        c = b.contacts.update(c.id, data, expected_version=expect_version)
+        cid, cname, version = c.id, c.name, c.version
+    typer.echo(f"saved #{cid} {cname} (version {version})")
+
+
+@app.command("note")
+def note(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="#id, email or exact name."),
+    subject: str = typer.Argument(...),
+    kind: str = typer.Option("note", "--kind", help="note, call, meeting or email."),
+    body: Optional[str] = typer.Option(None, "--body"),
+) -> None:
+    """Add a note or an activity (call, meeting, email) to a contact's timeline."""
+    with books(ctx) as b:
+        c = b.contacts.resolve(ref)
+        b.contacts.add_activity(c.id, kind=kind, subject=subject, body=body)
+        cid = c.id
+    typer.echo(f"added a {kind} to #{cid}")
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, ref: str = typer.Argument(...),
+           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+    """Delete a contact nothing else refers to."""
+    with books(ctx) as b:
+        c = b.contacts.resolve(ref)
+        if not yes and sys.stdin.isatty():
+            typer.confirm(f"delete #{c.id} {c.name}?", abort=True)
+        label = f"#{c.id} {c.name}"
+        b.contacts.delete(c.id)
+    typer.echo(f"deleted {label}")
+
+
+@app.command("merge")
+def merge(ctx: typer.Context, keep: str = typer.Argument(..., help="The contact to keep."),
+          dup: str = typer.Argument(..., help="The duplicate, folded into KEEP and removed.")) -> None:
+    """Fold a duplicate into another contact: everything that pointed at DUP moves to KEEP."""
+    with books(ctx) as b:
+        k, d = b.contacts.resolve(keep), b.contacts.resolve(dup)
+        label = f"#{d.id} {d.name}"
+        k = b.contacts.merge(k.id, d.id)
+        kid, kname = k.id, k.name
+    typer.echo(f"merged {label} into #{kid} {kname}")
+
+
+@app.command("duplicates")
+def duplicates(ctx: typer.Context, limit: int = typer.Option(200, "--limit", min=1), fmt: Fmt = FORMAT_OPTION) -> None:
+    """Likely duplicates: same email, same phone, or a near-identical name in the same company."""
+    from bizsuite.crm.contacts.models import Contact
+
+    with books(ctx, write=False) as b:
+        pairs = b.contacts.all_duplicates(limit)
+        names = {}
+        for a, c, _ in pairs:
+            for i in (a, c):
+                if i not in names:
+                    names[i] = b.session.get(Contact, i).name
+    rows = [{"keep": a, "keep_name": names[a], "duplicate": c, "duplicate_name": names[c], "reason": r} for a, c, r in pairs]
+    emit(rows, ["keep", "keep_name", "duplicate", "duplicate_name", "reason"], fmt, title="Likely duplicates")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="A CSV: our columns, a Google Contacts or Outlook export, or any with --map."),
+    map_: List[str] = typer.Option([], "--map", help="SOURCE=FIELD: read column SOURCE as FIELD (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows, skip the bad ones."),
+    rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write bad rows and reasons here."),
+) -> None:
+    """Import contacts from CSV: all or nothing unless --skip-invalid; re-running adds nothing."""
+    from bizsuite.crm.contacts.importer import import_contacts
+
+    if rejects and not skip_invalid and not dry_run:
+        fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
+    bar, update = progress_bar("importing")
+    with books(ctx) as b:
+        if bar:
+            with bar:
+                report = import_contacts(b, file, maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
+                                         rejects=rejects, progress=update)
+        else:
+            report = import_contacts(b, file, maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
+                                     rejects=rejects)
+        if dry_run:
+            b.session.rollback()
+    for row in report.rejected:
+        for p in row.problems:
+            typer.echo(str(p), err=True)
+    for w in report.warnings[:50]:
+        typer.echo(f"warning: {w}", err=True)
+    if len(report.warnings) > 50:
+        typer.echo(f"warning: … and {len(report.warnings) - 50} more", err=True)
+    typer.echo(report.summary() + (f" (format: {report.format})" if report.format != "bizsuite" else ""))
+    if dry_run and report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    fmt: Fmt = typer.Option(Fmt.csv, "--format", "-f", help="csv or json"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    search: Optional[str] = typer.Option(None, "--search", "-s"),
+    role: Optional[str] = typer.Option(None, "--role"),
+    tag: Optional[str] = typer.Option(None, "--tag"),
+    kind: Optional[str] = typer.Option(None, "--kind"),
+) -> None:
+    """Export contacts as CSV (re-importable; formula cells neutralised) or JSON."""
+    from bizsuite.crm.contacts.importer import export_csv, export_json
+
+    if fmt == Fmt.table:
+        fail("--format: export writes csv or json", code=2)
+    filters = dict(query=search or "", role=role, tag=tag, kind=kind)
+    with books(ctx, write=False) as b:
+        if output:
+            tmp = output + ".partial"
+            with open(tmp, "w", newline="", encoding="utf-8") as out:
+                n = (export_csv if fmt == Fmt.csv else export_json)(b, out, **filters)
+            import os
+
+            os.replace(tmp, output)
+            typer.echo(f"exported {n} contacts to {output}", err=True)
+        else:
+            (export_csv if fmt == Fmt.csv else export_json)(b, sys.stdout, **filters)

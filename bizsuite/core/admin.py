@@ -1,0 +1,144 @@
+"""Users, the audit log and the integrity check: the owner's tools."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+
+from bizsuite.core import clock
+from bizsuite.core.auth import MATRIX, ROLES
+from bizsuite.core.errors import NotFound, Refused
+from bizsuite.core.models import AuditEntry, User
+
+_LOGIN = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}\$?$", re.IGNORECASE)
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class AdminRepository:
+    def __init__(self, books):
+        self.books = books
+        self.session = books.session
+
+    # -- users --------------------------------------------------------------------------------
+    def users(self, *, include_inactive: bool = False) -> list[User]:
+        stmt = select(User).order_by(User.name)
+        if not include_inactive:
+            stmt = stmt.where(User.active.is_(True))
+        return list(self.session.scalars(stmt))
+
+    def _user(self, name: str) -> User:
+        u = self.session.scalar(select(User).where(User.name == name))
+        if u is None or not u.active:
+            raise NotFound(f"no bizsuite user {name!r}")
+        return u
+
+    def add_user(self, name: str, role: str) -> User:
+        self.books.require("admin")
+        if role not in ROLES:
+            raise Refused(f"role: {role!r} is not one of: {', '.join(ROLES)}")
+        if not _LOGIN.match(name):
+            raise Refused(f"name: {name!r} is not an OS login name")
+        u = self.session.scalar(select(User).where(User.name == name))
+        if u is not None and u.active:
+            raise Refused(f"{name} is already a user ({u.role})")
+        if u is not None:
+            u.active, u.role = True, role
+        else:
+            u = User(name=name, role=role, created_at=clock.now(), created_by=self.books.actor.name)
+            self.session.add(u)
+        self.session.flush()
+        return u
+
+    def _owners_left_without(self, name: str) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(User).where(
+                User.role == "owner", User.active.is_(True), User.name != name
+            )
+        )
+
+    def remove_user(self, name: str) -> None:
+        """Users are deactivated, not deleted, so the audit log keeps making sense."""
+        self.books.require("admin")
+        u = self._user(name)
+        if u.role == "owner" and not self._owners_left_without(name):
+            raise Refused(f"{name} is the last owner; make someone else owner first")
+        u.active = False
+        self.session.flush()
+
+    def set_role(self, name: str, role: str) -> User:
+        self.books.require("admin")
+        if role not in ROLES:
+            raise Refused(f"role: {role!r} is not one of: {', '.join(ROLES)}")
+        u = self._user(name)
+        if u.role == "owner" and role != "owner" and not self._owners_left_without(name):
+            raise Refused(f"{name} is the last owner; make someone else owner first")
+        u.role = role
+        self.session.flush()
+        return u
+
+    # -- audit --------------------------------------------------------------------------------
+    def audit(self, *, entity: str | None = None, entity_id: str | None = None, user: str | None = None,
+              since: datetime | None = None, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+        self.books.require("audit.read")
+        stmt = select(AuditEntry)
+        if entity:
+            stmt = stmt.where(AuditEntry.entity == entity)
+        if entity_id:
+            stmt = stmt.where(AuditEntry.entity_id == str(entity_id))
+        if user:
+            stmt = stmt.where((AuditEntry.actor == user) | (AuditEntry.via == user))
+        if since:
+            stmt = stmt.where(AuditEntry.at >= since)
+        stmt = stmt.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    @staticmethod
+    def describe(entry: AuditEntry) -> str:
+        changes = json.loads(entry.changes)
+        parts = []
+        for k, (old, new) in sorted(changes.items()):
+            if entry.action == "insert":
+                parts.append(f"{k}={new}")
+            elif entry.action == "delete":
+                parts.append(f"{k}={old}")
+            else:
+                parts.append(f"{k}: {old} → {new}")
+        return ", ".join(parts)
+
+    # -- integrity ----------------------------------------------------------------------------
+    def check(self) -> list[CheckResult]:
+        """Database integrity plus every invariant the modules define."""
+        s = self.session
+        out: list[CheckResult] = []
+        dialect = self.books.dialect
+        if dialect == "sqlite":
+            rows = [r[0] for r in s.execute(text("PRAGMA integrity_check")).all()]
+            out.append(CheckResult("database integrity", rows == ["ok"], "; ".join(rows[:5]) if rows != ["ok"] else ""))
+            fk = s.execute(text("PRAGMA foreign_key_check")).all()
+            out.append(CheckResult("foreign keys", not fk, f"{len(fk)} rows point at nothing" if fk else ""))
+            try:
+                s.execute(text("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)"))
+                out.append(CheckResult("contact search index", True))
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                out.append(CheckResult("contact search index", False, str(getattr(exc, "orig", exc))))
+        else:
+            s.execute(text("SELECT 1"))
+            out.append(CheckResult("database reachable", True))
+        owners = s.scalar(select(func.count()).select_from(User).where(User.role == "owner", User.active.is_(True)))
+        out.append(CheckResult("at least one owner", owners > 0, "" if owners else "no active owner"))
+        bad_roles = s.scalars(select(User.name).where(User.role.not_in(list(MATRIX)))).all()
+        out.append(CheckResult("user roles known", not bad_roles, ", ".join(bad_roles)))
+        from bizsuite.crm.contacts.checks import contact_checks
+
+        out.extend(contact_checks(self.books))
+        return out

@@ -1,0 +1,133 @@
+"""The audit log: one mechanism for every insert, update and delete, in every module.
+
+An ``after_flush`` listener on SQLAlchemy sessions writes one ``audit_log`` row per changed
+ORM object, with the acting user from ``session.info["actor"]``. Bulk operations that bypass
+the ORM (imports, merges) call :func:`record_many` themselves, in the same transaction.
+
+A model may list attributes to leave out (derived or bookkeeping columns) in
+``__audit_exclude__``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from bizsuite.core import clock
+from bizsuite.core.auth import Actor
+from bizsuite.core.models import AuditEntry
+
+_ALWAYS_EXCLUDED = {"version", "updated_at", "updated_by", "created_at", "created_by"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _excluded(obj) -> set[str]:
+    return _ALWAYS_EXCLUDED | set(getattr(obj, "__audit_exclude__", ()))
+
+
+def _identity(obj) -> str:
+    state = inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    return "/".join(str(i) for i in ident)
+
+
+@dataclass
+class Change:
+    entity: str
+    entity_id: Any
+    action: str
+    changes: dict
+
+    def row(self, actor: Actor, at: datetime) -> dict:
+        return {
+            "at": at,
+            "actor": actor.name,
+            "via": actor.via,
+            "entity": self.entity,
+            "entity_id": str(self.entity_id),
+            "action": self.action,
+            "changes": json.dumps(self.changes, ensure_ascii=False, sort_keys=True),
+        }
+
+
+def _changes_of(session: Session) -> list[Change]:
+    out: list[Change] = []
+    for obj in session.new:
+        if isinstance(obj, AuditEntry):
+            continue
+        state = inspect(obj)
+        skip = _excluded(obj)
+        fields = {
+            attr.key: [None, _plain(attr.value)]
+            for attr in state.attrs
+            if attr.key not in skip and attr.key in state.mapper.columns and attr.value is not None
+        }
+        out.append(Change(obj.__tablename__, _identity(obj), "insert", fields))
+    for obj in session.dirty:
+        if isinstance(obj, AuditEntry) or not session.is_modified(obj, include_collections=False):
+            continue
+        state = inspect(obj)
+        skip = _excluded(obj)
+        fields = {}
+        for attr in state.attrs:
+            if attr.key in skip or attr.key not in state.mapper.columns:
+                continue
+            hist = attr.history
+            if hist.has_changes():
+                old = hist.deleted[0] if hist.deleted else None
+                new = hist.added[0] if hist.added else None
+                if old != new:
+                    fields[attr.key] = [_plain(old), _plain(new)]
+        if fields:
+            out.append(Change(obj.__tablename__, _identity(obj), "update", fields))
+    for obj in session.deleted:
+        if isinstance(obj, AuditEntry):
+            continue
+        state = inspect(obj)
+        skip = _excluded(obj)
+        fields = {
+            attr.key: [_plain(attr.loaded_value), None]
+            for attr in state.attrs
+            if attr.key not in skip and attr.key in state.mapper.columns
+            and attr.loaded_value is not None
+        }
+        out.append(Change(obj.__tablename__, _identity(obj), "delete", fields))
+    return out
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context) -> None:
+    actor: Actor | None = session.info.get("actor")
+    if actor is None:
+        return
+    changes = _changes_of(session)
+    if changes:
+        at = clock.now()
+        session.connection().execute(
+            insert(AuditEntry.__table__), [c.row(actor, at) for c in changes]
+        )
+
+
+def record_many(session: Session, changes: Iterable[Change]) -> int:
+    """Record changes made without the ORM (bulk imports, merges) in the same transaction."""
+    actor: Actor = session.info["actor"]
+    at = clock.now()
+    rows = [c.row(actor, at) for c in changes]
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+    return len(rows)

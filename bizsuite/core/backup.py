@@ -1,0 +1,115 @@
+"""Online backup and checked restore of SQLite books (PostgreSQL: pg_dump, as the message says)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from bizsuite.core.db import Location, sqlite_file_state
+from bizsuite.core.errors import Refused
+
+PG_HINT = (
+    "PostgreSQL books are backed up with PostgreSQL's own tools, which also keep clerks working: "
+    "pg_dump --format=custom --file=books.dump '{url}'  — and restored with: "
+    "pg_restore --clean --if-exists --dbname='{url}' books.dump"
+)
+
+
+def _sqlite_path(location: Location) -> Path:
+    if not location.is_sqlite:
+        raise Refused(PG_HINT.format(url=location.display()))
+    return location.path
+
+
+def _inspect_file(path: Path) -> dict:
+    """What a candidate books file holds, read-only; refuse anything that is not sound bizsuite books."""
+    state = sqlite_file_state(path)
+    if state == "missing":
+        raise Refused(f"{path}: no such file")
+    if state != "sqlite":
+        raise Refused(f"{path}: not a bizsuite backup (not an SQLite file)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            check = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+            if check != ["ok"]:
+                raise Refused(f"{path}: the file is damaged: {'; '.join(check[:3])}")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "settings" not in tables or "alembic_version" not in tables:
+                raise Refused(f"{path}: not a bizsuite database")
+            marker = conn.execute("SELECT value FROM settings WHERE key='app'").fetchone()
+            if not marker or marker[0] != "bizsuite":
+                raise Refused(f"{path}: not a bizsuite database")
+            company = conn.execute("SELECT value FROM settings WHERE key='company.name'").fetchone()
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            contacts = conn.execute("SELECT count(*) FROM contacts").fetchone()[0] if "contacts" in tables else 0
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise Refused(f"{path}: cannot be read: {exc}") from None
+    from bizsuite.migrations import known_revisions
+
+    if revision is None or revision[0] not in known_revisions():
+        raise Refused(f"{path}: made by a newer bizsuite (schema {revision[0] if revision else '?'}); upgrade first")
+    return {"company": company[0] if company else "", "revision": revision[0], "contacts": contacts}
+
+
+def backup(location: Location, dest: str | Path) -> dict:
+    """Copy the books with SQLite's online backup: clerks keep working while it runs."""
+    src = _sqlite_path(location)
+    dest = Path(dest).expanduser()
+    if dest.is_dir():
+        raise Refused(f"{dest}: is a folder; give a file name")
+    if dest.exists():
+        raise Refused(f"{dest}: already exists; choose another name or remove it first")
+    tmp = dest.with_name(dest.name + ".partial")
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)
+    try:
+        target = sqlite3.connect(tmp)
+        try:
+            source.backup(target, pages=4096)
+        finally:
+            target.close()
+    except sqlite3.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise Refused(f"{dest}: backup failed: {exc}") from None
+    finally:
+        source.close()
+    info = _inspect_file(tmp)
+    os.replace(tmp, dest)
+    info["bytes"] = dest.stat().st_size
+    return info
+
+
+def restore(location: Location, src: str | Path, *, force: bool = False) -> dict:
+    """Replace the books with a backup, after checking the backup is sound."""
+    target = _sqlite_path(location)
+    src = Path(src).expanduser()
+    info = _inspect_file(src)
+    state = sqlite_file_state(target)
+    if state == "foreign" and not force:
+        raise Refused(f"{target}: is not an SQLite file; add --force to overwrite it")
+    if state == "sqlite":
+        try:
+            current = _inspect_file(target)
+        except Refused as exc:
+            if not force:
+                raise Refused(f"{exc.problems[0]}; add --force to overwrite it") from None
+            current = None
+        if current is not None and current["contacts"] and not force:
+            raise Refused(
+                f"{target}: already holds the books of {current['company'] or 'a company'} "
+                f"({current['contacts']} contacts); add --force to replace them"
+            )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    try:
+        dest = sqlite3.connect(target, timeout=30)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return info

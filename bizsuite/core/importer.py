@@ -1,0 +1,223 @@
+"""The import framework every module's ``import`` uses.
+
+Reading: UTF-8 with or without BOM; quoted fields with commas and newlines; the line each
+record starts on; bytes that are not UTF-8 and rows with the wrong number of cells are
+problems of that line, not crashes. Mapping: a module declares its fields with header aliases;
+known foreign formats are recognised by their headers; ``--map SOURCE=FIELD`` covers the rest.
+
+Writing is the module's job, but the rules are shared: all-or-nothing unless
+``skip_invalid``; ``dry_run`` validates only; rejected rows can be written to a rejects file
+with their reasons; problems print as ``FILE:LINE: field: problem``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from bizsuite.core.errors import Refused
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    message: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ImportFailed(Refused):
+    """The import was refused as a whole; ``problems`` lists every bad line."""
+
+    def __init__(self, problems: Sequence[Problem], limit: int = 200):
+        self.items = list(problems)
+        lines = [str(p) for p in self.items[:limit]]
+        if len(self.items) > limit:
+            lines.append(f"… and {len(self.items) - limit} more problems")
+        super().__init__(*lines)
+
+
+@dataclass
+class SourceRow:
+    line: int  # the physical line the record starts on (1 = the header)
+    cells: list[str]
+    values: dict[str, str] = field(default_factory=dict)  # by field name, after mapping
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class CsvFile:
+    name: str
+    header: list[str]
+    rows: list[SourceRow]
+
+
+_BAD_BYTES = re.compile(r"[\udc80-\udcff]")
+
+
+def read_csv(path: str | Path, *, display: str | None = None) -> CsvFile:
+    """Read a whole CSV file; rows with undecodable bytes or a wrong cell count carry problems."""
+    p = Path(path)
+    name = display or str(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise Refused(f"{name}: no such file") from None
+    except OSError as exc:
+        raise Refused(f"{name}: cannot read: {exc.strerror}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    text = raw.decode("utf-8", errors="surrogateescape")
+    if not text.strip():
+        raise Refused(f"{name}: the file is empty")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[SourceRow] = []
+    start = 1
+    try:
+        for cells in reader:
+            line = start
+            start = reader.line_num + 1
+            if header is None:
+                if _BAD_BYTES.search("".join(cells)):
+                    raise Refused(f"{name}:{line}: the header is not valid UTF-8")
+                header = [c.strip() for c in cells]
+                if not any(header):
+                    raise Refused(f"{name}:{line}: the first line must be a header row")
+                continue
+            if not any(c.strip() for c in cells):
+                continue  # blank line
+            row = SourceRow(line=line, cells=cells)
+            bad = [c for c in cells if _BAD_BYTES.search(c)]
+            if bad:
+                row.problems.append(Problem(name, line, "not valid UTF-8 text (save the file as UTF-8)"))
+                row.cells = [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for c in cells]
+            if len(cells) != len(header):
+                row.problems.append(
+                    Problem(name, line, f"has {len(cells)} cells but the header has {len(header)}")
+                )
+            rows.append(row)
+    except csv.Error as exc:
+        raise Refused(f"{name}:{start}: not valid CSV: {exc}") from None
+    if header is None:
+        raise Refused(f"{name}: the file is empty")
+    return CsvFile(name=name, header=header, rows=rows)
+
+
+def header_key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", text.strip().lower())
+
+
+def parse_maps(items: Iterable[str], fields: Iterable[str]) -> dict[str, str]:
+    """``--map "E-mail=email"`` options → {source header key: field}."""
+    known = set(fields)
+    out: dict[str, str] = {}
+    for item in items:
+        source, sep, target = item.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise Refused(f"--map {item!r}: write it as SOURCE=FIELD")
+        if target.strip() not in known:
+            raise Refused(f"--map {item!r}: {target.strip()!r} is not a field; fields are: {', '.join(sorted(known))}")
+        out[header_key(source)] = target.strip()
+    return out
+
+
+def map_columns(file: CsvFile, aliases: dict[str, Sequence[str]], user_map: dict[str, str],
+                *, required: Sequence[str] = ()) -> dict[str, int]:
+    """Which column feeds each field: ``--map`` first, then the field name, then its aliases."""
+    keys = [header_key(h) for h in file.header]
+    columns: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k in user_map:
+            columns[user_map[k]] = i
+    unknown_maps = [src for src in user_map if src not in keys]
+    if unknown_maps:
+        raise Refused(f"{file.name}:1: --map names columns the file does not have: {', '.join(unknown_maps)}")
+    for fname, names in aliases.items():
+        if fname in columns:
+            continue
+        for candidate in (fname, *names):
+            ck = header_key(candidate)
+            if ck in keys:
+                columns[fname] = keys.index(ck)
+                break
+    missing = [f for f in required if f not in columns]
+    if missing:
+        raise Refused(
+            f"{file.name}:1: no column for {', '.join(missing)} "
+            f"(the header has: {', '.join(file.header)}); use --map SOURCE=FIELD"
+        )
+    return columns
+
+
+def apply_columns(file: CsvFile, columns: dict[str, int]) -> None:
+    for row in file.rows:
+        row.values = {f: (row.cells[i].strip() if i < len(row.cells) else "") for f, i in columns.items()}
+
+
+@dataclass
+class ImportReport:
+    file: str
+    read: int = 0
+    imported: int = 0
+    unchanged: int = 0  # already present: re-running an import adds nothing
+    created_related: int = 0  # e.g. companies created for the people that name them
+    rejected: list[SourceRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    format: str = ""
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        parts = [f"{self.file}: {self.read} rows read", f"{verb} {self.imported}"]
+        if self.created_related:
+            parts.append(f"{self.created_related} companies created")
+        if self.unchanged:
+            parts.append(f"{self.unchanged} already present")
+        if self.rejected:
+            parts.append(f"{len(self.rejected)} rejected")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warnings")
+        return ", ".join(parts)
+
+
+def write_rejects(path: str | Path, file: CsvFile, rejected: Sequence[SourceRow]) -> None:
+    """The bad rows as they were, plus ``line`` and ``error`` columns, for fixing and re-importing."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([*file.header, "line", "error"])
+        for row in rejected:
+            cells = list(row.cells) + [""] * max(0, len(file.header) - len(row.cells))
+            reasons = "; ".join(
+                f"{p.field}: {p.message}" if p.field else p.message for p in row.problems
+            )
+            w.writerow([*cells[: len(file.header)], row.line, reasons])
+
+
+def settle(file: CsvFile, *, skip_invalid: bool) -> tuple[list[SourceRow], list[SourceRow]]:
+    """Split rows into good and bad; without ``skip_invalid`` any bad row refuses the import."""
+    good = [r for r in file.rows if not r.problems]
+    bad = [r for r in file.rows if r.problems]
+    if bad and not skip_invalid:
+        raise ImportFailed([p for r in bad for p in r.problems])
+    return good, bad
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """Prefix text that a spreadsheet would run as a formula with a quote (OWASP CSV injection)."""
+    if cell and cell.startswith(_FORMULA):
+        return "'" + cell
+    return cell

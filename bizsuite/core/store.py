@@ -1,0 +1,218 @@
+"""The store: one engine per set of books, and ``transaction()`` as the one way to touch data."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterator
+
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session
+
+from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit listener)
+from bizsuite.core import clock
+from bizsuite.core.auth import Actor
+from bizsuite.core.db import Location, make_engine, sqlite_file_state, write_options
+from bizsuite.core.errors import BooksError, PermissionDenied
+from bizsuite.core.models import Setting, User
+
+if TYPE_CHECKING:
+    from bizsuite.core.admin import AdminRepository
+    from bizsuite.crm.contacts.repository import ContactsRepository
+
+APP_MARKER = "bizsuite"
+
+
+class Books:
+    """One unit of work: a session, the acting user, and every module's repository."""
+
+    def __init__(self, session: Session, actor: Actor, store: "Store"):
+        self.session = session
+        self.actor = actor
+        self.store = store
+
+    def require(self, permission: str) -> None:
+        self.actor.require(permission)
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    # -- settings -----------------------------------------------------------------------------
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.session.get(Setting, key)
+        return row.value if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        row = self.session.get(Setting, key)
+        if row is None:
+            self.session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+
+    @property
+    def company(self) -> str:
+        return self.setting("company.name", "") or ""
+
+    @property
+    def currency(self) -> str:
+        return self.setting("company.currency", "USD") or "USD"
+
+    # -- module repositories -------------------------------------------------------------------
+    @cached_property
+    def admin(self) -> "AdminRepository":
+        from bizsuite.core.admin import AdminRepository
+
+        return AdminRepository(self)
+
+    @cached_property
+    def contacts(self) -> "ContactsRepository":
+        from bizsuite.crm.contacts.repository import ContactsRepository
+
+        return ContactsRepository(self)
+
+
+class Store:
+    """An open set of books. Create one per process with :meth:`open` (or :meth:`create`)."""
+
+    def __init__(self, location: Location):
+        self.location = location
+        self.engine = make_engine(location.url)
+        self._writer = write_options(self.engine)
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, location: Location, *, migrate: bool = True) -> "Store":
+        """Open existing books; refuse clearly when they are missing or not bizsuite's."""
+        cls._check_file(location, must_exist=True)
+        store = cls(location)
+        state = store.state()
+        if state == "empty":
+            store.close()
+            raise BooksError(
+                f"{location.display()}: no books here yet; create them with `bizsuite init`"
+            )
+        if state == "foreign":
+            store.close()
+            raise BooksError(f"{location.display()}: not a bizsuite database")
+        if migrate:
+            store.migrate()
+        return store
+
+    @classmethod
+    def open_or_create_empty(cls, location: Location) -> "Store":
+        """Open books for ``init``/``demo``: the file may be missing; refuse foreign files."""
+        cls._check_file(location, must_exist=False)
+        store = cls(location)
+        if store.state() == "foreign":
+            store.close()
+            raise BooksError(f"{location.display()}: not a bizsuite database")
+        return store
+
+    @staticmethod
+    def _check_file(location: Location, *, must_exist: bool) -> None:
+        path = location.path
+        if path is None:
+            return
+        state = sqlite_file_state(path)
+        if state == "foreign":
+            raise BooksError(f"{path}: not a bizsuite database (not an SQLite file)")
+        if state == "missing":
+            if must_exist:
+                raise BooksError(f"{path}: no books here; create them with `bizsuite init`")
+            if not path.parent.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+
+    def state(self) -> str:
+        """'empty' (no tables), 'bizsuite', or 'foreign' (tables, but not ours)."""
+        try:
+            with self.engine.connect() as conn:
+                names = set(sa_inspect(conn).get_table_names())
+                if not names:
+                    return "empty"
+                if "settings" not in names or "alembic_version" not in names:
+                    return "foreign"
+                marker = conn.execute(
+                    text("SELECT value FROM settings WHERE key = 'app'")
+                ).scalar()
+                return "bizsuite" if marker == APP_MARKER else "foreign"
+        except DatabaseError as exc:
+            raise BooksError(f"{self.location.display()}: cannot be read: {_reason(exc)}") from None
+
+    def migrate(self) -> None:
+        from bizsuite.migrations import upgrade_if_needed
+
+        try:
+            upgrade_if_needed(self.engine)
+        except OperationalError as exc:
+            raise BooksError(f"{self.location.display()}: cannot upgrade: {_reason(exc)}") from None
+
+    def initialise(self, *, company: str, currency: str, owner: str) -> bool:
+        """Create the schema and the owner. Returns False when the books already existed."""
+        if self.state() == "bizsuite":
+            self.migrate()
+            return False
+        self.migrate()
+        system = Actor(name=owner, role="owner")
+        with self.transaction(system) as books:
+            books.set_setting("app", APP_MARKER)
+            books.set_setting("company.name", company)
+            books.set_setting("company.currency", currency)
+            books.session.add(
+                User(name=owner, role="owner", created_at=clock.now(), created_by=owner)
+            )
+        return True
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- who ----------------------------------------------------------------------------------
+    def actor_for(self, login: str, as_name: str | None = None) -> Actor:
+        """The bizsuite user behind an OS login, or the user the owner acts as."""
+        with Session(self.engine) as session:
+            user = session.scalar(select(User).where(User.name == login))
+            if user is None or not user.active:
+                owners = session.scalars(
+                    select(User.name).where(User.role == "owner", User.active.is_(True))
+                ).all()
+                who = ", ".join(owners) or "the owner"
+                raise PermissionDenied(
+                    f"{login} is not a bizsuite user of these books; "
+                    f"{who} can add you with: bizsuite users add {login} --role ROLE"
+                )
+            if as_name is None or as_name == login:
+                return Actor(name=user.name, role=user.role)
+            if user.role != "owner":
+                raise PermissionDenied(f"only the owner may act as another user (--as); {login} is {user.role}")
+            other = session.scalar(select(User).where(User.name == as_name))
+            if other is None or not other.active:
+                raise PermissionDenied(f"--as {as_name}: no such bizsuite user")
+            return Actor(name=other.name, role=other.role, via=user.name)
+
+    # -- units of work ------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, actor: Actor, *, write: bool = True) -> Iterator[Books]:
+        """One unit of work: all of it commits, or on any exception none of it does."""
+        bind = self._writer if write else self.engine
+        with Session(bind, expire_on_commit=False, autoflush=True) as session:
+            session.info["actor"] = actor
+            books = Books(session, actor, self)
+            try:
+                yield books
+                if write:
+                    session.commit()
+                # a read-only unit simply closes: objects stay readable, nothing is written
+            except BaseException:
+                session.rollback()
+                raise
+
+    def read(self, actor: Actor):
+        """A read-only unit of work (never takes the write lock)."""
+        return self.transaction(actor, write=False)
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).splitlines()[0]

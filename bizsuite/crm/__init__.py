@@ -1,0 +1,1 @@
+"""CRM modules: contacts (shared by everything), pipeline, tickets."""

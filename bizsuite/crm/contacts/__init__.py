@@ -1,0 +1,1 @@
+"""Contacts: companies and people, the record every other module points at."""

@@ -1,0 +1,399 @@
+"""Contacts import and export: our CSV, Google Contacts and Outlook exports, and ``--map``.
+
+Rows become :class:`ContactIn`, are validated by the repository's own rules, matched against
+what is already in the books (so a second run adds nothing), and written in bulk: one
+executemany per table, not one ORM object per row. Every inserted row is audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, TextIO
+
+from sqlalchemy import func, insert, select
+
+from bizsuite.core import audit, clock
+from bizsuite.core.errors import FieldError
+from bizsuite.core.importer import (
+    CsvFile,
+    ImportReport,
+    Problem,
+    Progress,
+    apply_columns,
+    header_key,
+    map_columns,
+    neutralise,
+    parse_maps,
+    read_csv,
+    settle,
+    write_rejects,
+)
+from bizsuite.crm.contacts import normalise as norm
+from bizsuite.crm.contacts.duplicates import NAME_SIMILARITY
+from bizsuite.crm.contacts.models import ROLES, Contact, ContactIn, ContactTag
+
+FIELDS = ("name", "kind", "company", "email", "phone", "roles", "tags", "address", "city",
+          "country", "notes")
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("full name", "display name", "contact", "contact name", "名称", "姓名"),
+    "kind": ("type", "contact type"),
+    "company": ("organization", "organisation", "company name", "account", "公司"),
+    "email": ("e-mail", "email address", "e-mail address", "mail", "邮箱"),
+    "phone": ("telephone", "phone number", "mobile", "tel", "电话", "手机"),
+    "roles": ("role", "category", "categories"),
+    "tags": ("tag", "labels", "label", "groups"),
+    "address": ("street", "address line 1", "street address", "地址"),
+    "city": ("town", "城市"),
+    "country": ("country/region", "国家"),
+    "notes": ("note", "comments", "comment", "description", "备注"),
+}
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _join_name(first: str, middle: str, last: str) -> str:
+    parts = [p.strip() for p in (first, middle, last) if p and p.strip()]
+    if parts and all(_CJK.search(p) for p in parts) and len(parts) > 1:
+        # Chinese order: family name first, no space (王 + 小明 → 王小明).
+        return last.strip() + first.strip() + (middle or "").strip()
+    return " ".join(parts)
+
+
+def _cell(row: dict[str, str], *names: str) -> str:
+    for n in names:
+        v = row.get(header_key(n), "")
+        if v and v.strip():
+            return v.strip()
+    return ""
+
+
+def _google_labels(raw: str) -> list[str]:
+    out = []
+    for part in raw.split(":::"):
+        p = part.strip().lstrip("*").strip()
+        if p and p.lower() not in {"mycontacts", "starred"}:
+            out.append(p)
+    return out
+
+
+def _from_google(row: dict[str, str]) -> ContactIn:
+    name = _cell(row, "Name") or _join_name(
+        _cell(row, "First Name", "Given Name"), _cell(row, "Middle Name", "Additional Name"),
+        _cell(row, "Last Name", "Family Name"),
+    ) or _cell(row, "File As", "Nickname")
+    company = _cell(row, "Organization Name", "Organization 1 - Name")
+    kind = "person"
+    if not name and company:
+        name, company, kind = company, "", "company"
+    street = _cell(row, "Address 1 - Street") or _cell(row, "Address 1 - Formatted").split("\n")[0]
+    return ContactIn(
+        name=name, kind=kind, company=company or None,
+        email=_cell(row, "E-mail 1 - Value") .split(" ::: ")[0] or None,
+        phone=_cell(row, "Phone 1 - Value").split(" ::: ")[0] or None,
+        tags=_google_labels(_cell(row, "Labels", "Group Membership")),
+        address=street or None, city=_cell(row, "Address 1 - City") or None,
+        country=_cell(row, "Address 1 - Country") or None, notes=_cell(row, "Notes") or None,
+    )
+
+
+def _from_outlook(row: dict[str, str]) -> ContactIn:
+    name = _join_name(_cell(row, "First Name"), _cell(row, "Middle Name"), _cell(row, "Last Name"))
+    company = _cell(row, "Company")
+    kind = "person"
+    if not name and company:
+        name, company, kind = company, "", "company"
+    return ContactIn(
+        name=name, kind=kind, company=company or None,
+        email=_cell(row, "E-mail Address", "E-mail 2 Address") or None,
+        phone=_cell(row, "Mobile Phone", "Business Phone", "Primary Phone", "Home Phone") or None,
+        tags=norm.split_multi(_cell(row, "Categories")),
+        address=_cell(row, "Business Street", "Home Street") or None,
+        city=_cell(row, "Business City", "Home City") or None,
+        country=_cell(row, "Business Country/Region", "Home Country/Region") or None,
+        notes=_cell(row, "Notes") or None,
+    )
+
+
+def _unquote(cell: str) -> str:
+    """Undo our own formula neutralising (``'+1415…`` → ``+1415…``) so exports re-import."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@":
+        return cell[1:]
+    return cell
+
+
+def _from_ours(v: dict[str, str]) -> ContactIn:
+    g = lambda k: _unquote(v.get(k, "")) or None  # noqa: E731
+    return ContactIn(
+        name=_unquote(v.get("name", "")), kind=(v.get("kind") or "person"), company=g("company"),
+        email=g("email"), phone=g("phone"), roles=norm.split_multi(v.get("roles")),
+        tags=norm.split_multi(v.get("tags")), address=g("address"), city=g("city"),
+        country=g("country"), notes=g("notes"),
+    )
+
+
+@dataclass
+class Format:
+    name: str
+    detect: Callable[[set[str]], bool]
+    convert: Callable[[dict[str, str]], ContactIn]
+
+
+FOREIGN_FORMATS = (
+    Format(
+        "google",
+        lambda h: "e-mail 1 - value" in h and ({"given name", "first name"} & h)
+        and ("labels" in h or "group membership" in h),
+        _from_google,
+    ),
+    Format(
+        "outlook",
+        lambda h: "e-mail address" in h and "first name" in h and ("business phone" in h or "mobile phone" in h),
+        _from_outlook,
+    ),
+)
+
+
+def _identity(kind: str, email: str | None, phone: str | None, name: str, company_key: str) -> tuple:
+    if email:
+        return ("email", email)
+    if phone:
+        return ("phone", phone)
+    return ("name", kind, norm.sort_key(name), company_key)
+
+
+def import_contacts(books, path: str | Path, *, maps: Iterable[str] = (), dry_run: bool = False,
+                    skip_invalid: bool = False, rejects: str | Path | None = None,
+                    progress: Progress | None = None, display: str | None = None) -> ImportReport:
+    repo = books.contacts
+    books.require("contacts.write")
+    file = read_csv(path, display=display)
+    header_keys = {header_key(h) for h in file.header}
+    user_map = parse_maps(maps, FIELDS)
+    fmt = None if user_map else next((f for f in FOREIGN_FORMATS if f.detect(header_keys)), None)
+    report = ImportReport(file=file.name, read=len(file.rows), dry_run=dry_run,
+                          format=fmt.name if fmt else "bizsuite")
+    if fmt:
+        for row in file.rows:
+            row.values = {header_key(h): (row.cells[i] if i < len(row.cells) else "") for i, h in enumerate(file.header)}
+        convert = fmt.convert
+    else:
+        columns = map_columns(file, ALIASES, user_map, required=("name",))
+        apply_columns(file, columns)
+        convert = _from_ours
+
+    # 1. validate every row with the repository's own rules
+    cleaned = {}
+    total = len(file.rows)
+    for n, row in enumerate(file.rows, 1):
+        if progress and n % 5000 == 0:
+            progress(n // 2, total)
+        if row.problems:
+            continue
+        errors: list[FieldError] = []
+        data = convert(row.values)
+        c = repo.clean(data, errors=errors)
+        for e in errors:
+            row.problems.append(Problem(file.name, row.line, e.message, e.field))
+        if not errors:
+            cleaned[row.line] = c
+    good, bad = settle(file, skip_invalid=skip_invalid)
+    report.rejected = bad
+
+    # 2. match against the books and within the file: what is new, what is already there
+    s = books.session
+    existing_email = dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.is_not(None))).all())
+    existing_phone = dict(s.execute(select(Contact.phone, Contact.id).where(Contact.phone.is_not(None))).all())
+    companies = {
+        sk: cid for cid, sk in s.execute(
+            select(Contact.id, Contact.sort_name).where(Contact.kind == "company").order_by(Contact.id.desc())
+        )
+    }
+    existing_names = set()
+    company_key_by_id = {cid: sk for sk, cid in companies.items()}
+    for kind, sk, comp in s.execute(select(Contact.kind, Contact.sort_name, Contact.company_id)):
+        existing_names.add(("name", kind, sk, company_key_by_id.get(comp, "") if comp else ""))
+    seen: dict[tuple, int] = {}
+    new_rows = []
+    for row in good:
+        c = cleaned[row.line]
+        company_key = norm.sort_key(c.company) if c.company else ""
+        ident = _identity(c.kind, c.email, c.phone, c.name, company_key)
+        if ident in seen:
+            report.unchanged += 1
+            report.warnings.append(
+                f"{file.name}:{row.line}: same {ident[0]} as line {seen[ident]}; skipped as a duplicate"
+            )
+            continue
+        seen[ident] = row.line
+        if c.email:
+            present = c.email in existing_email
+        elif c.phone:
+            present = c.phone in existing_phone
+        elif c.kind == "company":
+            present = norm.sort_key(c.name) in companies
+        else:
+            present = ident in existing_names
+        if present:
+            report.unchanged += 1
+            continue
+        new_rows.append((row, c))
+
+    # likely duplicates among the new rows: same phone or email as an existing contact
+    for row, c in new_rows:
+        if c.phone and c.phone in existing_phone and c.email:
+            report.warnings.append(
+                f"{file.name}:{row.line}: likely duplicate of #{existing_phone[c.phone]} (same phone)"
+            )
+    _warn_similar_names(file.name, new_rows, companies, s, report)
+
+    report.imported = len(new_rows)
+    if dry_run:
+        report.created_related = len(
+            {norm.sort_key(c.company) for _, c in new_rows if c.company}
+            - set(companies) - {norm.sort_key(c.name) for _, c in new_rows if c.kind == "company"}
+        )
+        if rejects and bad:
+            write_rejects(rejects, file, bad)
+        return report
+
+    # 3. write in bulk: companies first (people point at them), then people, tags, audit
+    now = clock.now()
+    actor = books.actor.name
+    base = {"created_at": now, "created_by": actor, "updated_at": now, "updated_by": actor, "version": 1}
+    table = Contact.__table__
+
+    def values(c, company_id, company_name) -> dict:
+        return {
+            **base, "kind": c.kind, "name": c.name, "sort_name": norm.sort_key(c.name),
+            "company_id": company_id, "email": c.email, "phone": c.phone,
+            **{f"is_{r}": r in c.roles for r in ROLES},
+            "address": c.address, "city": c.city, "country": c.country, "notes": c.notes,
+            "search_text": norm.search_text(name=c.name, company=company_name, email=c.email,
+                                            phone=c.phone, tags=c.tags, city=c.city),
+        }
+
+    def bulk(rows: list[dict]) -> list[int]:
+        if not rows:
+            return []
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(s.execute(stmt, rows).scalars())
+
+    company_rows = [(r, c) for r, c in new_rows if c.kind == "company"]
+    people_rows = [(r, c) for r, c in new_rows if c.kind == "person"]
+    ids = bulk([values(c, None, None) for _, c in company_rows])
+    company_names = {}
+    for (_, c), cid in zip(company_rows, ids):
+        companies.setdefault(norm.sort_key(c.name), cid)
+        company_names[cid] = c.name
+    inserted = list(zip(company_rows, ids))
+    # companies named by people but not in the books or the file are created
+    missing = {}
+    for _, c in people_rows:
+        if c.company and norm.sort_key(c.company) not in companies:
+            missing.setdefault(norm.sort_key(c.company), c.company)
+    from bizsuite.crm.contacts.repository import Cleaned
+
+    extra = [Cleaned(kind="company", name=n, company=None, company_id=None, email=None, phone=None,
+                     roles=[], tags=[], address=None, city=None, country=None, notes=None)
+             for n in missing.values()]
+    extra_ids = bulk([values(c, None, None) for c in extra])
+    for c, cid in zip(extra, extra_ids):
+        companies[norm.sort_key(c.name)] = cid
+        company_names[cid] = c.name
+    report.created_related = len(extra_ids)
+    if progress:
+        progress(total // 2 + len(company_rows), total)
+    people_values = []
+    for _, c in people_rows:
+        cid = companies.get(norm.sort_key(c.company)) if c.company else None
+        people_values.append(values(c, cid, c.company if cid else None))
+    people_ids = []
+    step = 20000
+    for i in range(0, len(people_values), step):
+        people_ids += bulk(people_values[i:i + step])
+        if progress:
+            progress(min(total, total // 2 + len(company_rows) + i + step), total)
+    inserted += list(zip(people_rows, people_ids))
+    tag_rows = [{"contact_id": cid, "tag": t} for (_, c), cid in inserted for t in c.tags]
+    if tag_rows:
+        s.execute(insert(ContactTag.__table__), tag_rows)
+    changes = []
+    for c, cid in zip(extra, extra_ids):
+        changes.append(audit.Change("contacts", cid, "insert", {"kind": [None, "company"], "name": [None, c.name]}))
+    for (_, c), cid in inserted:
+        fields = {k: [None, v] for k, v in (
+            ("kind", c.kind), ("name", c.name), ("company", c.company), ("email", c.email),
+            ("phone", c.phone), ("roles", ";".join(c.roles) or None), ("tags", ";".join(c.tags) or None),
+            ("address", c.address), ("city", c.city), ("country", c.country), ("notes", c.notes),
+        ) if v}
+        fields["source"] = [None, f"import {file.name}"]
+        changes.append(audit.Change("contacts", cid, "insert", fields))
+    audit.record_many(s, changes)
+    if rejects and bad:
+        write_rejects(rejects, file, bad)
+    if progress:
+        progress(total, total)
+    return report
+
+
+def _warn_similar_names(name: str, new_rows, companies: dict[str, int], s, report: ImportReport) -> None:
+    """Warn about new companies whose name is near-identical to an existing one."""
+    from rapidfuzz import fuzz, process
+
+    existing = {norm.name_key(k): cid for k, cid in companies.items()}
+    if not existing:
+        return
+    keys = list(existing)
+    by_prefix: dict[str, list[str]] = {}
+    for k in keys:
+        by_prefix.setdefault(k[:2], []).append(k)
+    for row, c in new_rows:
+        if c.kind != "company":
+            continue
+        k = norm.name_key(c.name)
+        if k in existing:
+            report.warnings.append(f"{name}:{row.line}: likely duplicate of #{existing[k]} (same name)")
+            continue
+        best = process.extractOne(k, by_prefix.get(k[:2], []), scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY)
+        if best:
+            report.warnings.append(f"{name}:{row.line}: likely duplicate of #{existing[best[0]]} (similar name)")
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+def export_csv(books, out: TextIO, **filters) -> int:
+    """Our CSV columns (what ``import`` reads back); text that looks like a formula is neutralised."""
+    repo = books.contacts
+    w = csv.writer(out)
+    w.writerow([*FIELDS, "id"])
+    n = 0
+    for r in repo.iter_all(**filters):
+        w.writerow([
+            neutralise(v or "") for v in (
+                r.name, r.kind, r.company, r.email, r.phone, ";".join(r.roles), ";".join(r.tags),
+                r.address, r.city, r.country, r.notes,
+            )
+        ] + [r.id])
+        n += 1
+    return n
+
+
+def export_json(books, out: TextIO, **filters) -> int:
+    repo = books.contacts
+    items = []
+    for r in repo.iter_all(**filters):
+        items.append({
+            "id": r.id, "name": r.name, "kind": r.kind, "company": r.company, "email": r.email,
+            "phone": r.phone, "roles": r.roles, "tags": r.tags, "address": r.address,
+            "city": r.city, "country": r.country, "notes": r.notes,
+            "updated_at": r.updated_at.isoformat(),
+        })
+    json.dump(items, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+    return len(items)

@@ -1,0 +1,132 @@
+"""Cleaning what people type: names, emails (email-validator), phones (phonenumbers), tags."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bizsuite.core.errors import FieldError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+LEGAL_SUFFIXES = {
+    "inc", "incorporated", "ltd", "limited", "llc", "gmbh", "co", "corp", "corporation",
+    "company", "plc", "sa", "ag", "bv", "pty", "srl", "kk",
+}
+CJK_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "公司")
+
+
+def clean_text(value: str | None, *, limit: int, field: str, errors: list[FieldError]) -> str | None:
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        return None
+    if _CONTROL.search(text):
+        errors.append(FieldError(field, "contains control characters"))
+        return None
+    if len(text) > limit:
+        errors.append(FieldError(field, f"longer than {limit} characters"))
+        return None
+    return text
+
+
+def clean_name(value: str | None, errors: list[FieldError]) -> str:
+    text = clean_text(value, limit=200, field="name", errors=errors)
+    if text is None:
+        if not any(e.field == "name" for e in errors):
+            errors.append(FieldError("name", "is required"))
+        return ""
+    return _SPACES.sub(" ", text)
+
+
+def sort_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+def name_key(name: str) -> str:
+    """A name for duplicate detection: no case, punctuation or legal suffixes."""
+    text = sort_key(name)
+    for suffix in CJK_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    words = [w for w in _PUNCT.sub(" ", text).split() if w not in LEGAL_SUFFIXES]
+    return " ".join(words) or text
+
+
+def clean_email(value: str | None, errors: list[FieldError]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        errors.append(FieldError("email", f"{value.strip()!r} is not a valid address ({exc})"))
+        return None
+    return result.normalized.lower()
+
+
+def clean_phone(value: str | None, region: str, errors: list[FieldError]) -> str | None:
+    """Normalise to E.164 (``+14155550123``) with ``region`` for numbers without a country code."""
+    if value is None or not value.strip():
+        return None
+    import phonenumbers
+
+    raw = value.strip()
+    try:
+        number = phonenumbers.parse(raw, region.upper() if region else None)
+    except phonenumbers.NumberParseException as exc:
+        errors.append(FieldError("phone", f"{raw!r} is not a phone number ({exc._msg})"))
+        return None
+    if not phonenumbers.is_possible_number(number):
+        errors.append(FieldError("phone", f"{raw!r} is not a possible phone number for region {region}"))
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str | None) -> str:
+    """International format for display: ``+1 415-555-0123``."""
+    if not e164:
+        return ""
+    import phonenumbers
+
+    try:
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+    except phonenumbers.NumberParseException:
+        return e164
+
+
+def clean_tags(values: list[str], errors: list[FieldError]) -> list[str]:
+    out: list[str] = []
+    for raw in values:
+        tag = _SPACES.sub(" ", unicodedata.normalize("NFC", raw).strip()).casefold()
+        if not tag:
+            continue
+        if len(tag) > 50:
+            errors.append(FieldError("tags", f"tag {raw!r} is longer than 50 characters"))
+            continue
+        if _CONTROL.search(tag):
+            errors.append(FieldError("tags", "a tag contains control characters"))
+            continue
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def split_multi(cell: str | None) -> list[str]:
+    """Several roles or tags in one cell are separated by ``;`` (commas accepted too)."""
+    if not cell:
+        return []
+    return [p.strip() for p in re.split(r"[;,]", cell) if p.strip()]
+
+
+def search_text(*, name: str, company: str | None, email: str | None, phone: str | None,
+                tags: list[str], city: str | None) -> str:
+    """What search looks in: one lower-case line per contact, indexed by trigrams."""
+    parts = [name, company or "", email or "", (phone or "").lstrip("+"), " ".join(sorted(tags)), city or ""]
+    return " | ".join(sort_key(p) for p in parts if p)

@@ -1,0 +1,1 @@
+"""ERP modules: ledger, stock, purchasing, sales, payroll."""

@@ -1,0 +1,4 @@
+"""Import every module's tables so that ``SQLModel.metadata`` knows the whole schema."""
+
+from bizsuite.core import models as _core  # noqa: F401
+from bizsuite.crm.contacts import models as _contacts  # noqa: F401

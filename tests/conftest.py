@@ -1,0 +1,109 @@
+"""Shared fixtures: fresh books on SQLite, and on PostgreSQL too when BIZSUITE_TEST_PG_URL is set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from bizsuite.core import clock
+from bizsuite.core.auth import Actor, os_login
+from bizsuite.core.db import Location, to_url
+from bizsuite.core.store import Store
+
+PG_URL = os.environ.get("BIZSUITE_TEST_PG_URL")
+FROZEN = datetime(2026, 3, 16, 9, 30, tzinfo=timezone.utc)
+
+
+def _backends():
+    params = [pytest.param("sqlite", id="sqlite")]
+    params.append(
+        pytest.param(
+            "postgresql",
+            id="postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not PG_URL, reason="BIZSUITE_TEST_PG_URL is not set"),
+            ],
+        )
+    )
+    return params
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Never touch the developer's real books or config: HOME and XDG dirs point at a temp dir."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("BIZSUITE_DB", raising=False)
+    monkeypatch.setattr("bizsuite.core.db.SITE_CONFIG", home / "etc-bizsuite-config.toml")
+    yield home
+
+
+@pytest.fixture
+def frozen_clock():
+    with clock.freeze(FROZEN):
+        yield FROZEN
+
+
+def _pg_database(base_url: str):
+    """A fresh PostgreSQL database for one test; dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"bizsuite_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(to_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(to_url(base_url)).set(database=name).render_as_string(hide_password=False)
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=_backends())
+def location(request, tmp_path):
+    """Where fresh books live: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield Location(to_url(str(tmp_path / "books.sqlite")), "test")
+    else:
+        url, drop = _pg_database(PG_URL)
+        yield Location(url, "test")
+        drop()
+
+
+@pytest.fixture
+def sqlite_location(tmp_path):
+    return Location(to_url(str(tmp_path / "books.sqlite")), "test")
+
+
+@pytest.fixture
+def owner_name() -> str:
+    return os_login()
+
+
+@pytest.fixture
+def store(location, owner_name):
+    s = Store.open_or_create_empty(location)
+    s.initialise(company="Test Co", currency="USD", owner=owner_name)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def owner(store, owner_name) -> Actor:
+    return store.actor_for(owner_name)
+
+
+def make_user(store: Store, owner: Actor, name: str, role: str) -> Actor:
+    with store.transaction(owner) as books:
+        books.admin.add_user(name, role)
+    return Actor(name=name, role=role)
