@@ -14,6 +14,8 @@ from bizsuite.core.db import Location, to_url
 from bizsuite.core.store import Store
 
 PG_URL = os.environ.get("BIZSUITE_TEST_PG_URL")
+if os.environ.get("CI") and not PG_URL:
+    raise pytest.UsageError("CI must run the PostgreSQL tests: set BIZSUITE_TEST_PG_URL (see .ci/run)")
 FROZEN = datetime(2026, 3, 16, 9, 30, tzinfo=timezone.utc)
 
 

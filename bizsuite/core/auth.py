@@ -97,3 +97,24 @@ class Actor:
 
 
 SYSTEM = Actor(name="bizsuite", role="owner")
+
+
+def matrix_markdown() -> str:
+    """The role matrix as the README shows it (a test keeps the two equal)."""
+    areas: list[str] = []
+    for p in PERMISSIONS:
+        area = p.split(".")[0]
+        if area not in areas:
+            areas.append(area)
+    lines = ["| role | " + " | ".join(areas) + " |", "|---" * (len(areas) + 1) + "|"]
+    for role in ROLES:
+        cells = []
+        for area in areas:
+            perms = [
+                p.split(".")[1] if "." in p else "yes"
+                for p in PERMISSIONS
+                if p.split(".")[0] == area and p in MATRIX[role]
+            ]
+            cells.append(", ".join(perms) if perms else "—")
+        lines.append(f"| {role} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

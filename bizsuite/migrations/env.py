@@ -5,16 +5,9 @@ from sqlmodel import SQLModel
 
 import bizsuite.models_registry  # noqa: F401  (imports every module's tables)
 
+from bizsuite.migrations.filters import include_object
+
 target_metadata = SQLModel.metadata
-
-# Objects that exist only on one database and are managed by hand in the revisions.
-DIALECT_ONLY = {"contacts_fts", "ix_contacts_search_trgm"}
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    if name and (name in DIALECT_ONLY or name.startswith("contacts_fts")):
-        return False
-    return True
 
 
 def run() -> None:
