@@ -127,7 +127,7 @@ def record_many(session: Session, changes: Iterable[Change]) -> int:
     """Record changes made without the ORM (bulk imports, merges) in the same transaction."""
     actor: Actor = session.info["actor"]
     at = clock.now()
+    from bizsuite.core.db import bulk_insert
+
     rows = [c.row(actor, at) for c in changes]
-    if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
-    return len(rows)
+    return bulk_insert(session, AuditEntry.__table__, rows)

@@ -164,3 +164,94 @@ def write_options(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(sqlite_begin="IMMEDIATE")
     return engine
+
+
+def reserve_ids(session, table, n: int) -> list[int]:
+    """``n`` new primary keys for a bulk insert into ``table`` (which must be in a write transaction).
+
+    SQLite: the writer holds the database lock (BEGIN IMMEDIATE), so max(id)+1… is ours alone.
+    PostgreSQL: ids come from the table's sequence, so concurrent writers never collide.
+    """
+    from sqlalchemy import func, select, text
+
+    if n <= 0:
+        return []
+    pk = list(table.primary_key.columns)[0]
+    if session.get_bind().dialect.name == "postgresql":
+        seq = session.execute(
+            text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": pk.name}
+        ).scalar_one()
+        return list(
+            session.execute(
+                text("SELECT nextval(CAST(:s AS regclass)) FROM generate_series(1, :n)"), {"s": seq, "n": n}
+            ).scalars()
+        )
+    start = (session.execute(select(func.max(pk))).scalar() or 0) + 1
+    return list(range(start, start + n))
+
+
+class bulk_search_index:
+    """Around a bulk insert into ``table``: index the new rows for search in one statement.
+
+    On SQLite the FTS5 triggers index row by row, four times slower than one
+    ``INSERT … SELECT``; inside this block they stand aside (a marker row that only this
+    transaction sees) and the rows added are indexed at the end. PostgreSQL's GIN index needs
+    nothing. Use only in a write transaction.
+    """
+
+    def __init__(self, session, table: str):
+        self.session = session
+        self.table = table
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def __enter__(self):
+        if self.sqlite:
+            conn = self.session.connection()
+            self.before = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {self.table}").scalar()
+            conn.exec_driver_sql("INSERT INTO search_index_paused (table_name) VALUES (?)", (self.table,))
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None or not self.sqlite:
+            return False  # the transaction rolls back as a whole
+        conn = self.session.connection()
+        conn.exec_driver_sql("DELETE FROM search_index_paused WHERE table_name = ?", (self.table,))
+        conn.exec_driver_sql(
+            f"INSERT INTO {self.table}_fts (rowid, search_text) "
+            f"SELECT id, search_text FROM {self.table} WHERE id > ?",
+            (self.before,),
+        )
+        return False
+
+
+def bulk_insert(session, table, rows: list[dict]) -> int:
+    """Insert many rows with one driver-level executemany.
+
+    Column types still convert the values (the same bind processors SQLAlchemy would use), but
+    the per-row bookkeeping of ``Connection.execute`` — a third of a large import's time — is
+    skipped. Every row must have the same keys.
+    """
+    if not rows:
+        return 0
+    from sqlalchemy import insert
+
+    conn = session.connection()
+    dialect = conn.dialect
+    keys = list(rows[0].keys())
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    procs = {k: table.c[k].type._cached_bind_processor(dialect) for k in keys}
+    if compiled.positional:
+        order = [compiled.binds[name].key for name in compiled.positiontup]
+        fns = [procs[k] for k in order]
+        params = [
+            tuple(fn(row[k]) if fn else row[k] for k, fn in zip(order, fns))
+            for row in rows
+        ]
+    else:
+        names = {compiled.binds[name].key: name for name in compiled.binds}
+        params = [
+            {names[k]: (procs[k](v) if procs[k] else v) for k, v in row.items()}
+            for row in rows
+        ]
+    conn.exec_driver_sql(compiled.string, params)
+    return len(rows)

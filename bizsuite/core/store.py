@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import cached_property
 from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import inspect as sa_inspect
@@ -32,6 +31,7 @@ class Books:
         self.session = session
         self.actor = actor
         self.store = store
+        self._repos: dict[str, object] = {}
 
     def require(self, permission: str) -> None:
         self.actor.require(permission)
@@ -61,17 +61,26 @@ class Books:
         return self.setting("company.currency", "USD") or "USD"
 
     # -- module repositories -------------------------------------------------------------------
-    @cached_property
+    # Plain properties with a per-instance cache, not functools.cached_property: on Python 3.11
+    # that holds one lock for all instances, so one thread waiting on the database inside it
+    # would stall every other thread's Books.
+    def _repo(self, name: str, factory):
+        repo = self._repos.get(name)
+        if repo is None:
+            repo = self._repos[name] = factory(self)
+        return repo
+
+    @property
     def admin(self) -> "AdminRepository":
         from bizsuite.core.admin import AdminRepository
 
-        return AdminRepository(self)
+        return self._repo("admin", AdminRepository)
 
-    @cached_property
+    @property
     def contacts(self) -> "ContactsRepository":
         from bizsuite.crm.contacts.repository import ContactsRepository
 
-        return ContactsRepository(self)
+        return self._repo("contacts", ContactsRepository)
 
 
 class Store:

@@ -17,8 +17,10 @@ from typing import Callable, Iterable, TextIO
 from sqlalchemy import func, insert, select
 
 from bizsuite.core import audit, clock
+from bizsuite.core.db import bulk_insert, bulk_search_index, reserve_ids
 from bizsuite.core.errors import FieldError
 from bizsuite.core.importer import (
+    gc_paused,
     CsvFile,
     ImportReport,
     Problem,
@@ -130,8 +132,8 @@ def _from_ours(v: dict[str, str]) -> ContactIn:
     g = lambda k: _unquote(v.get(k, "")) or None  # noqa: E731
     return ContactIn(
         name=_unquote(v.get("name", "")), kind=(v.get("kind") or "person"), company=g("company"),
-        email=g("email"), phone=g("phone"), roles=norm.split_multi(v.get("roles")),
-        tags=norm.split_multi(v.get("tags")), address=g("address"), city=g("city"),
+        email=g("email"), phone=g("phone"), roles=norm.split_multi(_unquote(v.get("roles", ""))),
+        tags=norm.split_multi(_unquote(v.get("tags", ""))), address=g("address"), city=g("city"),
         country=g("country"), notes=g("notes"),
     )
 
@@ -143,16 +145,22 @@ class Format:
     convert: Callable[[dict[str, str]], ContactIn]
 
 
+def _has(headers: set[str], *names: str) -> bool:
+    """Whether any of ``names`` is a column (``headers`` holds :func:`header_key` forms)."""
+    return any(header_key(n) in headers for n in names)
+
+
 FOREIGN_FORMATS = (
     Format(
         "google",
-        lambda h: "e-mail 1 - value" in h and ({"given name", "first name"} & h)
-        and ("labels" in h or "group membership" in h),
+        lambda h: _has(h, "E-mail 1 - Value") and _has(h, "Given Name", "First Name")
+        and _has(h, "Labels", "Group Membership"),
         _from_google,
     ),
     Format(
         "outlook",
-        lambda h: "e-mail address" in h and "first name" in h and ("business phone" in h or "mobile phone" in h),
+        lambda h: _has(h, "E-mail Address") and _has(h, "First Name")
+        and _has(h, "Business Phone", "Mobile Phone"),
         _from_outlook,
     ),
 )
@@ -169,6 +177,13 @@ def _identity(kind: str, email: str | None, phone: str | None, name: str, compan
 def import_contacts(books, path: str | Path, *, maps: Iterable[str] = (), dry_run: bool = False,
                     skip_invalid: bool = False, rejects: str | Path | None = None,
                     progress: Progress | None = None, display: str | None = None) -> ImportReport:
+    """Import a contacts CSV in one unit of work (the caller's transaction)."""
+    with gc_paused():
+        return _import(books, path, maps=maps, dry_run=dry_run, skip_invalid=skip_invalid,
+                       rejects=rejects, progress=progress, display=display)
+
+
+def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, display) -> ImportReport:
     repo = books.contacts
     books.require("contacts.write")
     file = read_csv(path, display=display)
@@ -208,11 +223,13 @@ def import_contacts(books, path: str | Path, *, maps: Iterable[str] = (), dry_ru
     s = books.session
     existing_email = dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.is_not(None))).all())
     existing_phone = dict(s.execute(select(Contact.phone, Contact.id).where(Contact.phone.is_not(None))).all())
-    companies = {
-        sk: cid for cid, sk in s.execute(
-            select(Contact.id, Contact.sort_name).where(Contact.kind == "company").order_by(Contact.id.desc())
-        )
-    }
+    companies: dict[str, int] = {}
+    company_names: dict[int, str] = {}
+    for cid, sk, cname in s.execute(
+        select(Contact.id, Contact.sort_name, Contact.name).where(Contact.kind == "company").order_by(Contact.id.desc())
+    ):
+        companies[sk] = cid
+        company_names[cid] = cname
     existing_names = set()
     company_key_by_id = {cid: sk for sk, cid in companies.items()}
     for kind, sk, comp in s.execute(select(Contact.kind, Contact.sort_name, Contact.company_id)):
@@ -278,50 +295,53 @@ def import_contacts(books, path: str | Path, *, maps: Iterable[str] = (), dry_ru
         }
 
     def bulk(rows: list[dict]) -> list[int]:
-        if not rows:
-            return []
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(s.execute(stmt, rows).scalars())
+        # Ids are reserved up front so the insert is one plain executemany (RETURNING would
+        # make SQLAlchemy run one statement per row on SQLite).
+        ids = reserve_ids(s, table, len(rows))
+        for r, i in zip(rows, ids):
+            r["id"] = i
+        bulk_insert(s, table, rows)
+        return ids
 
-    company_rows = [(r, c) for r, c in new_rows if c.kind == "company"]
-    people_rows = [(r, c) for r, c in new_rows if c.kind == "person"]
-    ids = bulk([values(c, None, None) for _, c in company_rows])
-    company_names = {}
-    for (_, c), cid in zip(company_rows, ids):
-        companies.setdefault(norm.sort_key(c.name), cid)
-        company_names[cid] = c.name
-    inserted = list(zip(company_rows, ids))
-    # companies named by people but not in the books or the file are created
-    missing = {}
-    for _, c in people_rows:
-        if c.company and norm.sort_key(c.company) not in companies:
-            missing.setdefault(norm.sort_key(c.company), c.company)
-    from bizsuite.crm.contacts.repository import Cleaned
+    with bulk_search_index(s, "contacts"):
+        company_rows = [(r, c) for r, c in new_rows if c.kind == "company"]
+        people_rows = [(r, c) for r, c in new_rows if c.kind == "person"]
+        ids = bulk([values(c, None, None) for _, c in company_rows])
+        for (_, c), cid in zip(company_rows, ids):
+            companies.setdefault(norm.sort_key(c.name), cid)
+            company_names[cid] = c.name
+        inserted = list(zip(company_rows, ids))
+        # companies named by people but not in the books or the file are created
+        missing = {}
+        for _, c in people_rows:
+            if c.company and norm.sort_key(c.company) not in companies:
+                missing.setdefault(norm.sort_key(c.company), c.company)
+        from bizsuite.crm.contacts.repository import Cleaned
 
-    extra = [Cleaned(kind="company", name=n, company=None, company_id=None, email=None, phone=None,
-                     roles=[], tags=[], address=None, city=None, country=None, notes=None)
-             for n in missing.values()]
-    extra_ids = bulk([values(c, None, None) for c in extra])
-    for c, cid in zip(extra, extra_ids):
-        companies[norm.sort_key(c.name)] = cid
-        company_names[cid] = c.name
-    report.created_related = len(extra_ids)
-    if progress:
-        progress(total // 2 + len(company_rows), total)
-    people_values = []
-    for _, c in people_rows:
-        cid = companies.get(norm.sort_key(c.company)) if c.company else None
-        people_values.append(values(c, cid, c.company if cid else None))
-    people_ids = []
-    step = 20000
-    for i in range(0, len(people_values), step):
-        people_ids += bulk(people_values[i:i + step])
+        extra = [Cleaned(kind="company", name=n, company=None, company_id=None, email=None, phone=None,
+                         roles=[], tags=[], address=None, city=None, country=None, notes=None)
+                 for n in missing.values()]
+        extra_ids = bulk([values(c, None, None) for c in extra])
+        for c, cid in zip(extra, extra_ids):
+            companies[norm.sort_key(c.name)] = cid
+            company_names[cid] = c.name
+        report.created_related = len(extra_ids)
         if progress:
-            progress(min(total, total // 2 + len(company_rows) + i + step), total)
-    inserted += list(zip(people_rows, people_ids))
+            progress(total // 2 + len(company_rows), total)
+        people_values = []
+        for _, c in people_rows:
+            cid = companies.get(norm.sort_key(c.company)) if c.company else None
+            people_values.append(values(c, cid, company_names.get(cid)))
+        people_ids = []
+        step = 20000
+        for i in range(0, len(people_values), step):
+            people_ids += bulk(people_values[i:i + step])
+            if progress:
+                progress(min(total, total // 2 + len(company_rows) + i + step), total)
+        inserted += list(zip(people_rows, people_ids))
     tag_rows = [{"contact_id": cid, "tag": t} for (_, c), cid in inserted for t in c.tags]
     if tag_rows:
-        s.execute(insert(ContactTag.__table__), tag_rows)
+        bulk_insert(s, ContactTag.__table__, tag_rows)
     changes = []
     for c, cid in zip(extra, extra_ids):
         changes.append(audit.Change("contacts", cid, "insert", {"kind": [None, "company"], "name": [None, c.name]}))

@@ -82,11 +82,16 @@ class ContactsRepository:
     def __init__(self, books):
         self.books = books
         self.session = books.session
+        self._phone_region: str | None = None
 
     # -- settings -----------------------------------------------------------------------------
     @property
     def phone_region(self) -> str:
-        return self.books.setting("contacts.phone_region", DEFAULT_REGION) or DEFAULT_REGION
+        # Not functools.cached_property: on Python 3.11 it holds one lock across all instances,
+        # so a thread waiting for the database inside it would block every other thread.
+        if self._phone_region is None:
+            self._phone_region = self.books.setting("contacts.phone_region", DEFAULT_REGION) or DEFAULT_REGION
+        return self._phone_region
 
     # -- validation ---------------------------------------------------------------------------
     def clean(self, data: ContactIn, *, errors: list[FieldError] | None = None) -> Cleaned:
@@ -428,12 +433,16 @@ class ContactsRepository:
         company_id = self._company_for(cleaned)
         if company_id == c.id:
             raise ValidationFailed([FieldError("company", "a contact cannot belong to itself")])
-        self._apply(c, cleaned, company_id)
+        # Decide "changed?" before anything can autoflush: once flushed, is_modified() is False and
+        # the version would never move (stale saves would then overwrite silently). Tags are part
+        # of search_text, so a change of tags alone also counts.
+        with self.session.no_autoflush:
+            self._apply(c, cleaned, company_id)
+            if self.session.is_modified(c):
+                c.version = c.version + 1
+                c.updated_at = clock.now()
+                c.updated_by = self.books.actor.name
         self._set_tags(c.id, cleaned.tags)
-        if self.session.is_modified(c):
-            c.version = c.version + 1
-            c.updated_at = clock.now()
-            c.updated_by = self.books.actor.name
         self.session.flush()
         if c.kind == "company":
             self._refresh_people_search(c)
