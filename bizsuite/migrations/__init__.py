@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-HEAD = "0001_foundation"
+HEAD = "0003_tickets"
 SCRIPTS = Path(__file__).parent
 
 
