@@ -1,0 +1,150 @@
+"""The Textual app: one mode per module plus the home screen, global keys, the command palette.
+
+``make_app`` is the one factory used by the CLI (through :func:`run_tui`) and by the tests.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from bizsuite.core.auth import Actor
+from bizsuite.core.db import Location
+from bizsuite.core.store import Store
+from bizsuite.screens import MODULES, module
+
+
+def _commands_provider():
+    from bizsuite.screens.commands import BizsuiteCommands
+
+    return BizsuiteCommands
+
+
+class BizsuiteApp(App[int]):
+    """bizsuite in a terminal: the books of one company, seen by one user."""
+
+    TITLE = "bizsuite"
+    CSS = """
+    * { scrollbar-size-vertical: 1; }
+    Footer { background: $panel; }
+    """
+    COMMANDS = App.COMMANDS | {lambda: _commands_provider()}
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+    ]
+
+    company: reactive[str] = reactive("")
+
+    def __init__(self, store: Store | None, actor: Actor | None, location: Location) -> None:
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        self.location = location
+        self.blink_cursor = True  # tests switch it off for stable snapshots
+        from bizsuite.screens.home import HomeScreen
+
+        self.add_mode("home", HomeScreen)
+        for m in MODULES:
+            self.add_mode(m.name, m.make_screen)
+
+    # -- start-up ------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.store is None or self.actor is None:
+            from bizsuite.screens.firstrun import FirstRunScreen
+
+            self.push_screen(FirstRunScreen(self.location), self._books_created)
+        else:
+            self.switch_mode("home")
+
+    def _books_created(self, result: Any) -> None:
+        if result is None:
+            self.exit(1)
+            return
+        self.store, self.actor = result
+        self.switch_mode("home")
+
+    # -- who and where -------------------------------------------------------------------------
+    @property
+    def who(self) -> str:
+        a = self.actor
+        if a is None:
+            return ""
+        return f"{a.name} · {a.role}" + (f" (as, by {a.via})" if a.via else "")
+
+    def can(self, permission: str) -> bool:
+        return self.actor is not None and self.actor.can(permission)
+
+    # -- navigation ----------------------------------------------------------------------------
+    def open_module(self, name: str) -> None:
+        if name == "home":
+            self.switch_mode("home")
+            return
+        m = module(name)
+        if self.actor is None or not m.allowed(self.actor):
+            self.notify(f"{m.title}: your role may not open it", severity="error")
+            return
+        self.switch_mode(name)
+
+    def open_contact(self, contact_id: int) -> None:
+        from bizsuite.screens.contacts import ContactDetailScreen
+
+        if not self.can("contacts.read"):
+            return
+        if self.current_mode != "contacts":
+            self.switch_mode("contacts")
+        self.push_screen(ContactDetailScreen(contact_id))
+
+    def action_help(self) -> None:
+        from bizsuite.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    # -- cursor blink off for snapshots --------------------------------------------------------
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not self.blink_cursor and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
+
+
+def make_app(store: Store | None, actor: Actor | None, location: Location) -> BizsuiteApp:
+    """The app on these books for this user; with ``store=None`` it starts with the first-run form."""
+    return BizsuiteApp(store, actor, location)
+
+
+def run_tui(location: Location, as_name: str | None) -> int:
+    """Open the app (the CLI's ``bizsuite`` with no command). Returns the exit code."""
+    from bizsuite.core.auth import os_login
+    from bizsuite.core.db import sqlite_file_state
+    from bizsuite.core.errors import Refused
+
+    store: Store | None = None
+    try:
+        if location.is_sqlite and location.path is not None and sqlite_file_state(location.path) in ("missing", "empty"):
+            app = make_app(None, None, location)
+        else:
+            store = Store.open(location)
+            actor = store.actor_for(os_login(), as_name)
+            app = make_app(store, actor, location)
+    except Refused as exc:
+        if store is not None:
+            store.close()
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    try:
+        app.run()
+    finally:
+        if app.store is not None:
+            app.store.close()
+    return 0
+
+
+__all__ = ["BizsuiteApp", "make_app", "run_tui"]

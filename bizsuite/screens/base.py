@@ -1,0 +1,79 @@
+"""What every bizsuite screen shares: the title bar, the store and the acting user, help text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from bizsuite.core import clock
+from bizsuite.widgets.titlebar import TitleBar
+
+if TYPE_CHECKING:
+    from bizsuite.app import BizsuiteApp
+    from bizsuite.core.auth import Actor
+    from bizsuite.core.store import Store
+
+
+class _Shared:
+    PLACE = ""  # shown in the title bar after the company's name
+    HELP = ""  # what the help screen says about this screen, above its keys
+
+    @property
+    def bizapp(self) -> "BizsuiteApp":
+        return self.app  # type: ignore[attr-defined,return-value]
+
+    @property
+    def store(self) -> "Store":
+        return self.bizapp.store  # type: ignore[return-value]
+
+    @property
+    def actor(self) -> "Actor":
+        return self.bizapp.actor  # type: ignore[return-value]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that died of anything but a refusal (those are handled where they happen)
+        is a bug: say so on screen instead of leaving the screen silently half-loaded."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.app.notify(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+                            title="Something went wrong", severity="error", timeout=15)
+
+    def title_bar(self) -> TitleBar:
+        return TitleBar(id="titlebar")
+
+    def _update_title_bar(self, company: str = "") -> None:
+        bar = self.query(TitleBar)  # type: ignore[attr-defined]
+        if bar:
+            company = self.bizapp.company
+            bar.first().place = f"{company} › {self.PLACE}" if company and self.PLACE else (company or self.PLACE)
+            bar.first().who = self.bizapp.who
+
+
+class BizScreen(_Shared, Screen):
+    """A full screen of the app."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "company", self._update_title_bar)
+
+
+class BizModal(_Shared, ModalScreen):
+    """A modal form or dialog of the app."""
+
+
+def when(moment: datetime | None) -> str:
+    """A time for people: 'today 09:30', 'yesterday 17:05', '14 Mar 10:00', '2025-11-02'."""
+    if moment is None:
+        return ""
+    local = moment.astimezone()
+    today = clock.now().astimezone().date()
+    days = (today - local.date()).days
+    if days == 0:
+        return f"today {local:%H:%M}"
+    if days == 1:
+        return f"yesterday {local:%H:%M}"
+    if local.year == today.year and days > 0:
+        return f"{local:%d %b %H:%M}"
+    return f"{local:%Y-%m-%d}"

@@ -1,0 +1,564 @@
+"""Contacts: the paged list with search and filters, and one contact's detail and timeline.
+
+Every query and change goes through ``books.contacts`` in a worker thread; the handlers that
+receive the results are the only code that touches widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from bizsuite.core.auth import Actor
+from bizsuite.core.errors import NotFound, Refused
+from bizsuite.crm.contacts.models import ROLES, ContactIn
+from bizsuite.crm.contacts.normalise import format_phone
+from bizsuite.screens.base import BizScreen, when
+from bizsuite.widgets.confirm import Confirm
+from bizsuite.widgets.paged_table import Column, PagedTable
+
+SORT_LABELS = {"name": "Sort: name", "updated": "Sort: changed", "created": "Sort: newest"}
+ROLE_LETTERS = {"customer": "C", "supplier": "S", "lead": "L", "employee": "E"}
+PAGE_SIZE = 100
+
+
+def _name(row) -> Text:
+    return Text(row.name, style="bold" if row.kind == "company" else "")
+
+
+def _roles(row) -> str:
+    return "".join(ROLE_LETTERS[r] for r in row.roles)
+
+
+CONTACT_COLUMNS = [
+    Column("name", "Name", ratio=4, min_width=10, render=_name),
+    Column("company", "Company", ratio=3, min_width=6),
+    Column("email", "Email", ratio=4, min_width=8),
+    Column("phone", "Phone", width=16, render=lambda r: format_phone(r.phone)),
+    Column("roles", "Roles", width=5, render=_roles),
+]
+
+
+def contact_source(store, actor: Actor, *, sort: str = "name", **filters):
+    """``fetch`` and ``count`` callables for a :class:`PagedTable` of contacts.
+
+    Rows come without a total (no count per keystroke); the table counts separately, after
+    the first page is on screen, and only when that page was full.
+    """
+
+    def fetch(offset: int, limit: int):
+        with store.read(actor) as books:
+            return books.contacts.page(offset=offset, limit=limit, sort=sort, with_total=False,
+                                       **filters).rows, None
+
+    def count() -> int:
+        with store.read(actor) as books:
+            return books.contacts.count(**filters)
+
+    return fetch, count
+
+
+class ContactsScreen(BizScreen):
+    PLACE = "Contacts"
+    HELP = (
+        "Every company and person in the books, a page at a time. Type in the search box to "
+        "narrow the list as you type (names, companies, emails, phones, tags, cities — any "
+        "script, every word must match). Tab reaches the role, kind, tag and sort filters. "
+        "Enter opens the contact under the cursor; companies are in bold. Roles: C customer, "
+        "S supplier, L lead, E employee."
+    )
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("s", "sort", "Sort"),
+        Binding("escape", "back", "Home"),
+        Binding("down", "to_table", "To the list", show=False),
+    ]
+    CSS_PATH = "contacts.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._all: int | None = None
+        self._total: int | None = None
+        self._suspended = False
+        self._tags: list[tuple[str, int]] = []
+        self._applied: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        yield Input(placeholder="Search names, companies, emails, phones, tags, cities…",
+                    id="search", compact=True)
+        with Horizontal(id="filters"):
+            yield Select([(r, r) for r in ROLES], prompt="Any role", id="role", compact=True)
+            yield Select([("companies", "company"), ("people", "person")], prompt="Any kind",
+                         id="kind", compact=True)
+            yield Select([], prompt="Any tag", id="tag", compact=True)
+            yield Select([(label, key) for key, label in SORT_LABELS.items()], allow_blank=False,
+                         value="name", id="sort", compact=True)
+        yield PagedTable(CONTACT_COLUMNS, id="contacts", page_size=PAGE_SIZE,
+                         empty_text="No contacts match.")
+        yield Static("", id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#contacts", PagedTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.refresh_list(keep_cursor=False)
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if self._suspended:
+            self._suspended = False
+            self.refresh_list(keep_cursor=True)
+
+    # -- loading -------------------------------------------------------------------------------
+    def filters(self) -> dict[str, Any]:
+        """What the search box and the filters ask for now (read on the UI thread)."""
+        out: dict[str, Any] = {"query": self.query_one("#search", Input).value}
+        for name in ("role", "kind", "tag"):
+            value = self.query_one(f"#{name}", Select).value
+            out[name] = None if value is Select.NULL else value
+        out["sort"] = self.query_one("#sort", Select).value
+        return out
+
+    def refresh_list(self, *, keep_cursor: bool) -> None:
+        self._reload(keep_cursor=keep_cursor, force=True)
+        self.load_overview()
+
+    def _reload(self, *, keep_cursor: bool = False, force: bool = False) -> None:
+        filters = self.filters()
+        if filters == self._applied and not force:
+            return  # e.g. a Select announcing the value it was created with
+        self._applied = filters
+        fetch, count = contact_source(self.store, self.actor, **filters)
+        self._total = None
+        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
+        self._show_status()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
+    def load_overview(self) -> None:
+        """The unfiltered count (for "N of M") and the tags for the tag filter."""
+        try:
+            with self.store.read(self.actor) as books:
+                everyone = books.contacts.count()
+                tags = books.contacts.all_tags()
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        self.app.call_from_thread(self._overview_loaded, everyone, tags)
+
+    def _overview_loaded(self, everyone: int, tags: list[tuple[str, int]]) -> None:
+        self._all = everyone
+        if tags != self._tags:
+            self._tags = tags
+            select = self.query_one("#tag", Select)
+            current = select.value
+            with select.prevent(Select.Changed):
+                select.set_options([(f"{t} ({n:,})", t) for t, n in tags])
+                if current is not Select.NULL and any(t == current for t, _ in tags):
+                    select.value = current
+            if current is not Select.NULL and select.value is Select.NULL:
+                self._reload()
+        self._show_status()
+
+    def _is_filtered(self) -> bool:
+        f = self.filters()
+        return bool(f["query"].strip() or f["role"] or f["kind"] or f["tag"])
+
+    def _show_status(self) -> None:
+        total, everyone = self._total, self._all
+        if total is None:
+            text = "counting…" if self.table.is_loading else ""
+        elif self._is_filtered() and everyone is not None:
+            text = f"{total:,} of {everyone:,} contacts"
+        else:
+            text = f"{total:,} contact{'' if total == 1 else 's'}"
+        self.query_one("#status", Static).update(text)
+
+    # -- events --------------------------------------------------------------------------------
+    def on_paged_table_counted(self, event: PagedTable.Counted) -> None:
+        self._total = event.total
+        self._show_status()
+
+    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
+        self._total = 0
+        self._show_status()
+
+    def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        self.app.push_screen(ContactDetailScreen(event.row.id))
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        self._reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.table.focus()
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self._reload()
+
+    # -- actions -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "add":
+            return self.actor.can("contacts.write")
+        if action == "to_table":
+            return self.focused is not None and self.focused.id == "search"
+        return True
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_to_table(self) -> None:
+        self.table.focus()
+
+    def action_back(self) -> None:
+        if self.focused is not None and self.focused is not self.table:
+            self.table.focus()
+            return
+        self.bizapp.open_module("home")
+
+    def action_sort(self) -> None:
+        select = self.query_one("#sort", Select)
+        keys = list(SORT_LABELS)
+        select.value = keys[(keys.index(select.value) + 1) % len(keys)]
+
+    def action_add(self) -> None:
+        from bizsuite.screens.contact_forms import ContactForm
+
+        def added(contact_id: int | None) -> None:
+            if contact_id is not None:
+                self.app.push_screen(ContactDetailScreen(contact_id))
+
+        self.app.push_screen(ContactForm(), added)
+
+
+# -- one contact ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivityView:
+    kind: str
+    subject: str
+    body: str | None
+    author: str
+    occurred_at: datetime
+
+
+@dataclass
+class ContactView:
+    """Everything the detail screen shows, copied out of the transaction."""
+
+    id: int
+    version: int
+    kind: str
+    name: str
+    company_id: int | None
+    company: str | None
+    email: str | None
+    phone: str | None
+    roles: list[str]
+    tags: list[str]
+    address: str | None
+    city: str | None
+    country: str | None
+    notes: str | None
+    updated_at: datetime
+    updated_by: str
+    people: list[tuple[int, str, str | None]]
+    activities: list[ActivityView]
+    references: dict[str, int]
+    form: ContactIn = field(default_factory=ContactIn)
+
+    @classmethod
+    def load(cls, books, contact_id: int) -> "ContactView":
+        d = books.contacts.detail(contact_id)
+        c = d.contact
+        return cls(
+            id=c.id, version=c.version, kind=c.kind, name=c.name, company_id=c.company_id,
+            company=d.company.name if d.company else None, email=c.email, phone=c.phone,
+            roles=c.roles, tags=d.tags, address=c.address, city=c.city, country=c.country,
+            notes=c.notes, updated_at=c.updated_at, updated_by=c.updated_by,
+            people=[(p.id, p.name, p.email) for p in d.people],
+            activities=[ActivityView(a.kind, a.subject, a.body, a.author, a.occurred_at) for a in d.activities],
+            references=dict(d.references),
+            form=books.contacts.as_input(c),
+        )
+
+
+TIMELINE_COLUMNS = [
+    Column("occurred_at", "When", width=15, render=lambda a: when(a.occurred_at)),
+    Column("kind", "Kind", width=7),
+    Column("subject", "Subject", ratio=1),
+    Column("author", "By", width=10),
+]
+
+
+class ContactDetailScreen(BizScreen):
+    PLACE = "Contact"
+    HELP = (
+        "One contact: its fields, the people of a company or the company of a person (Enter "
+        "opens them), and the timeline of notes, calls, meetings and emails (Enter shows one). "
+        "Merging folds a duplicate into this contact: its activities, tags and everything that "
+        "refers to it move here, and the duplicate is deleted. A contact that other records "
+        "refer to cannot be deleted; merge it instead."
+    )
+    BINDINGS = [
+        Binding("e", "edit", "Edit"),
+        Binding("n", "note", "Note"),
+        Binding("m", "merge", "Merge"),
+        Binding("d", "delete", "Delete"),
+        Binding("escape", "back", "Back"),
+    ]
+    CSS_PATH = "contacts.tcss"
+
+    def __init__(self, contact_id: int) -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.view: ContactView | None = None
+        self._suspended = False
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        with Vertical(id="detail"):
+            yield Static("", id="heading")
+            yield Static("", id="fields")
+            yield Static("", id="links-title", classes="section")
+            yield OptionList(id="links")
+            yield Static("Timeline", id="timeline-title", classes="section")
+            yield PagedTable(TIMELINE_COLUMNS, id="timeline", page_size=50,
+                             empty_text="No notes or activities yet — press n to add one.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#links").display = False
+        self.query_one("#links-title").display = False
+        self.query_one("#timeline", PagedTable).focus()
+        self.load()
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if self._suspended:
+            self._suspended = False
+            self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    def load(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                view = ContactView.load(books, self.contact_id)
+        except NotFound as exc:
+            self.app.call_from_thread(self._gone, "; ".join(exc.problems))
+            return
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        self.app.call_from_thread(self._show, view)
+
+    def _gone(self, message: str) -> None:
+        self.notify(message, severity="warning")
+        self.dismiss()
+
+    def _show(self, v: ContactView) -> None:
+        self.view = v
+        self.PLACE = v.name
+        self._update_title_bar()
+        heading = Table.grid(expand=True, padding=(0, 1))
+        heading.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        heading.add_column(justify="right", no_wrap=True)
+        left = Text(v.name, style="bold")
+        left.append(f"  {v.kind}", style="dim")
+        if v.roles:
+            left.append(" · " + ", ".join(v.roles), style="dim")
+        heading.add_row(left, Text(f"#{v.id}", style="dim"))
+        self.query_one("#heading", Static).update(heading)
+        self.query_one("#fields", Static).update(self._fields(v))
+
+        links = self.query_one("#links", OptionList)
+        title = self.query_one("#links-title", Static)
+        links.clear_options()
+        heading_text = ""
+        if v.kind == "company":
+            heading_text = f"People ({len(v.people)})" if v.people else "People: none yet"
+            for pid, name, email in v.people:
+                label = Text(name)
+                if email:
+                    label.append(f"  {email}", style="dim")
+                links.add_option(Option(label, id=str(pid)))
+        elif v.company_id:
+            heading_text = "Company"
+            links.add_option(Option(Text(v.company or f"#{v.company_id}"), id=str(v.company_id)))
+        title.update(heading_text)
+        title.display = bool(heading_text)
+        links.display = links.option_count > 0
+        if links.display:
+            links.highlighted = 0
+
+        self.query_one("#timeline-title", Static).update(
+            f"Timeline ({len(v.activities)})" if v.activities else "Timeline")
+        activities = list(v.activities)
+        self.query_one("#timeline", PagedTable).reload(
+            lambda offset, limit: (activities[offset:offset + limit], len(activities)), keep_cursor=True)
+
+    def _fields(self, v: ContactView) -> Group:
+        """The filled-in fields, two to a line; the notes get a line of their own."""
+        grid = Table.grid(expand=True, padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True, width=8)
+        grid.add_column(ratio=1, overflow="fold")
+        grid.add_column(style="dim", no_wrap=True, width=8)
+        grid.add_column(ratio=1, overflow="fold")
+        refs = ", ".join(("1 person" if (t, n) == ("people", 1) else f"{n} {t.replace('_', ' ')}")
+                         for t, n in sorted(v.references.items()))
+        items = [(label, value) for label, value in (
+            ("Company", v.company or ""),
+            ("Email", v.email or ""),
+            ("Phone", format_phone(v.phone)),
+            ("Tags", ", ".join(v.tags)),
+            ("Address", v.address or ""),
+            ("City", ", ".join(p for p in (v.city, v.country) if p)),
+            ("Used by", refs),
+            ("Changed", f"{when(v.updated_at)} by {v.updated_by}"),
+        ) if value]
+        for n in range(0, len(items), 2):
+            (a, b), (c, d) = items[n], items[n + 1] if n + 1 < len(items) else ("", "")
+            grid.add_row(a, Text(b), c, Text(d))
+        if not v.notes:
+            return Group(grid)
+        notes = Table.grid(expand=True, padding=(0, 1))
+        notes.add_column(style="dim", no_wrap=True, width=8)
+        notes.add_column(ratio=1, overflow="fold")
+        text = v.notes if len(v.notes) <= 300 else v.notes[:299] + "…"
+        notes.add_row("Notes", Text(text.replace("\n", " ")))
+        return Group(grid, notes)
+
+    # -- navigation ----------------------------------------------------------------------------
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.push_screen(ContactDetailScreen(int(event.option.id)))
+
+    def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        from bizsuite.screens.contact_forms import ActivityScreen
+
+        self.app.push_screen(ActivityScreen(event.row))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    # -- changes -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("edit", "note", "merge", "delete"):
+            if not self.actor.can("contacts.write"):
+                return False  # hidden: this role may not change contacts
+            return True if self.view is not None else None  # dimmed until loaded
+        return True
+
+    def action_edit(self) -> None:
+        from bizsuite.screens.contact_forms import ContactForm
+
+        v = self.view
+        if v is None:
+            return
+        self.app.push_screen(
+            ContactForm(contact_id=v.id, data=v.form, version=v.version, company_name=v.company),
+            self._changed("Saved"),
+        )
+
+    def action_note(self) -> None:
+        from bizsuite.screens.contact_forms import ActivityForm
+
+        if self.view is not None:
+            self.app.push_screen(ActivityForm(self.view.id, self.view.name), self._changed("Added to the timeline"))
+
+    def _changed(self, message: str):
+        def done(result: Any) -> None:
+            if result:
+                self.notify(message)
+                self.load()
+
+        return done
+
+    def action_merge(self) -> None:
+        from bizsuite.screens.contact_forms import MergeDialog
+
+        v = self.view
+        if v is None:
+            return
+
+        def picked(dup: tuple[int, str] | None) -> None:
+            if dup is None:
+                return
+            dup_id, dup_name = dup
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.merge(dup_id)
+
+            self.app.push_screen(Confirm(
+                f"Merge #{dup_id} {dup_name} into #{v.id} {v.name}?",
+                f"{dup_name} (#{dup_id}) is deleted; its notes, activities, tags, missing "
+                f"fields and every record that refers to it move to {v.name} (#{v.id}).",
+                yes="merge",
+            ), confirmed)
+
+        self.app.push_screen(MergeDialog(v.id, v.name, v.kind), picked)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def merge(self, dup_id: int) -> None:
+        try:
+            with self.store.transaction(self.actor) as books:
+                books.contacts.merge(self.contact_id, dup_id)
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.notify, f"Merged #{dup_id} into this contact")
+        self.app.call_from_thread(self.load)
+
+    def action_delete(self) -> None:
+        v = self.view
+        if v is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete(v.version)
+
+        self.app.push_screen(Confirm(
+            f"Delete #{v.id} {v.name}?",
+            "The contact, its tags and its timeline are deleted for good.",
+            yes="delete",
+        ), confirmed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def delete(self, version: int) -> None:
+        try:
+            with self.store.transaction(self.actor) as books:
+                books.contacts.delete(self.contact_id, expected_version=version)
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not deleted",
+                                      severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._deleted)
+
+    def _deleted(self) -> None:
+        name = self.view.name if self.view else f"#{self.contact_id}"
+        self.notify(f"Deleted {name}")
+        self.dismiss()

@@ -1,0 +1,101 @@
+"""First run: no books here yet, so ask for the company, its currency and phone region."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Static
+
+from bizsuite.core.db import Location
+from bizsuite.core.errors import FieldError, Refused
+from bizsuite.screens.base import BizScreen
+from bizsuite.widgets.form import Form, FormField
+
+
+class FirstRunScreen(BizScreen):
+    PLACE = "New books"
+    HELP = (
+        "There are no books at this location yet. Give the company's name, the currency its "
+        "books are kept in (a three-letter code such as USD, EUR, CNY) and the country whose "
+        "phone numbers are written without a +country code (a two-letter code such as US, GB, "
+        "CN). You become the owner of the new books."
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "create", "Create the books"),
+        Binding("escape", "cancel", "Quit"),
+    ]
+    DEFAULT_CSS = """
+    FirstRunScreen {
+        align: center middle;
+        & #firstrun { width: 70; max-width: 100%; height: auto; border: round $accent; padding: 1 2; }
+        & #intro { margin-bottom: 1; }
+        & Form { height: auto; }
+        & Input { width: 1fr; }
+    }
+    """
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        with Vertical(id="firstrun"):
+            yield Static(
+                f"Welcome to bizsuite. There are no books at {self.location.display()} yet; "
+                "these three answers create them, with you as the owner.",
+                id="intro", markup=False,
+            )
+            with Form():
+                yield FormField("Company", Input(placeholder="Your company's name", id="company", compact=True), field="company")
+                yield FormField("Currency", Input("USD", placeholder="USD, EUR, CNY…", id="currency", max_length=3, compact=True), field="currency")
+                yield FormField("Phones", Input("US", placeholder="US, GB, CN… (numbers without +code)", id="region", max_length=2, compact=True), field="region")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#company", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_create()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_create(self) -> None:
+        company = self.query_one("#company", Input).value.strip()
+        currency = self.query_one("#currency", Input).value.strip().upper()
+        region = self.query_one("#region", Input).value.strip().upper()
+        errors = []
+        if not company:
+            errors.append(FieldError("company", "is required"))
+        if len(currency) != 3 or not currency.isalpha():
+            errors.append(FieldError("currency", "a three-letter code such as USD, EUR or CNY"))
+        if len(region) != 2 or not region.isalpha():
+            errors.append(FieldError("region", "a two-letter country code such as US, GB or CN"))
+        form = self.query_one(Form)
+        if errors:
+            form.show_errors(errors)
+            return
+        form.clear_errors()
+        self.create(company, currency, region)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="create")
+    def create(self, company: str, currency: str, region: str) -> None:
+        from bizsuite.core.auth import os_login
+        from bizsuite.core.store import Store
+
+        store = None
+        try:
+            store = Store.open_or_create_empty(self.location)
+            store.initialise(company=company, currency=currency, owner=os_login())
+            actor = store.actor_for(os_login())
+            with store.transaction(actor) as books:
+                books.set_setting("contacts.phone_region", region)
+        except Refused as exc:
+            if store is not None:
+                store.close()
+            self.app.call_from_thread(self.query_one(Form).set_message, "\n".join(exc.problems))
+            return
+        self.app.call_from_thread(self.dismiss, (store, actor))

@@ -1,0 +1,122 @@
+"""The home screen: whose books, who you are, and the modules your role may open."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from bizsuite.core.auth import ROLES
+from bizsuite.core.errors import Refused
+from bizsuite.screens import MODULES, allowed_modules
+from bizsuite.screens.base import BizScreen
+
+
+class HomeScreen(BizScreen):
+    PLACE = "Home"
+    HELP = (
+        "The home screen shows whose books these are, who you are, and the modules your role "
+        "may open. Press a module's key, or pick it with the arrows and Enter. Ctrl+P opens the "
+        "command palette: type a module or a contact's name to jump straight to it."
+    )
+    BINDINGS = [Binding(m.key, f"open('{m.name}')", m.title) for m in MODULES]
+
+    DEFAULT_CSS = """
+    HomeScreen {
+        & #home { padding: 1 2; height: 1fr; }
+        & #company { text-style: bold; color: $accent; height: auto; }
+        & #user { height: auto; margin-top: 1; }
+        & #modules-title { margin-top: 1; text-style: bold; height: 1; }
+        & #modules { height: auto; max-height: 1fr; border: none; padding: 0; background: $surface; }
+        & #modules:focus { background-tint: $foreground 5%; }
+        & #hint { color: $text-muted; margin-top: 1; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        with Vertical(id="home"):
+            yield Static("", id="company", markup=False)
+            yield Static(self._user_text(), id="user")
+            yield Static("Modules", id="modules-title")
+            yield OptionList(*self._options({}), id="modules")
+            yield Static("Press a module's key, or ctrl+p to jump to a module or a contact by name.",
+                         id="hint")
+        yield Footer()
+
+    _suspended = False
+
+    def on_mount(self) -> None:
+        self.query_one("#modules").focus()
+        self.load()
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if self._suspended:  # back from a module: its figures may have changed
+            self._suspended = False
+            self.load()
+
+    def _user_text(self) -> Text:
+        a = self.actor
+        text = Text()
+        text.append(a.name, style="bold")
+        text.append(f" · {a.role}", style="bold")
+        text.append(f" — {ROLES.get(a.role, '')}")
+        if a.via:
+            text.append(f"\nActing as {a.name}, by {a.via} (audited under both names)", style="italic")
+        return text
+
+    def _options(self, summaries: dict[str, str]) -> list[Option]:
+        options = []
+        for m in allowed_modules(self.actor):
+            grid = Table.grid(expand=True, padding=(0, 1))
+            grid.add_column(width=3)
+            grid.add_column(width=10)
+            grid.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
+            grid.add_column(justify="right", no_wrap=True)
+            grid.add_row(Text(m.key, style="bold"), Text(m.title, style="bold"),
+                         Text(m.description), Text(summaries.get(m.name, ""), style="dim"))
+            options.append(Option(grid, id=m.name))
+        if not options:
+            options.append(Option("Your role may not open any module; ask the owner.", disabled=True))
+        return options
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    def load(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                company = books.company
+                summaries = {m.name: m.summary(books) for m in allowed_modules(self.actor) if m.summary}
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        self.app.call_from_thread(self._loaded, company, summaries)
+
+    def _loaded(self, company: str, summaries: dict[str, str]) -> None:
+        self.bizapp.company = company
+        self.query_one("#company", Static).update(company or "(no company name)")
+        modules = self.query_one("#modules", OptionList)
+        highlighted = modules.highlighted
+        modules.clear_options()
+        modules.add_options(self._options(summaries))
+        modules.highlighted = highlighted if highlighted is not None else 0
+        self._update_title_bar()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "open" and parameters:
+            return any(m.name == parameters[0] for m in allowed_modules(self.actor))
+        return True
+
+    def action_open(self, name: str) -> None:
+        self.bizapp.open_module(name)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.bizapp.open_module(event.option.id)
