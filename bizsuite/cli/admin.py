@@ -37,24 +37,11 @@ def init(
     from bizsuite.core.auth import os_login
     from bizsuite.core.store import Store
 
-    currency = currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        fail(f"--currency: {currency!r} is not an ISO 4217 code such as USD, EUR, CNY")
-    region = region.strip().upper()
-    import phonenumbers
-
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        fail(f"--region: {region!r} is not a country code such as US, GB, CN")
-    if not company.strip():
-        fail("--company: must not be empty")
     loc = location(ctx)
     with refusals():
         store = Store.open_or_create_empty(loc)
         try:
-            created = store.initialise(company=company.strip(), currency=currency, owner=os_login())
-            if created:
-                with store.transaction(store.actor_for(os_login())) as b:
-                    b.set_setting("contacts.phone_region", region)
+            created = store.initialise(company=company, currency=currency, owner=os_login(), region=region)
         finally:
             store.close()
     if created:

@@ -104,6 +104,8 @@ def locate(db_option: str | None) -> Location:
     for cfg in (user_config_file(), SITE_CONFIG):
         db = _config_db(cfg)
         if db:
+            if "://" not in db and not Path(db).expanduser().is_absolute():
+                db = str(cfg.parent / db)  # relative to the config file, not the working dir
             return Location(to_url(db), str(cfg))
     return Location(to_url(str(default_books_path())), "default")
 

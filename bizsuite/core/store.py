@@ -14,12 +14,13 @@ from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit li
 from bizsuite.core import clock
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location, make_engine, sqlite_file_state, write_options
-from bizsuite.core.errors import BooksError, PermissionDenied
+from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, ValidationFailed
 from bizsuite.core.models import Setting, User
 
 if TYPE_CHECKING:
     from bizsuite.core.admin import AdminRepository
     from bizsuite.crm.contacts.repository import ContactsRepository
+    from bizsuite.erp.ledger.repository import LedgerRepository
 
 APP_MARKER = "bizsuite"
 
@@ -82,6 +83,12 @@ class Books:
 
         return self._repo("contacts", ContactsRepository)
 
+    @property
+    def ledger(self) -> "LedgerRepository":
+        from bizsuite.erp.ledger.repository import LedgerRepository
+
+        return self._repo("ledger", LedgerRepository)
+
 
 class Store:
     """An open set of books. Create one per process with :meth:`open` (or :meth:`create`)."""
@@ -113,9 +120,10 @@ class Store:
     @classmethod
     def open_or_create_empty(cls, location: Location) -> "Store":
         """Open books for ``init``/``demo``: the file may be missing; refuse foreign files."""
+        missing = location.path is not None and sqlite_file_state(location.path) == "missing"
         cls._check_file(location, must_exist=False)
         store = cls(location)
-        if store.state() == "foreign":
+        if not missing and store.state() == "foreign":
             store.close()
             raise BooksError(f"{location.display()}: not a bizsuite database")
         return store
@@ -158,8 +166,25 @@ class Store:
         except OperationalError as exc:
             raise BooksError(f"{self.location.display()}: cannot upgrade: {_reason(exc)}") from None
 
-    def initialise(self, *, company: str, currency: str, owner: str) -> bool:
-        """Create the schema and the owner. Returns False when the books already existed."""
+    def initialise(self, *, company: str, currency: str, owner: str, region: str | None = None) -> bool:
+        """Create the schema and the owner. Returns False when the books already existed.
+
+        ``region`` is the default country of phone numbers (ISO 3166 code, e.g. US, GB, CN).
+        """
+        company, currency = company.strip(), currency.strip().upper()
+        errors = []
+        if not company:
+            errors.append(FieldError("company", "is required"))
+        if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+            errors.append(FieldError("currency", f"{currency!r} is not an ISO 4217 code such as USD, EUR, CNY"))
+        if region is not None:
+            import phonenumbers
+
+            region = region.strip().upper()
+            if region not in phonenumbers.SUPPORTED_REGIONS:
+                errors.append(FieldError("region", f"{region!r} is not a country code such as US, GB, CN"))
+        if errors:
+            raise ValidationFailed(errors)
         if self.state() == "bizsuite":
             self.migrate()
             return False
@@ -169,6 +194,8 @@ class Store:
             books.set_setting("app", APP_MARKER)
             books.set_setting("company.name", company)
             books.set_setting("company.currency", currency)
+            if region:
+                books.set_setting("contacts.phone_region", region)
             books.session.add(
                 User(name=owner, role="owner", created_at=clock.now(), created_by=owner)
             )

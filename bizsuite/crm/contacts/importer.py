@@ -201,7 +201,11 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
         apply_columns(file, columns)
         convert = _from_ours
 
-    # 1. validate every row with the repository's own rules
+    # 1. validate every row with the repository's own rules — outside the write transaction: on
+    #    SQLite the first query through ``books`` takes the write lock (BEGIN IMMEDIATE), and every
+    #    other clerk would wait (and, past the busy timeout, fail) for the whole validation.
+    with books.store.read(books.actor) as peek:
+        region = peek.contacts.phone_region
     cleaned = {}
     total = len(file.rows)
     for n, row in enumerate(file.rows, 1):
@@ -211,7 +215,7 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
             continue
         errors: list[FieldError] = []
         data = convert(row.values)
-        c = repo.clean(data, errors=errors)
+        c = repo.clean(data, errors=errors, region=region)
         for e in errors:
             row.problems.append(Problem(file.name, row.line, e.message, e.field))
         if not errors:

@@ -153,8 +153,33 @@ def split_multi(cell: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"[;,]", cell) if p.strip()]
 
 
+# Trigram indexes find substrings of three characters or more. Chinese names are often two or
+# three characters and are searched by one or two ("王", "小明"), so every CJK character and
+# pair of characters in the line is also written as a padded trigram ("王\ue000\ue000",
+# "小明\ue000"). The pad is a private-use character nobody types, so it never matches by chance.
+PAD = "\ue000"
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def short_grams(text: str) -> list[str]:
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        grams.extend(ch + PAD + PAD for ch in run)
+        grams.extend(run[i:i + 2] + PAD for i in range(len(run) - 1))
+    return list(dict.fromkeys(grams))
+
+
+def short_query(term: str) -> str | None:
+    """The padded trigram for a one- or two-character CJK search term, else None."""
+    if 0 < len(term) < 3 and _CJK_RUN.fullmatch(term):
+        return term + PAD * (3 - len(term))
+    return None
+
+
 def search_text(*, name: str, company: str | None, email: str | None, phone: str | None,
                 tags: list[str], city: str | None) -> str:
     """What search looks in: one lower-case line per contact, indexed by trigrams."""
     parts = [name, company or "", email or "", (phone or "").lstrip("+"), " ".join(sorted(tags)), city or ""]
-    return " | ".join(sort_key(p) for p in parts if p)
+    line = " | ".join(sort_key(p) for p in parts if p)
+    grams = short_grams(line)
+    return f"{line} | {' '.join(grams)}" if grams else line

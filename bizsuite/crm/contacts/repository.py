@@ -61,7 +61,10 @@ def contact_references(session, contact_id: int, *, include_owned: bool = False)
             continue
         n = session.execute(select(func.count()).select_from(table).where(col == contact_id)).scalar()
         if n:
-            label = "people" if (table.name == "contacts" and col.name == "company_id") else table.name
+            if table.name == "contacts" and col.name == "company_id":
+                label = "person" if n == 1 else "people"
+            else:
+                label = table.name
             out[label] = out.get(label, 0) + n
     return out
 
@@ -94,8 +97,13 @@ class ContactsRepository:
         return self._phone_region
 
     # -- validation ---------------------------------------------------------------------------
-    def clean(self, data: ContactIn, *, errors: list[FieldError] | None = None) -> Cleaned:
-        """Validate and normalise input; collect every problem in ``errors`` (or raise)."""
+    def clean(self, data: ContactIn, *, errors: list[FieldError] | None = None,
+              region: str | None = None) -> Cleaned:
+        """Validate and normalise input; collect every problem in ``errors`` (or raise).
+
+        ``region`` (default: the books' setting) lets bulk callers validate without touching the
+        session, so they need not hold the write lock while they validate.
+        """
         raise_after = errors is None
         errors = [] if errors is None else errors
         kind = (data.kind or "person").strip().lower()
@@ -119,7 +127,7 @@ class ContactsRepository:
             company=company,
             company_id=data.company_id,
             email=norm.clean_email(data.email, errors),
-            phone=norm.clean_phone(data.phone, self.phone_region, errors),
+            phone=norm.clean_phone(data.phone, region or self.phone_region, errors),
             roles=roles,
             tags=norm.clean_tags(data.tags, errors),
             address=norm.clean_text(data.address, limit=300, field="address", errors=errors),
@@ -203,7 +211,10 @@ class ContactsRepository:
         terms = [norm.sort_key(t) for t in query.split() if t.strip()]
         clauses = []
         sqlite = self.books.dialect == "sqlite"
-        long_terms = [t for t in terms if len(t) >= 3]
+        # On SQLite, terms of 3+ characters, and 1–2 character CJK terms (see normalise.PAD),
+        # go to the FTS5 trigram index; anything shorter is a LIKE scan.
+        indexed = {t: (t if len(t) >= 3 else norm.short_query(t)) for t in terms}
+        long_terms = [q for q in indexed.values() if q]
         if sqlite and long_terms:
             fts = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
             clauses.append(
@@ -214,7 +225,7 @@ class ContactsRepository:
                 )
             )
         for t in terms:
-            if sqlite and len(t) >= 3:
+            if sqlite and indexed[t]:
                 continue
             escaped = t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append(Contact.search_text.like(f"%{escaped}%", escape="\\"))
@@ -429,7 +440,8 @@ class ContactsRepository:
         if cleaned.kind == "person" and c.kind == "company":
             people = self.session.scalar(select(func.count()).where(Contact.company_id == c.id))
             if people:
-                raise ValidationFailed([FieldError("kind", f"{people} people belong to this company")])
+                raise ValidationFailed([FieldError(
+                    "kind", f"{people} {'person belongs' if people == 1 else 'people belong'} to this company")])
         company_id = self._company_for(cleaned)
         if company_id == c.id:
             raise ValidationFailed([FieldError("company", "a contact cannot belong to itself")])
