@@ -1,0 +1,224 @@
+"""``bizsuite demo``: a realistic, reproducible demo company, in books of its own.
+
+The demo never touches the real books:
+
+- ``dedicated=True`` (no ``--db``): ``location`` is the demo's own file in the user data dir.
+  If it already holds the demo of the same size and seed (settings ``demo.size``/``demo.seed``)
+  it is reused as is; if it holds anything else it is deleted (with its ``-wal``/``-shm``) and
+  built again.
+- ``dedicated=False`` (``--db`` given): the demo fills only a missing or empty file, or books that
+  were initialised but hold no data yet; books that already hold this very demo are reused;
+  anything else is refused (:class:`Refused`) and nothing is written.
+
+Each module adds its own part to :data:`PARTS`: ``Part(name, "module:function")``; the function
+is called as ``fn(books, rng, size, *, base, seed, progress) -> dict[str, int]`` (what it made,
+for the summary line) and may look in ``books`` for what earlier parts made (users, contacts…).
+All parts run in order in **one** unit of work as the owner, together with the ``demo.*``
+markers: the whole demo lands, or none of it. Every part gets its own ``random.Random`` seeded
+from ``(seed, part name)`` — never the global ``random`` — so adding or changing one part does
+not change the data of another; dates are built from the fixed :data:`BASE`, not the clock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from bizsuite.core.db import Location
+from bizsuite.core.errors import BooksError, Refused
+
+SIZES = ("small", "large")
+BASE = datetime(2026, 3, 13, 17, 30, tzinfo=timezone.utc)  # "today" in the demo company
+DEMO_COMPANY = "Lotus & Pine Trading Co."
+DEMO_CURRENCY = "USD"
+DEMO_REGION = "US"
+# Tables that hold no business data: an initialised but otherwise untouched book has rows here.
+BOOKKEEPING_TABLES = {"settings", "users", "audit_log", "alembic_version"}
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    target: str  # "package.module:function", imported only when the demo runs
+    weight: int = 1  # share of the progress bar
+
+    def function(self) -> Callable[..., dict[str, int]]:
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+PARTS: list[Part] = [
+    Part("users", "bizsuite.demo:add_demo_users", 1),
+    Part("contacts", "bizsuite.crm.contacts.demo:add_demo_contacts", 50),
+    # ledger, stock, purchasing, payroll, pipeline, tickets: add their parts here, in that order.
+]
+
+
+def add_demo_users(books, rng: random.Random, size: str, *, base: datetime, seed: int,
+                   progress=None) -> dict[str, int]:
+    """The demo company's staff who use bizsuite (they need not be OS users)."""
+    from bizsuite.crm.contacts.demo import DEMO_USERS
+
+    existing = {u.name for u in books.admin.users(include_inactive=True)}
+    added = 0
+    for name, role in DEMO_USERS:
+        if name not in existing:
+            books.admin.add_user(name, role)
+            added += 1
+    return {"users": added}
+
+
+def prepare_demo(location: Location, *, size: str = "small", seed: int = 7, dedicated: bool = True,
+                 echo: Callable[[str], None] = print,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+    """Make sure ``location`` holds the demo company of this size and seed (see the module doc)."""
+    if size not in SIZES:
+        raise Refused(f"--size: {size!r} is not one of: {', '.join(SIZES)}")
+    started = time.perf_counter()
+    path = location.path
+    if path is None:
+        dedicated = False  # a server database is never dropped: treat it like --db
+    state = _what_is_there(location, size, seed, strict=not dedicated)
+    if state == "same":
+        echo(f"demo: {location.display()} already holds the {size} demo (seed {seed}); reusing it")
+        return
+    if state == "other":
+        if not dedicated:
+            raise Refused(
+                f"{location.display()}: already holds other data; the demo fills only new or empty books"
+            )
+        echo(f"demo: {location.display()} holds something else; rebuilding it")
+        _remove_sqlite(path)
+    created_file = path is not None and not path.exists()
+    try:
+        counts = _build(location, size=size, seed=seed, refuse_data=not dedicated, progress=progress)
+    except BaseException:
+        if created_file:
+            _remove_sqlite(path)
+        raise
+    took = time.perf_counter() - started
+    shown = ", ".join(f"{n:,} {what}" for what, n in counts.items() if what != "users")
+    echo(f"demo: {shown} in {took:.1f} s")
+
+
+# -- what is there ------------------------------------------------------------------------------
+
+
+def _what_is_there(location: Location, size: str, seed: int, *, strict: bool) -> str:
+    """'new' (nothing, or books with no data), 'same' (this demo), or 'other'. Writes nothing."""
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.pool import NullPool
+
+    from bizsuite.core.db import sqlite_file_state
+
+    path = location.path
+    if path is not None:
+        if path.is_dir():
+            raise BooksError(f"{path}: is a directory")
+        state = sqlite_file_state(path)
+        if state in ("missing", "empty"):
+            return "new"
+        if state == "foreign":
+            return "other"
+    # A bare engine: none of the store's pragmas (which would switch a foreign file to WAL).
+    engine = create_engine(location.url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            names = set(inspect(conn).get_table_names())
+            if not names:
+                return "new"
+            if not {"settings", "alembic_version"} <= names:
+                return "other"
+            settings = dict(conn.execute(text(
+                "SELECT key, value FROM settings WHERE key IN ('app', 'demo.size', 'demo.seed')"
+            )).all())
+            if settings.get("app") != "bizsuite":
+                return "other"
+            if settings.get("demo.size") == size and settings.get("demo.seed") == str(seed):
+                return "same"
+            return "other" if _holds_data(conn, names) else "new"
+    except DBAPIError as exc:
+        if strict:
+            raise BooksError(f"{location.display()}: cannot be read: {exc.orig}") from None
+        return "other"
+    finally:
+        engine.dispose()
+
+
+def _holds_data(conn, names: set[str] | None = None) -> bool:
+    """Does any business table (any module's, not settings/users/audit) have a row?"""
+    from sqlalchemy import exists, inspect, select
+    from sqlmodel import SQLModel
+
+    import bizsuite.models_registry  # noqa: F401  (every module's tables)
+
+    if names is None:
+        names = set(inspect(conn).get_table_names())
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in BOOKKEEPING_TABLES or table.name not in names:
+            continue
+        if conn.execute(select(exists().select_from(table))).scalar():
+            return True
+    return False
+
+
+def _remove_sqlite(path: Path | None) -> None:
+    if path is None:
+        return
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+              path.with_name(path.name + "-journal")):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise BooksError(f"{p}: cannot remove the old demo: {exc.strerror}") from None
+
+
+# -- building -----------------------------------------------------------------------------------
+
+
+def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
+           progress: Callable[[int, int], None] | None) -> dict[str, int]:
+    from bizsuite.core.auth import os_login
+    from bizsuite.core.store import Store
+
+    owner = os_login()
+    store = Store.open_or_create_empty(location)
+    try:
+        store.initialise(company=DEMO_COMPANY, currency=DEMO_CURRENCY, owner=owner)
+        actor = store.actor_for(owner)
+        total = sum(p.weight for p in PARTS) * 1000
+        counts: dict[str, int] = {}
+        with store.transaction(actor) as books:
+            # Checked again under the write lock: someone may have written since we looked.
+            if refuse_data and _holds_data(books.session.connection()):
+                raise Refused(
+                    f"{location.display()}: already holds other data; the demo fills only new or empty books"
+                )
+            if books.setting("contacts.phone_region") is None:
+                books.set_setting("contacts.phone_region", DEMO_REGION)
+            done = 0
+            for part in PARTS:
+                def scaled(d: int, t: int, _start=done, _w=part.weight) -> None:
+                    if progress and t:
+                        progress(_start + min(d, t) * _w * 1000 // t, total)
+
+                made = part.function()(books, random.Random(f"{seed}:{part.name}"), size,
+                                       base=BASE, seed=seed, progress=scaled)
+                for what, n in made.items():
+                    counts[what] = counts.get(what, 0) + n
+                done += part.weight * 1000
+                if progress:
+                    progress(done, total)
+            books.set_setting("demo.size", size)
+            books.set_setting("demo.seed", str(seed))
+        return counts
+    finally:
+        store.close()

@@ -1,0 +1,412 @@
+"""The demo company: reproducible, realistic, valid, and never in the way of real books."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bizsuite.core.auth import os_login
+from bizsuite.core.db import Location, to_url
+from bizsuite.core.errors import Refused
+from bizsuite.core.store import Store
+from bizsuite.crm.contacts.models import Activity, Contact, ContactIn, ContactTag
+from bizsuite.demo import prepare_demo
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+REGIONS = {"China": "CN", "United States": "US", "United Kingdom": "GB", "Germany": "DE",
+           "France": "FR", "Australia": "AU", "Canada": "CA"}
+
+
+def loc(path: Path) -> Location:
+    return Location(to_url(str(path)), "test")
+
+
+def build(path: Path, **kw) -> list[str]:
+    said: list[str] = []
+    prepare_demo(loc(path), echo=said.append, **kw)
+    return said
+
+
+def digest(path: Path) -> str:
+    """A digest of every contact row, tag and activity (the audit log's times are real ones)."""
+    h = hashlib.sha256()
+    with sqlite3.connect(path) as conn:
+        for sql in ("SELECT * FROM contacts ORDER BY id", "SELECT * FROM contact_tags ORDER BY 1, 2",
+                    "SELECT * FROM contact_activities ORDER BY id"):
+            for row in conn.execute(sql):
+                h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def file_bytes(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name)}
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    build(path)
+    return path
+
+
+@pytest.fixture
+def demo_books(small_demo):
+    store = Store.open(loc(small_demo))
+    with store.read(store.actor_for(os_login())) as books:
+        yield books
+    store.close()
+
+
+# -- same seed, same company --------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_company_and_another_seed_another(small_demo, tmp_path):
+    build(tmp_path / "again.sqlite")
+    build(tmp_path / "other.sqlite", seed=8)
+    assert digest(tmp_path / "again.sqlite") == digest(small_demo)
+    assert digest(tmp_path / "other.sqlite") != digest(small_demo)
+
+
+# -- what is in it ------------------------------------------------------------------------------
+
+
+def test_small_demo_has_about_200_contacts_in_two_scripts(demo_books):
+    s = demo_books.session
+    contacts = s.execute(select(Contact)).scalars().all()
+    assert 180 <= len(contacts) <= 220
+    chinese = [c for c in contacts if CJK.search(c.name)]
+    latin = [c for c in contacts if not CJK.search(c.name)]
+    assert 0.15 * len(contacts) <= len(chinese) <= 0.45 * len(contacts)
+    assert len(latin) > len(chinese)
+    assert any(c.kind == "company" and c.name.endswith("有限公司") for c in contacts)
+    # companies with their people, and freelancers with none
+    people_by_company: dict[int, int] = {}
+    for c in contacts:
+        if c.company_id:
+            people_by_company[c.company_id] = people_by_company.get(c.company_id, 0) + 1
+    assert len(people_by_company) >= 15
+    assert any(c.kind == "person" and c.company_id is None for c in contacts)
+    # every role, several countries, tags, notes
+    for role in ("customer", "supplier", "lead", "employee"):
+        assert any(role in c.roles for c in contacts), role
+    assert {"China", "United States", "United Kingdom"} <= {c.country for c in contacts}
+    assert any(c.notes for c in contacts)
+    tags = dict(demo_books.contacts.all_tags())
+    assert {"vip", "newsletter", "trade-show-2026"} <= set(tags)
+
+
+def test_our_own_company_has_its_staff_as_employees_and_users(demo_books):
+    ours = demo_books.session.get(Contact, 1)
+    assert ours.kind == "company" and ours.name == demo_books.company
+    staff = demo_books.session.scalars(select(Contact).where(Contact.company_id == ours.id)).all()
+    assert staff and all(p.is_employee for p in staff)
+    users = {u.name: u.role for u in demo_books.admin.users()}
+    assert users[os_login()] == "owner"
+    assert {"mei": "sales", "tom": "support", "ana": "accountant"}.items() <= users.items()
+
+
+def test_activity_timeline_by_the_owner_and_the_demo_users(demo_books):
+    s = demo_books.session
+    acts = s.scalars(select(Activity)).all()
+    assert len(acts) >= 150
+    assert {a.kind for a in acts} == {"note", "call", "meeting", "email"}
+    assert {a.author for a in acts} <= {os_login(), "mei", "tom", "ana"}
+    assert len({a.author for a in acts}) >= 3
+    created = dict(s.execute(select(Contact.id, Contact.created_at)).all())
+    assert all(created[a.contact_id] <= a.occurred_at for a in acts)
+    from bizsuite.demo import BASE
+
+    assert max(a.occurred_at for a in acts) <= BASE
+    some = acts[0].contact_id
+    assert demo_books.contacts.timeline(some)
+
+
+def test_every_row_is_what_the_repository_would_store(demo_books):
+    """Emails, phones, names, tags and the derived columns pass the app's own validation unchanged."""
+    import phonenumbers
+
+    repo = demo_books.contacts
+    s = demo_books.session
+    tags: dict[int, list[str]] = {}
+    for cid, tag in s.execute(select(ContactTag.contact_id, ContactTag.tag)):
+        tags.setdefault(cid, []).append(tag)
+    for c in s.scalars(select(Contact)):
+        errors = []
+        cleaned = repo.clean(ContactIn(name=c.name, kind=c.kind, email=c.email, phone=c.phone,
+                                       roles=c.roles, tags=tags.get(c.id, []), address=c.address,
+                                       city=c.city, country=c.country, notes=c.notes), errors=errors)
+        assert not errors, (c.name, errors)
+        assert (cleaned.name, cleaned.email, cleaned.phone) == (c.name, c.email, c.phone)
+        assert sorted(cleaned.tags) == sorted(tags.get(c.id, []))
+        if c.phone:
+            number = phonenumbers.parse(c.phone)
+            assert phonenumbers.is_valid_number(number), c.phone
+            assert phonenumbers.region_code_for_number(number) == REGIONS[c.country], (c.phone, c.country)
+
+
+def test_likely_duplicates_to_show(demo_books):
+    pairs = demo_books.contacts.all_duplicates()
+    assert any(reason == "same email" for _, _, reason in pairs)
+    same_email = next((a, b) for a, b, reason in pairs if reason == "same email")
+    a, b = (demo_books.session.get(Contact, i) for i in same_email)
+    assert a.email == b.email and a.name != b.name
+    assert any(d.reason == "same email" for d in demo_books.contacts.duplicates_of(b.id))
+
+
+def test_search_finds_both_scripts(demo_books):
+    page = demo_books.contacts.page(query="有限公司", limit=50)
+    assert page.total >= 3
+    assert demo_books.contacts.page(query="@", limit=5).total >= 150
+
+
+def test_integrity_check_passes(demo_books):
+    results = demo_books.admin.check()
+    assert results and all(r.ok for r in results), [(r.name, r.detail) for r in results if not r.ok]
+
+
+def test_audit_records_the_demo(demo_books):
+    entries = demo_books.admin.audit(entity="contacts")
+    assert entries and "demo small, seed 7" in entries[0].changes
+    assert entries[0].actor == os_login()
+
+
+def test_progress_and_summary_line(tmp_path):
+    seen: list[tuple[int, int]] = []
+    said = build(tmp_path / "p.sqlite", progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert all(0 <= d <= t for d, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert re.fullmatch(r"demo: 200 contacts, \d+ companies, [\d,]+ activities, .* in \d+\.\d s", said[-1]), said
+
+
+def test_unknown_size_is_refused(tmp_path):
+    with pytest.raises(Refused, match="size"):
+        build(tmp_path / "x.sqlite", size="huge")
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+# -- its own file: reuse or rebuild -------------------------------------------------------------
+
+
+def _poke(path: Path, value: str) -> None:
+    """Leave a mark in the books, to see whether they are rebuilt."""
+    store = Store.open(loc(path))
+    try:
+        with store.transaction(store.actor_for(os_login())) as books:
+            books.set_setting("test.mark", value)
+    finally:
+        store.close()
+
+
+def _setting(path: Path, key: str) -> str | None:
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def test_dedicated_file_is_reused_for_the_same_demo(tmp_path):
+    path = tmp_path / "demo.sqlite"
+    build(path)
+    _poke(path, "kept")
+    started = time.perf_counter()
+    said = build(path)
+    assert time.perf_counter() - started < 1.0
+    assert "reusing" in said[-1]
+    assert _setting(path, "test.mark") == "kept"
+
+
+def test_dedicated_file_is_rebuilt_for_another_seed(tmp_path):
+    path = tmp_path / "demo.sqlite"
+    build(path)
+    _poke(path, "gone")
+    said = build(path, seed=99)
+    assert any("rebuilding" in line for line in said)
+    assert _setting(path, "test.mark") is None
+    assert _setting(path, "demo.seed") == "99"
+    other = tmp_path / "fresh.sqlite"
+    build(other, seed=99)
+    assert digest(path) == digest(other)
+
+
+@pytest.mark.parametrize("content", [b"not a database at all\n", "real books"])
+def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content):
+    path = tmp_path / "demo.sqlite"
+    if content == "real books":
+        store = Store.open_or_create_empty(loc(path))
+        store.initialise(company="Real Co", currency="EUR", owner=os_login())
+        with store.transaction(store.actor_for(os_login())) as books:
+            books.contacts.add(ContactIn(name="A Real Customer", email="real@customer.com"))
+        store.close()
+    else:
+        path.write_bytes(content)
+    said = build(path)
+    assert any("rebuilding" in line for line in said)
+    assert _setting(path, "demo.size") == "small"
+    assert digest(path) == digest_of_fresh(tmp_path)
+
+
+def digest_of_fresh(tmp_path: Path) -> str:
+    fresh = tmp_path / "fresh.sqlite"
+    if not fresh.exists():
+        build(fresh)
+    return digest(fresh)
+
+
+# -- --db: fill only new or empty books, never anything else -------------------------------------
+
+
+def test_db_option_fills_a_missing_or_empty_file(tmp_path):
+    missing = tmp_path / "sub" / "new.sqlite"
+    build(missing, dedicated=False)
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    build(empty, dedicated=False)
+    assert digest(missing) == digest(empty) == digest_of_fresh(tmp_path)
+
+
+def test_db_option_fills_initialised_books_with_no_contacts_and_keeps_their_name(tmp_path):
+    path = tmp_path / "books.sqlite"
+    store = Store.open_or_create_empty(loc(path))
+    store.initialise(company="Acme Widgets Ltd", currency="GBP", owner=os_login())
+    store.close()
+    build(path, dedicated=False)
+    store = Store.open(loc(path))
+    with store.read(store.actor_for(os_login())) as books:
+        assert books.company == "Acme Widgets Ltd"
+        assert books.session.get(Contact, 1).name == "Acme Widgets Ltd"
+        assert books.contacts.count() == 200
+        assert all(r.ok for r in books.admin.check())
+    store.close()
+
+
+def test_db_option_reuses_the_same_demo(tmp_path):
+    path = tmp_path / "books.sqlite"
+    build(path, dedicated=False)
+    said = build(path, dedicated=False)
+    assert "reusing" in said[-1]
+
+
+def _sqlite_with_a_table(path: Path) -> None:
+    with sqlite3.connect(path) as conn:  # someone else's database, in rollback-journal mode
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.execute("INSERT INTO notes (body) VALUES ('mine')")
+
+
+def _books_with_a_contact(path: Path) -> None:
+    store = Store.open_or_create_empty(loc(path))
+    store.initialise(company="Real Co", currency="EUR", owner=os_login())
+    with store.transaction(store.actor_for(os_login())) as books:
+        books.contacts.add(ContactIn(name="A Real Customer", email="real@customer.com"))
+    store.close()
+
+
+def _another_demo(path: Path) -> None:
+    build(path, dedicated=False, seed=3)
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda p: p.write_bytes(b"hello, I am a text file\n"), id="text-file"),
+    pytest.param(_sqlite_with_a_table, id="foreign-sqlite"),
+    pytest.param(_books_with_a_contact, id="books-with-contacts"),
+    pytest.param(_another_demo, id="another-demo"),
+])
+def test_db_option_refuses_books_holding_other_data_and_writes_nothing(tmp_path, make):
+    path = tmp_path / "books.sqlite"
+    make(path)
+    before = file_bytes(path)
+    with pytest.raises(Refused) as caught:
+        build(path, dedicated=False)
+    assert caught.value.problems == [
+        f"{path}: already holds other data; the demo fills only new or empty books"
+    ]
+    assert file_bytes(path) == before
+
+
+def test_books_on_any_backend(location):
+    """--db with a database URL (PostgreSQL when BIZSUITE_TEST_PG_URL is set) is never dropped."""
+    said: list[str] = []
+    prepare_demo(location, dedicated=True, echo=said.append)
+    store = Store.open(location)
+    try:
+        with store.read(store.actor_for(os_login())) as books:
+            assert books.contacts.count() == 200
+            assert all(r.ok for r in books.admin.check())
+    finally:
+        store.close()
+    prepare_demo(location, echo=said.append)
+    assert "reusing" in said[-1]
+    if location.path is None:
+        with pytest.raises(Refused):
+            prepare_demo(location, seed=1, echo=said.append)
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIZSUITE_", "XDG_"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+               XDG_DATA_HOME=str(home / ".local" / "share"), XDG_CACHE_HOME=str(home / ".cache"),
+               PYTHONHASHSEED="random")
+    return env
+
+
+def _bizsuite(*args: str, home: Path) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("bizsuite")
+    return subprocess.run([str(exe), *args], env=_env(home), capture_output=True, text=True, timeout=120)
+
+
+def test_cli_demo_with_db(tmp_path, small_demo):
+    home = tmp_path / "home"
+    home.mkdir()
+    books = tmp_path / "cli.sqlite"
+    done = _bizsuite("--db", str(books), "demo", "--no-open", home=home)
+    assert done.returncode == 0, done.stderr
+    assert f"demo books ready at {books}" in done.stdout
+    assert re.search(r"demo: 200 contacts, .* in \d+\.\d s", done.stderr)
+    assert digest(books) == digest(small_demo)  # another process, another hash seed: same company
+    check = _bizsuite("--db", str(books), "check", home=home)
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = _bizsuite("--db", str(books), "demo", "--no-open", "--seed", "8", home=home)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"{books}: already holds other data; the demo fills only new or empty books"
+
+
+def test_cli_demo_in_its_own_file(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    done = _bizsuite("demo", "--no-open", home=home)
+    assert done.returncode == 0, done.stderr
+    demo = home / ".local" / "share" / "bizsuite" / "demo.sqlite"
+    assert demo.exists() and _setting(demo, "demo.seed") == "7"
+    assert not (home / ".local" / "share" / "bizsuite" / "books.sqlite").exists()
+    again = _bizsuite("demo", "--no-open", home=home)
+    assert again.returncode == 0 and "reusing" in again.stderr
+
+
+# -- large --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("BIZSUITE_TEST_LARGE"), reason="set BIZSUITE_TEST_LARGE=1")
+def test_large_demo_is_100k_contacts_fast(tmp_path):
+    path = tmp_path / "large.sqlite"
+    started = time.perf_counter()
+    build(path, size="large")
+    took = time.perf_counter() - started
+    store = Store.open(loc(path))
+    with store.read(store.actor_for(os_login())) as books:
+        assert books.contacts.count() == 100_000
+        assert all(r.ok for r in books.admin.check())
+        assert books.session.scalar(select(func.count()).select_from(Activity)) > 100_000
+    store.close()
+    assert took < 20, f"large demo took {took:.1f} s"
