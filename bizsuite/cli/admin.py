@@ -7,7 +7,18 @@ from typing import Optional
 
 import typer
 
-from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, fail, globals_, location, open_store, refusals
+from bizsuite.cli.common import (
+    FORMAT_OPTION,
+    Fmt,
+    books,
+    emit,
+    fail,
+    globals_,
+    location,
+    open_store,
+    progress_bar,
+    refusals,
+)
 
 users_app = typer.Typer(help="Who may use these books, and in which role.", no_args_is_help=True)
 
@@ -32,16 +43,24 @@ def init(
     company: str = typer.Option("My Company", "--company", help="The company's name."),
     currency: str = typer.Option("USD", "--currency", help="ISO 4217 code of the books' currency."),
     region: str = typer.Option("US", "--region", help="Default country for phone numbers (ISO 3166 code)."),
+    chart: str = typer.Option("standard", "--chart", help="Chart of accounts: standard (small business, English), "
+                              "cn-small (小企业会计准则) or none."),
 ) -> None:
     """Create the books (idempotent); the OS user who runs it becomes the owner."""
     from bizsuite.core.auth import os_login
     from bizsuite.core.store import Store
 
+    chart = chart.strip().lower()
+    if chart not in ("standard", "cn-small", "none"):
+        fail(f"--chart: {chart!r} is not one of: standard, cn-small, none", code=2)
     loc = location(ctx)
     with refusals():
         store = Store.open_or_create_empty(loc)
         try:
             created = store.initialise(company=company, currency=currency, owner=os_login(), region=region)
+            if created and chart != "none":
+                with store.transaction(store.actor_for(os_login())) as b:
+                    b.ledger.load_chart(chart)
         finally:
             store.close()
     if created:
@@ -62,8 +81,14 @@ def demo(
 
     g = globals_(ctx)
     loc = location(ctx) if g.db else Location(to_url(str(default_demo_path())), "demo")
+    bar, update = progress_bar("building the demo")
     with refusals():
-        prepare_demo(loc, size=size.value, seed=seed, dedicated=not g.db, echo=lambda m: typer.echo(m, err=True))
+        if bar:
+            with bar:
+                prepare_demo(loc, size=size.value, seed=seed, dedicated=not g.db,
+                             echo=lambda m: typer.echo(m, err=True), progress=update)
+        else:
+            prepare_demo(loc, size=size.value, seed=seed, dedicated=not g.db, echo=lambda m: typer.echo(m, err=True))
     if not no_open:
         from bizsuite.app import run_tui
 
