@@ -48,12 +48,18 @@ def fail(*lines: str, code: int = 1):
 @contextmanager
 def refusals():
     """Turn every refusal into one line per problem on stderr and exit code 1."""
+    from sqlalchemy.exc import DatabaseError
+
     from bizsuite.core.errors import Refused
 
     try:
         yield
     except Refused as exc:
         fail(*exc.problems)
+    except DatabaseError as exc:
+        # Damaged pages, a vanished server: one line, not a traceback.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        fail(f"the books cannot be read: {reason}; run `bizsuite check`, or restore a backup")
     except KeyboardInterrupt:
         fail("interrupted; nothing was written", code=130)
 
@@ -148,7 +154,8 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
         n += 1
     # On a terminal, its width; in a pipe, wide enough that rows stay on one line.
     width = None if out.isatty() else 200
-    Console(file=out, width=width).print(table)
+    # Cells are data, not Rich markup: 'assets:bank:checking' must not become an emoji.
+    Console(file=out, width=width, emoji=False, markup=False).print(table)
 
 
 def progress_bar(label: str):

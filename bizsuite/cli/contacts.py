@@ -37,8 +37,8 @@ def list_(
     filters = dict(query=search or "", role=role, tag=tag, kind=kind)
     with books(ctx, write=False) as b:
         if limit == 0:
-            rows = [_row(r) for r in b.contacts.iter_all(**filters)][offset:]
-            total = len(rows) + offset
+            every = [_row(r) for r in b.contacts.iter_all(sort=sort, **filters)]
+            rows, total = every[offset:], len(every)
         else:
             page = b.contacts.page(offset=offset, limit=limit, sort=sort, **filters)
             rows, total = [_row(r) for r in page.rows], page.total
@@ -263,17 +263,25 @@ def import_(
 
     if rejects and not skip_invalid and not dry_run:
         fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
+    if rejects:
+        import os
+
+        if os.path.isdir(rejects) or not os.path.isdir(os.path.dirname(os.path.abspath(rejects))):
+            fail(f"--rejects {rejects}: cannot write a file there")
     bar, update = progress_bar("importing")
-    with books(ctx) as b:
-        if bar:
-            with bar:
+    try:
+        with books(ctx) as b:
+            if bar:
+                with bar:
+                    report = import_contacts(b, file, maps=map_, dry_run=dry_run,
+                                             skip_invalid=skip_invalid or dry_run, rejects=rejects, progress=update)
+            else:
                 report = import_contacts(b, file, maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
-                                         rejects=rejects, progress=update)
-        else:
-            report = import_contacts(b, file, maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
-                                     rejects=rejects)
-        if dry_run:
-            b.session.rollback()
+                                         rejects=rejects)
+            if dry_run:
+                b.session.rollback()
+    except OSError as exc:  # the rejects file could not be written: the import was rolled back
+        fail(f"{exc.filename or rejects}: cannot write: {exc.strerror}; nothing was imported")
     for row in report.rejected:
         for p in row.problems:
             typer.echo(str(p), err=True)
@@ -304,12 +312,19 @@ def export(
     filters = dict(query=search or "", role=role, tag=tag, kind=kind)
     with books(ctx, write=False) as b:
         if output:
-            tmp = output + ".partial"
-            with open(tmp, "w", newline="", encoding="utf-8") as out:
-                n = (export_csv if fmt == Fmt.csv else export_json)(b, out, **filters)
             import os
 
-            os.replace(tmp, output)
+            if os.path.isdir(output):
+                fail(f"{output}: is a folder; give a file name")
+            tmp = output + ".partial"
+            try:
+                with open(tmp, "w", newline="", encoding="utf-8") as out:
+                    n = (export_csv if fmt == Fmt.csv else export_json)(b, out, **filters)
+                os.replace(tmp, output)
+            except OSError as exc:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                fail(f"{output}: cannot write: {exc.strerror}")
             typer.echo(f"exported {n} contacts to {output}", err=True)
         else:
             (export_csv if fmt == Fmt.csv else export_json)(b, sys.stdout, **filters)

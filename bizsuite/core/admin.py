@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
 
 from bizsuite.core import clock
 from bizsuite.core.auth import MATRIX, ROLES
@@ -122,7 +123,12 @@ class AdminRepository:
         out: list[CheckResult] = []
         dialect = self.books.dialect
         if dialect == "sqlite":
-            rows = [r[0] for r in s.execute(text("PRAGMA integrity_check")).all()]
+            try:
+                rows = [r[0] for r in s.execute(text("PRAGMA integrity_check")).all()]
+            except DatabaseError as exc:
+                rows = [str(getattr(exc, "orig", exc)).splitlines()[0]]
+                out.append(CheckResult("database integrity", False, "; ".join(rows)))
+                return out  # nothing else can be trusted on damaged pages
             out.append(CheckResult("database integrity", rows == ["ok"], "; ".join(rows[:5]) if rows != ["ok"] else ""))
             fk = s.execute(text("PRAGMA foreign_key_check")).all()
             out.append(CheckResult("foreign keys", not fk, f"{len(fk)} rows point at nothing" if fk else ""))

@@ -86,7 +86,7 @@ class Actor:
     def require(self, permission: str) -> None:
         if not self.can(permission):
             area, _, action = permission.partition(".")
-            verb = {"read": "see", "write": "change"}.get(action, action)
+            verb = {"read": "see", "write": "change", "": "manage"}.get(action, action)
             raise PermissionDenied(
                 f"{self.name} ({self.role}) may not {verb} {area}; ask the owner for a role that may"
             )

@@ -195,7 +195,11 @@ class ImportReport:
 
 def write_rejects(path: str | Path, file: CsvFile, rejected: Sequence[SourceRow]) -> None:
     """The bad rows as they were, plus ``line`` and ``error`` columns, for fixing and re-importing."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    try:
+        fh = open(path, "w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise Refused(f"{path}: cannot write the rejects file: {exc.strerror}") from None
+    with fh:
         w = csv.writer(fh)
         w.writerow([*file.header, "line", "error"])
         for row in rejected:

@@ -91,10 +91,12 @@ class _Scaled(TypeDecorator):
 class Amount(_Scaled):
     """Money column: Decimal in Python, integer minor units (cents) in the database."""
 
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace
     scale = MONEY_SCALE
 
 
 class Quantity(_Scaled):
     """Stock quantity column: Decimal in Python, integer of 1/10000 units in the database."""
 
+    cache_ok = True
     scale = QUANTITY_SCALE

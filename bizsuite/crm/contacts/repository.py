@@ -5,6 +5,7 @@ Screens and CLI commands call these methods on ``books.contacts``; they never to
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,7 @@ from bizsuite.crm.contacts.models import (
 # Tables that are part of a contact (deleted with it); every other reference blocks a delete.
 OWNED_TABLES = {"contact_tags", "contact_activities"}
 SORTS = {"name": "name", "updated": "recently changed", "created": "newest"}
+_PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
 DEFAULT_REGION = "US"
 
 
@@ -111,6 +113,8 @@ class ContactsRepository:
             errors.append(FieldError("kind", f"{data.kind!r} is not one of: company, person"))
         name = norm.clean_name(data.name, errors)
         company = norm.clean_text(data.company, limit=200, field="company", errors=errors)
+        if company:  # spaced like a company's own name, so "Acme  Inc" finds "Acme Inc"
+            company = " ".join(company.split())
         if kind == "company" and (company or data.company_id):
             errors.append(FieldError("company", "a company cannot belong to another company"))
         roles = []
@@ -208,6 +212,10 @@ class ContactsRepository:
 
     def _search_clause(self, query: str):
         """Each word must appear somewhere (substring, any script); typed text is literal."""
+        if _PHONE_LIKE.fullmatch(query.strip()) and sum(ch.isdigit() for ch in query) >= 7:
+            # A phone number as people write it ("+1 415-555-0123", "(415) 555-0123"): search text
+            # holds phones as bare digits, so search by its digits.
+            query = "".join(ch for ch in query if ch.isdigit())
         terms = [norm.sort_key(t) for t in query.split() if t.strip()]
         clauses = []
         sqlite = self.books.dialect == "sqlite"

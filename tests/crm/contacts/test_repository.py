@@ -70,6 +70,16 @@ def test_second_person_joins_the_existing_company_whatever_the_case(store, owner
         assert b.contacts.count(kind="company") == 1
 
 
+def test_company_names_typed_with_odd_spacing_find_the_same_company(store, owner):
+    with store.transaction(owner) as b:
+        acme = b.contacts.add(ContactIn(name="Acme  Inc", kind="company"))
+        a = b.contacts.add(ContactIn(name="Ann", company="Acme   Inc"))
+        c = b.contacts.add(ContactIn(name="Cy", company=" acme inc "))
+        assert acme.name == "Acme Inc"
+        assert a.company_id == c.company_id == acme.id
+        assert b.contacts.count(kind="company") == 1
+
+
 def test_add_company(store, owner):
     with store.transaction(owner) as b:
         c = b.contacts.add(ContactIn(name="Globex", kind="company", roles=["supplier"], city="Berlin"))

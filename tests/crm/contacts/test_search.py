@@ -33,6 +33,7 @@ TRICKY = [
     "Foo-Bar",
     "Caret^Inc",
     r"Back\slash",
+    "7-11 Shops",
 ]
 
 
@@ -71,6 +72,11 @@ BY_FIELD = [
         ("5550123", ["Ann Lee"]),  # phone digits
         ("14155550123", ["Ann Lee"]),
         ("442079", ["Bob Stone"]),
+        ("+1 415-555-0123", ["Ann Lee"]),  # a phone as it is written and shown ...
+        ("(415) 555-0123", ["Ann Lee"]),
+        ("+14155550123", ["Ann Lee"]),
+        ("+44 20 7946 0958", ["Bob Stone"]),  # ... with its country code
+        ("415 555", ["Ann Lee"]),  # short digit groups are words like any other
         ("vip", ["Ann Lee", "Cy Young"]),  # tag
         ("golf", ["Cy Young"]),
         ("london", ["Bob Stone"]),  # city
@@ -136,7 +142,8 @@ LITERAL = [
         ("OR", []),  # no contact contains "or"
         ("NEAR(", ["NEAR(x) Labs"]),
         ("near(x)", ["NEAR(x) Labs"]),
-        ("-", ["Foo-Bar"]),
+        ("-", ["Foo-Bar", "7-11 Shops"]),
+        ("7-11", ["7-11 Shops"]),  # digits with punctuation that are not a phone stay literal
         ("foo-bar", ["Foo-Bar"]),
         ("-bar", ["Foo-Bar"]),  # not "NOT bar"
         ("^", ["Caret^Inc"]),
