@@ -259,25 +259,25 @@ def import_(
     rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write bad rows and reasons here."),
 ) -> None:
     """Import contacts from CSV: all or nothing unless --skip-invalid; re-running adds nothing."""
+    import os
+
     from bizsuite.crm.contacts.importer import import_contacts
 
     if rejects and not skip_invalid and not dry_run:
         fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
     if rejects:
-        import os
-
         if os.path.isdir(rejects) or not os.path.isdir(os.path.dirname(os.path.abspath(rejects))):
             fail(f"--rejects {rejects}: cannot write a file there")
     bar, update = progress_bar("importing")
+    options = dict(maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run, rejects=rejects,
+                   workers=os.cpu_count() or 1)  # big files are validated on every core
     try:
         with books(ctx) as b:
             if bar:
                 with bar:
-                    report = import_contacts(b, file, maps=map_, dry_run=dry_run,
-                                             skip_invalid=skip_invalid or dry_run, rejects=rejects, progress=update)
+                    report = import_contacts(b, file, progress=update, **options)
             else:
-                report = import_contacts(b, file, maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
-                                         rejects=rejects)
+                report = import_contacts(b, file, **options)
             if dry_run:
                 b.session.rollback()
     except OSError as exc:  # the rejects file could not be written: the import was rolled back

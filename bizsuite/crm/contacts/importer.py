@@ -176,14 +176,60 @@ def _identity(kind: str, email: str | None, phone: str | None, name: str, compan
 
 def import_contacts(books, path: str | Path, *, maps: Iterable[str] = (), dry_run: bool = False,
                     skip_invalid: bool = False, rejects: str | Path | None = None,
-                    progress: Progress | None = None, display: str | None = None) -> ImportReport:
-    """Import a contacts CSV in one unit of work (the caller's transaction)."""
+                    progress: Progress | None = None, display: str | None = None,
+                    workers: int = 1) -> ImportReport:
+    """Import a contacts CSV in one unit of work (the caller's transaction).
+
+    ``workers`` > 1 validates large files in that many forked processes (the CLI passes the
+    number of CPUs; in-process callers with threads, such as the app, keep the default 1).
+    """
     with gc_paused():
         return _import(books, path, maps=maps, dry_run=dry_run, skip_invalid=skip_invalid,
-                       rejects=rejects, progress=progress, display=display)
+                       rejects=rejects, progress=progress, display=display, workers=workers)
 
 
-def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, display) -> ImportReport:
+CONVERTERS = {"bizsuite": _from_ours, **{f.name: f.convert for f in FOREIGN_FORMATS}}
+PARALLEL_FROM = 20_000  # rows; below this, starting processes costs more than it saves
+
+
+def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str) -> list[tuple]:
+    """Convert and validate rows; returns (line, Cleaned or None, [(field, message)])."""
+    from bizsuite.crm.contacts.repository import clean_contact
+
+    convert = CONVERTERS[fmt_name]
+    out = []
+    for line, values in chunk:
+        errors: list[FieldError] = []
+        c = clean_contact(convert(values), region, errors)
+        out.append((line, None if errors else c, [(e.field, e.message) for e in errors]))
+    return out
+
+
+def _validate(todo, fmt_name, region, *, workers, progress, total) -> list[tuple]:
+    if workers <= 1 or len(todo) < PARALLEL_FROM:
+        out = []
+        step = 5000
+        for i in range(0, len(todo), step):
+            out += _validate_chunk(todo[i:i + step], fmt_name, region)
+            if progress:
+                progress(min(len(todo), i + step) // 2, total)
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(todo) // (workers * 4))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    out = []
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        for i, part in enumerate(pool.map(_validate_chunk, chunks, [fmt_name] * len(chunks),
+                                          [region] * len(chunks))):
+            out += part
+            if progress:
+                progress(min(len(todo), (i + 1) * size) // 2, total)
+    return out
+
+
+def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, display, workers) -> ImportReport:
     repo = books.contacts
     books.require("contacts.write")
     file = read_csv(path, display=display)
@@ -195,31 +241,27 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     if fmt:
         for row in file.rows:
             row.values = {header_key(h): (row.cells[i] if i < len(row.cells) else "") for i, h in enumerate(file.header)}
-        convert = fmt.convert
     else:
         columns = map_columns(file, ALIASES, user_map, required=("name",))
         apply_columns(file, columns)
-        convert = _from_ours
 
     # 1. validate every row with the repository's own rules — outside the write transaction: on
     #    SQLite the first query through ``books`` takes the write lock (BEGIN IMMEDIATE), and every
     #    other clerk would wait (and, past the busy timeout, fail) for the whole validation.
     with books.store.read(books.actor) as peek:
         region = peek.contacts.phone_region
-    cleaned = {}
     total = len(file.rows)
-    for n, row in enumerate(file.rows, 1):
-        if progress and n % 5000 == 0:
-            progress(n // 2, total)
-        if row.problems:
-            continue
-        errors: list[FieldError] = []
-        data = convert(row.values)
-        c = repo.clean(data, errors=errors, region=region)
-        for e in errors:
-            row.problems.append(Problem(file.name, row.line, e.message, e.field))
+    todo = [(row.line, row.values) for row in file.rows if not row.problems]
+    fmt_name = fmt.name if fmt else "bizsuite"
+    results = _validate(todo, fmt_name, region, workers=workers, progress=progress, total=total)
+    by_line = {row.line: row for row in file.rows}
+    cleaned = {}
+    for line, c, errors in results:
+        row = by_line[line]
+        for field_, message in errors:
+            row.problems.append(Problem(file.name, line, message, field_))
         if not errors:
-            cleaned[row.line] = c
+            cleaned[line] = c
     good, bad = settle(file, skip_invalid=skip_invalid)
     report.rejected = bad
 

@@ -55,6 +55,45 @@ class Cleaned:
     notes: str | None
 
 
+def clean_contact(data: ContactIn, region: str, errors: list[FieldError]) -> Cleaned:
+    """Validate and normalise one contact's input, appending every problem to ``errors``.
+
+    Pure (no session): bulk imports run it in worker processes.
+    """
+    kind = (data.kind or "person").strip().lower()
+    if kind not in KINDS:
+        errors.append(FieldError("kind", f"{data.kind!r} is not one of: company, person"))
+    name = norm.clean_name(data.name, errors)
+    company = norm.clean_text(data.company, limit=200, field="company", errors=errors)
+    if company:  # spaced like a company's own name, so "Acme  Inc" finds "Acme Inc"
+        company = " ".join(company.split())
+    if kind == "company" and (company or data.company_id):
+        errors.append(FieldError("company", "a company cannot belong to another company"))
+    roles = []
+    for r in data.roles:
+        r2 = r.strip().lower()
+        if r2 in ROLES:
+            if r2 not in roles:
+                roles.append(r2)
+        elif r2:
+            errors.append(FieldError("roles", f"{r!r} is not one of: {', '.join(ROLES)}"))
+    cleaned = Cleaned(
+        kind=kind,
+        name=name,
+        company=company,
+        company_id=data.company_id,
+        email=norm.clean_email(data.email, errors),
+        phone=norm.clean_phone(data.phone, region, errors),
+        roles=roles,
+        tags=norm.clean_tags(data.tags, errors),
+        address=norm.clean_text(data.address, limit=300, field="address", errors=errors),
+        city=norm.clean_text(data.city, limit=100, field="city", errors=errors),
+        country=norm.clean_text(data.country, limit=100, field="country", errors=errors),
+        notes=norm.clean_text(data.notes, limit=20000, field="notes", errors=errors),
+    )
+    return cleaned
+
+
 def contact_references(session, contact_id: int, *, include_owned: bool = False) -> dict[str, int]:
     """How many rows of each table point at a contact, found by following every foreign key."""
     out: dict[str, int] = {}
@@ -108,37 +147,7 @@ class ContactsRepository:
         """
         raise_after = errors is None
         errors = [] if errors is None else errors
-        kind = (data.kind or "person").strip().lower()
-        if kind not in KINDS:
-            errors.append(FieldError("kind", f"{data.kind!r} is not one of: company, person"))
-        name = norm.clean_name(data.name, errors)
-        company = norm.clean_text(data.company, limit=200, field="company", errors=errors)
-        if company:  # spaced like a company's own name, so "Acme  Inc" finds "Acme Inc"
-            company = " ".join(company.split())
-        if kind == "company" and (company or data.company_id):
-            errors.append(FieldError("company", "a company cannot belong to another company"))
-        roles = []
-        for r in data.roles:
-            r2 = r.strip().lower()
-            if r2 in ROLES:
-                if r2 not in roles:
-                    roles.append(r2)
-            elif r2:
-                errors.append(FieldError("roles", f"{r!r} is not one of: {', '.join(ROLES)}"))
-        cleaned = Cleaned(
-            kind=kind,
-            name=name,
-            company=company,
-            company_id=data.company_id,
-            email=norm.clean_email(data.email, errors),
-            phone=norm.clean_phone(data.phone, region or self.phone_region, errors),
-            roles=roles,
-            tags=norm.clean_tags(data.tags, errors),
-            address=norm.clean_text(data.address, limit=300, field="address", errors=errors),
-            city=norm.clean_text(data.city, limit=100, field="city", errors=errors),
-            country=norm.clean_text(data.country, limit=100, field="country", errors=errors),
-            notes=norm.clean_text(data.notes, limit=20000, field="notes", errors=errors),
-        )
+        cleaned = clean_contact(data, region or self.phone_region, errors)
         if raise_after and errors:
             raise ValidationFailed(errors)
         return cleaned
