@@ -229,6 +229,35 @@ class bulk_search_index:
         return False
 
 
+def _positional(rows: list[dict], order: list[str], fns: list) -> list:
+    """Row dicts → parameter tuples, converting through the bind processors.
+
+    Bulk rows repeat the same few values in converted columns (one timestamp, True/False), so
+    each column remembers what it converted: a dict lookup instead of a function call per cell.
+    """
+    from operator import itemgetter
+
+    get = itemgetter(*order)
+    if len(order) == 1:
+        get = (lambda g: lambda r: (g(r),))(get)
+    converted = [(i, fn, {}) for i, fn in enumerate(fns) if fn is not None]
+    if not converted:
+        return [get(r) for r in rows]
+    out = []
+    for r in rows:
+        t = list(get(r))
+        for i, fn, memo in converted:
+            v = t[i]
+            try:
+                t[i] = memo[v]
+            except KeyError:
+                t[i] = memo[v] = fn(v)
+            except TypeError:  # unhashable
+                t[i] = fn(v)
+        out.append(tuple(t))
+    return out
+
+
 def bulk_insert(session, table, rows: list[dict]) -> int:
     """Insert many rows with one driver-level executemany.
 
@@ -247,11 +276,7 @@ def bulk_insert(session, table, rows: list[dict]) -> int:
     procs = {k: table.c[k].type._cached_bind_processor(dialect) for k in keys}
     if compiled.positional:
         order = [compiled.binds[name].key for name in compiled.positiontup]
-        fns = [procs[k] for k in order]
-        params = [
-            tuple(fn(row[k]) if fn else row[k] for k, fn in zip(order, fns))
-            for row in rows
-        ]
+        params = _positional(rows, order, [procs[k] for k in order])
     else:
         names = {compiled.binds[name].key: name for name in compiled.binds}
         params = [
