@@ -38,7 +38,8 @@ DEMO_COMPANY = "Lotus & Pine Trading Co."
 DEMO_CURRENCY = "USD"
 DEMO_REGION = "US"
 # Tables that hold no business data: an initialised but otherwise untouched book has rows here.
-BOOKKEEPING_TABLES = {"settings", "users", "audit_log", "alembic_version"}
+BOOKKEEPING_TABLES = {"settings", "users", "audit_log", "alembic_version",
+                      "ledger_accounts"}  # a chart of accounts (``init --chart``) is not business data
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Part:
 PARTS: list[Part] = [
     Part("users", "bizsuite.demo:add_demo_users", 1),
     Part("contacts", "bizsuite.crm.contacts.demo:add_demo_contacts", 50),
+    Part("ledger", "bizsuite.erp.ledger.demo:add_demo_ledger", 30),
     # ledger, stock, purchasing, payroll, pipeline, tickets: add their parts here, in that order.
 ]
 

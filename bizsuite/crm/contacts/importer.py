@@ -205,6 +205,28 @@ def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str) -
     return out
 
 
+def _worker_init() -> None:
+    """Validation workers die with the import: killed or interrupted, it leaves no orphans
+    holding its pipes open (or blocked writing results nobody reads)."""
+    import os
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    if os.getppid() == 1:  # the parent died before the signal was armed
+        os._exit(1)
+
+
 def _validate(todo, fmt_name, region, *, workers, progress, total) -> list[tuple]:
     if workers <= 1 or len(todo) < PARALLEL_FROM:
         out = []
@@ -220,7 +242,8 @@ def _validate(todo, fmt_name, region, *, workers, progress, total) -> list[tuple
     size = -(-len(todo) // (workers * 4))
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     out = []
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_worker_init) as pool:
         for i, part in enumerate(pool.map(_validate_chunk, chunks, [fmt_name] * len(chunks),
                                           [region] * len(chunks))):
             out += part

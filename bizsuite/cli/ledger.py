@@ -1,0 +1,495 @@
+"""``bizsuite ledger …``: the chart of accounts, entries, reports, journal import and export."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, fail, progress_bar
+
+app = typer.Typer(no_args_is_help=True)
+
+ROLE_HELP = ("bank, cash, receivable, payable, inventory, grni, sales, cogs, tax_payable, wages, "
+             "payroll_liabilities, retained_earnings or opening_balances")
+
+
+class FileFmt(str, Enum):
+    journal = "journal"
+    csv = "csv"
+
+
+def _money(value) -> str:
+    from bizsuite.core.money import format_human
+
+    return format_human(value)
+
+
+# -- chart of accounts --------------------------------------------------------------------------
+
+
+@app.command("accounts")
+def accounts(
+    ctx: typer.Context,
+    type_: Optional[str] = typer.Option(None, "--type", help="asset, liability, equity, income or expense."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Balances as of this date (default: all)."),
+    all_: bool = typer.Option(False, "--all", help="Include inactive accounts."),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """The chart of accounts with balances (sub-accounts included), in tree order."""
+    with books(ctx, write=False) as b:
+        nodes = b.ledger.account_tree(as_of=as_of, type=type_)
+    rows = []
+    for n in nodes:
+        a = n.account
+        if not all_ and not a.active:
+            continue
+        label = ("  " * (n.depth - 1) + a.leaf) if fmt == Fmt.table else a.name
+        rows.append({"code": a.code or "", "account": label, "type": a.type, "active": a.active,
+                     "balance": n.total, "postings": n.postings})
+    emit(rows, ["code", "account", "type", "active", "balance", "postings"], fmt, title="Accounts",
+         numeric=["balance", "postings"])
+
+
+@app.command("add-account")
+def add_account(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The full name, e.g. 'assets:bank:savings' or '资产:银行存款:工行'."),
+    type_: Optional[str] = typer.Option(None, "--type", help="asset, liability, equity, income or expense "
+                                        "(default: the parent's, or from the top-level name)."),
+    code: Optional[str] = typer.Option(None, "--code", help="An optional unique code, e.g. 1002."),
+) -> None:
+    """Add an account (missing parents are added too)."""
+    with books(ctx) as b:
+        a = b.ledger.add_account(name, type=type_, code=code)
+        label, t = a.label, a.type
+    typer.echo(f"added {label} ({t})")
+
+
+@app.command("rename-account")
+def rename_account(ctx: typer.Context, account: str = typer.Argument(..., help="Name, code or #id."),
+                   new_name: str = typer.Argument(..., help="The new full name.")) -> None:
+    """Rename an account and its sub-accounts; every entry shows the new name."""
+    with books(ctx) as b:
+        old = b.ledger.account(account).name
+        a = b.ledger.rename_account(account, new_name)
+        new = a.name
+    typer.echo(f"renamed {old} to {new}")
+
+
+@app.command("edit-account")
+def edit_account(ctx: typer.Context, account: str = typer.Argument(...),
+                 code: Optional[str] = typer.Option(None, "--code", help="A new code ('' removes it)."),
+                 type_: Optional[str] = typer.Option(None, "--type", help="A new type (only while nothing is posted to it).")) -> None:
+    """Change an account's code or type."""
+    with books(ctx) as b:
+        a = b.ledger.update_account(account, code=code, type=type_)
+        label, t = a.label, a.type
+    typer.echo(f"saved {label} ({t})")
+
+
+@app.command("deactivate")
+def deactivate(ctx: typer.Context, account: str = typer.Argument(...)) -> None:
+    """No new postings to this account; its history and balances stay."""
+    with books(ctx) as b:
+        name = b.ledger.set_active(account, False).name
+    typer.echo(f"{name} is inactive")
+
+
+@app.command("activate")
+def activate(ctx: typer.Context, account: str = typer.Argument(...)) -> None:
+    """Allow postings to an inactive account again."""
+    with books(ctx) as b:
+        name = b.ledger.set_active(account, True).name
+    typer.echo(f"{name} is active")
+
+
+@app.command("delete-account")
+def delete_account(ctx: typer.Context, account: str = typer.Argument(...)) -> None:
+    """Delete an account that was never used (otherwise: deactivate it)."""
+    with books(ctx) as b:
+        name = b.ledger.account(account).name
+        b.ledger.delete_account(account)
+    typer.echo(f"deleted {name}")
+
+
+@app.command("settings")
+def settings(ctx: typer.Context, fmt: Fmt = FORMAT_OPTION) -> None:
+    """The accounts other modules post to (bank, receivable, sales, …) and the lock date."""
+    from bizsuite.erp.ledger.models import ROLES
+
+    with books(ctx, write=False) as b:
+        roles = b.ledger.role_accounts()
+        lock = b.ledger.lock_date
+    rows = [{"role": r, "code": (a.code or "") if a else "", "account": a.name if a else "(not set)",
+             "meaning": ROLES[r]} for r, a in roles.items()]
+    emit(rows, ["role", "code", "account", "meaning"], fmt, title=f"Ledger settings (lock date: {lock or 'none'})")
+
+
+@app.command("set-account")
+def set_account(ctx: typer.Context, role: str = typer.Argument(..., help=ROLE_HELP),
+                account: str = typer.Argument(..., help="Name, code or #id.")) -> None:
+    """Point a role (bank, receivable, sales, …) at an account."""
+    with books(ctx) as b:
+        a = b.ledger.set_role_account(role, account)
+        label = a.label
+    typer.echo(f"{role}: {label}")
+
+
+@app.command("load-chart")
+def load_chart(ctx: typer.Context, chart: str = typer.Argument(..., help="standard or cn-small.")) -> None:
+    """Add a shipped chart of accounts (existing accounts and settings are kept)."""
+    with books(ctx) as b:
+        n = b.ledger.load_chart(chart)
+    typer.echo(f"added {n} accounts from the {chart} chart")
+
+
+# -- entries ------------------------------------------------------------------------------------
+
+
+def _parse_line(text: str):
+    """``"ACCOUNT AMOUNT [; memo]"``: a positive amount is a debit, a negative one a credit; the
+    amount may be left out (on one line) and may carry a currency symbol."""
+    from bizsuite.core.money import parse_decimal
+    from bizsuite.erp.ledger.journal import SYMBOLS
+    from bizsuite.erp.ledger.models import LineIn
+
+    body, _, memo = text.partition(";")
+    body = body.strip()
+    if not body:
+        fail(f"--line {text!r}: write it as \"ACCOUNT AMOUNT\"", code=2)
+    head, _, tail = body.rpartition(" ")
+    amount = None
+    if head.strip() and tail.strip():
+        t = tail.strip()
+        sign = ""
+        if t[:1] in "+-":
+            sign, t = t[0], t[1:]
+        if t[:1] and t[0] in SYMBOLS:
+            t = t[1:]
+        if t[:1] in "+-" and not sign:
+            sign, t = t[0], t[1:]
+        if t and (t[0].isdigit() or t[0] == "."):
+            try:
+                amount = parse_decimal(sign + t)
+            except ValueError as exc:
+                fail(f"--line {text!r}: {exc}")
+            body = head.strip()
+    return LineIn(body, amount, memo.strip() or None)
+
+
+@app.command("post")
+def post(
+    ctx: typer.Context,
+    date: str = typer.Option(..., "--date", help="YYYY-MM-DD."),
+    memo: str = typer.Option("", "--memo", "-m", help="What the entry is for."),
+    line: List[str] = typer.Option(..., "--line", "-l", help="\"ACCOUNT AMOUNT [; memo]\": positive = debit, "
+                                   "negative = credit; one line may omit its amount. Repeat for each line."),
+    code: Optional[str] = typer.Option(None, "--code", help="A reference, e.g. a cheque or invoice number."),
+    contact: Optional[str] = typer.Option(None, "--contact", help="The contact (#id, email or name) of the entry."),
+    draft: bool = typer.Option(False, "--draft", help="Save as a draft (may be unbalanced) instead of posting."),
+) -> None:
+    """Post a journal entry (or save a draft). Refused unless it balances exactly."""
+    lines = [_parse_line(x) for x in line]
+    with books(ctx) as b:
+        cid = b.contacts.resolve(contact).id if contact else None
+        if draft:
+            e = b.ledger.save_draft(date, memo, lines, contact_id=cid, code=code)
+        else:
+            e = b.ledger.post_entry(date, memo, lines, contact_id=cid, code=code)
+        eid, day = e.id, e.date
+        total = b.ledger.entry(e.id).total
+    what = "saved draft" if draft else "posted"
+    typer.echo(f"{what} #{eid} {day} {_money(total)}")
+
+
+@app.command("post-draft")
+def post_draft(ctx: typer.Context, entry: int = typer.Argument(..., help="The draft's number.")) -> None:
+    """Post a draft (it must balance)."""
+    with books(ctx) as b:
+        e = b.ledger.post_draft(entry)
+        eid = e.id
+    typer.echo(f"posted #{eid}")
+
+
+@app.command("delete-draft")
+def delete_draft(ctx: typer.Context, entry: int = typer.Argument(...)) -> None:
+    """Delete a draft (posted entries are never deleted: reverse them)."""
+    with books(ctx) as b:
+        b.ledger.delete_entry(entry)
+    typer.echo(f"deleted draft #{entry}")
+
+
+def _entry_rows(detail) -> list[dict]:
+    e = detail.entry
+    return [{"entry": e.id, "date": e.date, "status": e.status, "memo": e.memo, "account": ln.account,
+             "debit": ln.debit, "credit": ln.credit, "line_memo": ln.memo or "", "contact_id": ln.contact_id}
+            for ln in detail.lines]
+
+
+@app.command("show")
+def show(ctx: typer.Context, entry: int = typer.Argument(...), fmt: Fmt = FORMAT_OPTION) -> None:
+    """One entry with its lines, source and reversal links."""
+    with books(ctx, write=False) as b:
+        d = b.ledger.entry(entry)
+    e = d.entry
+    if fmt != Fmt.table:
+        emit(_entry_rows(d), ["entry", "date", "status", "memo", "account", "debit", "credit", "line_memo",
+                              "contact_id"], fmt, numeric=["debit", "credit"])
+        return
+    source = e.source_kind + (f" #{e.source_id}" if e.source_id is not None else "")
+    head = [f"#{e.id}  {e.date}  {e.status}  {e.memo}"]
+    if e.code:
+        head.append(f"code: {e.code}")
+    head.append(f"source: {source}" + (f" ({e.source_ref})" if e.source_ref else ""))
+    if e.reverses_id:
+        head.append(f"reverses #{e.reverses_id}")
+    if d.reversed_by:
+        head.append(f"reversed by #{d.reversed_by}")
+    if e.comment:
+        head.append(f"comment: {e.comment}")
+    typer.echo("\n".join(head))
+    emit([{"account": ln.account, "debit": ln.debit, "credit": ln.credit, "memo": ln.memo or ""} for ln in d.lines]
+         + [{"account": "total", "debit": d.total, "credit": d.total, "memo": ""}],
+         ["account", "debit", "credit", "memo"], fmt, numeric=["debit", "credit"])
+
+
+@app.command("journal")
+def journal(
+    ctx: typer.Context,
+    from_: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
+    to: Optional[str] = typer.Option(None, "--to", metavar="DATE"),
+    account: Optional[str] = typer.Option(None, "--account", help="Entries that touch this account (or its sub-accounts)."),
+    search: Optional[str] = typer.Option(None, "--search", "-s", help="Words in the memo, code or comment."),
+    limit: int = typer.Option(200, "--limit", min=0, help="At most this many entries (0: all)."),
+    offset: int = typer.Option(0, "--offset", min=0),
+    newest_first: bool = typer.Option(False, "--newest-first"),
+    drafts: bool = typer.Option(False, "--drafts", help="List the drafts instead."),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """The general journal: entries with their lines, in date order."""
+    with books(ctx, write=False) as b:
+        if drafts:
+            page = b.ledger.journal_page(offset=offset, limit=limit or 10**9, status="draft")
+            rows = [{"entry": r.id, "date": r.date, "memo": r.memo, "accounts": r.accounts, "total": r.total}
+                    for r in page.rows]
+            emit(rows, ["entry", "date", "memo", "accounts", "total"], fmt, title="Drafts", numeric=["total"])
+            return
+        details, total = b.ledger.general_journal(offset=offset, limit=limit or 10**9, start=from_, end=to,
+                                                  account=account, text=search or "", newest_first=newest_first)
+    rows = []
+    for d in details:
+        for i, r in enumerate(_entry_rows(d)):
+            if fmt == Fmt.table and i:
+                r.update(entry="", date="", memo="")
+            rows.append(r)
+    title = f"General journal: {len(details)} of {total} entries"
+    emit(rows, ["entry", "date", "memo", "account", "debit", "credit", "line_memo"], fmt, title=title,
+         numeric=["debit", "credit"])
+
+
+@app.command("reverse")
+def reverse(ctx: typer.Context, entry: int = typer.Argument(...),
+            date: Optional[str] = typer.Option(None, "--date", help="The reversal's date (default: today)."),
+            memo: Optional[str] = typer.Option(None, "--memo", "-m")) -> None:
+    """Correct a posted entry: post its mirror image, linked to it."""
+    with books(ctx) as b:
+        r = b.ledger.reverse(entry, date=date, memo=memo)
+        rid, day = r.id, r.date
+    typer.echo(f"posted #{rid} {day}, reversing #{entry}")
+
+
+@app.command("lock")
+def lock(ctx: typer.Context,
+         until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Nothing may be posted or reversed on or before it."),
+         clear: bool = typer.Option(False, "--clear", help="Remove the lock date (owner only).")) -> None:
+    """Lock the books up to a date (or show the lock date)."""
+    if until and clear:
+        fail("--until and --clear do not go together", code=2)
+    with books(ctx, write=bool(until or clear)) as b:
+        if until or clear:
+            b.ledger.lock(None if clear else until)
+        current = b.ledger.lock_date
+    typer.echo(f"locked until {current}" if current else "not locked")
+
+
+@app.command("close-year")
+def close_year(ctx: typer.Context, year: int = typer.Argument(...)) -> None:
+    """Close income and expenses of YEAR into retained earnings, then lock the year."""
+    with books(ctx) as b:
+        e = b.ledger.close_year(year)
+        eid = e.id if e else None
+        lock_ = b.ledger.lock_date
+    if eid:
+        typer.echo(f"closed {year} with entry #{eid}; locked until {lock_}")
+    else:
+        typer.echo(f"nothing to close in {year}; locked until {lock_}")
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+
+@app.command("trial-balance")
+def trial_balance(
+    ctx: typer.Context,
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Postings up to this date (default: all)."),
+    depth: Optional[int] = typer.Option(None, "--depth", min=1, help="Roll sub-accounts up to this many levels."),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """One row per account with postings: debit and credit totals, balance = debit − credit."""
+    with books(ctx, write=False) as b:
+        tb = b.ledger.trial_balance(as_of=as_of, depth=depth)
+    rows = [{"account": r.account, "type": r.type, "debit": r.debit, "credit": r.credit, "balance": r.balance}
+            for r in tb]
+    if fmt == Fmt.table:
+        from decimal import Decimal
+
+        d = sum((r.debit for r in tb), Decimal("0.00"))
+        c = sum((r.credit for r in tb), Decimal("0.00"))
+        rows.append({"account": "total", "type": "", "debit": d, "credit": c, "balance": d - c})
+    emit(rows, ["account", "type", "debit", "credit", "balance"], fmt,
+         title=f"Trial balance{' as of ' + as_of if as_of else ''}", numeric=["debit", "credit", "balance"])
+
+
+def _emit_statement(st, fmt: Fmt) -> None:
+    cols = list(st.columns)
+    rows = []
+    for section, srows in st.sections:
+        if fmt == Fmt.table:
+            rows.append({"account": section.upper()})
+        for r in srows:
+            label = ("  " * r.depth + r.label.rsplit(":", 1)[-1]) if fmt == Fmt.table and r.account_id else r.label
+            if fmt == Fmt.table and not r.account_id:
+                label = "  " + r.label
+            row = {"section": section, "account": label, "code": r.code or "", "depth": r.depth}
+            row.update(zip(cols, r.amounts))
+            rows.append(row)
+    for r in st.totals:
+        row = {"section": "total", "account": r.label, "code": "", "depth": 0}
+        row.update(zip(cols, r.amounts))
+        rows.append(row)
+    columns = ["account", *cols] if fmt == Fmt.table else ["section", "account", "code", "depth", *cols]
+    emit(rows, columns, fmt, title=st.title, numeric=cols)
+
+
+@app.command("pnl")
+def pnl(
+    ctx: typer.Context,
+    from_: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="Default: 1 January of --year."),
+    to: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="Default: 31 December of --year."),
+    year: Optional[int] = typer.Option(None, "--year", help="Default: this year."),
+    monthly: bool = typer.Option(False, "--monthly", help="One column per month, and a total."),
+    depth: Optional[int] = typer.Option(None, "--depth", min=1),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """Profit and loss: income and expenses for a period (year-end closing entries left out)."""
+    from bizsuite.core import clock
+
+    y = year or clock.today().year
+    with books(ctx, write=False) as b:
+        st = b.ledger.profit_and_loss(start=from_ or f"{y}-01-01", end=to or f"{y}-12-31", monthly=monthly,
+                                      depth=depth)
+    _emit_statement(st, fmt)
+
+
+@app.command("balance-sheet")
+def balance_sheet(
+    ctx: typer.Context,
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Default: today."),
+    depth: Optional[int] = typer.Option(None, "--depth", min=1),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """Assets, liabilities and equity (with the current year's earnings) as of a date."""
+    with books(ctx, write=False) as b:
+        st = b.ledger.balance_sheet(as_of=as_of, depth=depth)
+    _emit_statement(st, fmt)
+
+
+@app.command("register")
+def register(
+    ctx: typer.Context,
+    account: str = typer.Argument(..., help="Name, code or #id (its sub-accounts are included)."),
+    from_: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
+    to: Optional[str] = typer.Option(None, "--to", metavar="DATE"),
+    limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
+    offset: int = typer.Option(0, "--offset", min=0),
+    newest_first: bool = typer.Option(False, "--newest-first"),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """An account's postings with the running balance."""
+    with books(ctx, write=False) as b:
+        page = b.ledger.register(account, start=from_, end=to, offset=offset, limit=limit or 10**9,
+                                 newest_first=newest_first)
+    rows = [{"date": r.date, "entry": r.entry_id, "memo": r.memo, "account": r.account,
+             "other_accounts": r.other_accounts, "amount": r.amount, "balance": r.balance} for r in page.rows]
+    emit(rows, ["date", "entry", "memo", "account", "other_accounts", "amount", "balance"], fmt,
+         title=f"Register of {page.account}: {len(rows)} of {page.total}", numeric=["amount", "balance"])
+
+
+# -- import and export --------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="A journal (.journal, .ledger, .hledger) or a lines CSV "
+                               "(date,entry,account,debit,credit,memo)."),
+    fmt: Optional[FileFmt] = typer.Option(None, "--format", help="journal or csv (default: from the file)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good entries, skip the bad ones."),
+    rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write the bad entries and why here."),
+) -> None:
+    """Import entries: all or nothing unless --skip-invalid; re-running adds nothing."""
+    from bizsuite.erp.ledger.importer import import_file
+
+    if rejects and not skip_invalid and not dry_run:
+        fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
+    bar, update = progress_bar("importing")
+    with books(ctx) as b:
+        kwargs = dict(fmt=fmt.value if fmt else None, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
+                      rejects=rejects)
+        if bar:
+            with bar:
+                report = import_file(b, file, progress=update, **kwargs)
+        else:
+            report = import_file(b, file, **kwargs)
+        if dry_run:
+            b.session.rollback()
+    for p in report.problems:
+        typer.echo(str(p), err=True)
+    typer.echo(report.summary())
+    if dry_run and report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    file: Optional[str] = typer.Argument(None, help="Write here (default: standard output)."),
+    fmt: FileFmt = typer.Option(FileFmt.journal, "--format", help="journal (hledger and ledger-cli read it) or csv."),
+    from_: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
+    to: Optional[str] = typer.Option(None, "--to", metavar="DATE"),
+) -> None:
+    """Export the posted entries as a journal or a lines CSV (both re-importable)."""
+    from bizsuite.erp.ledger.importer import export_csv
+    from bizsuite.erp.ledger.journal import write_journal
+
+    writer = write_journal if fmt == FileFmt.journal else export_csv
+    with books(ctx, write=False) as b:
+        if file:
+            import os
+
+            tmp = file + ".partial"
+            try:
+                with open(tmp, "w", newline="", encoding="utf-8") as out:
+                    n = writer(b, out, start=from_, end=to)
+                os.replace(tmp, file)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
+                raise
+            typer.echo(f"exported {n} entries to {file}", err=True)
+        else:
+            writer(b, sys.stdout, start=from_, end=to)

@@ -1,0 +1,149 @@
+"""Reports: trial balance, profit and loss, balance sheet, register, journal, account tree."""
+
+from __future__ import annotations
+
+import pytest
+from ledger_helpers import D, tb_map
+
+from bizsuite.core.errors import PermissionDenied, Refused
+
+
+@pytest.fixture
+def books(books_store, owner):
+    """A quarter of activity, with postings to a parent and to its sub-account."""
+    with books_store.transaction(owner) as b:
+        b.ledger.add_account("assets:bank:checking:sub")
+        post = b.ledger.post_entry
+        post("2025-01-02", "capital", [("assets:bank:checking", D(10000)), ("owner capital", None)])
+        post("2025-01-10", "sale 1", [("accounts receivable", D("1080.00")), ("income:sales", D("-1000.00")),
+                                      ("sales tax payable", D("-80.00"))])
+        post("2025-01-31", "rent Jan", [("expenses:rent", D(1200)), ("assets:bank:checking", None)])
+        post("2025-02-10", "paid", [("assets:bank:checking", D("1080.00")), ("accounts receivable", None)])
+        post("2025-02-15", "sub", [("assets:bank:checking:sub", D("50.00")), ("assets:bank:checking", None)])
+        post("2025-02-28", "rent Feb", [("expenses:rent", D(1200)), ("assets:bank:checking", None)])
+        post("2025-03-05", "sale 2", [("assets:cash", D("540.00")), ("income:sales", D("-500.00")),
+                                      ("sales tax payable", D("-40.00"))])
+        post("2026-01-15", "next year", [("expenses:utilities", D("99.99")), ("assets:cash", None)])
+    return books_store
+
+
+def test_trial_balance_rows_sum_to_zero_with_debits_and_credits(books, owner):
+    with books.read(owner) as b:
+        tb = b.ledger.trial_balance()
+    rows = {r.account: r for r in tb}
+    assert sum(r.balance for r in tb) == 0 and sum(r.debit for r in tb) == sum(r.credit for r in tb)
+    checking = rows["assets:bank:checking"]
+    assert (checking.debit, checking.credit, checking.balance) == (D("11080.00"), D("2450.00"), D("8630.00"))
+    assert rows["assets:bank:checking:sub"].balance == D("50.00")
+    assert rows["assets:accounts receivable"].balance == 0  # it had postings, so it has a row
+    assert "assets:bank" not in rows  # no postings of its own
+    # tree order: by code (cash 1000 before bank 1010 …), assets before liabilities
+    names = [r.account for r in tb]
+    assert names.index("assets:cash") < names.index("assets:bank:checking") < names.index("liabilities:sales tax payable")
+
+
+def test_trial_balance_as_of_and_depth(books, owner):
+    with books.read(owner) as b:
+        jan = tb_map(b, as_of="2025-01-31")
+        assert jan == {"assets:bank:checking": D("8800.00"), "equity:owner capital": D("-10000.00"),
+                       "assets:accounts receivable": D("1080.00"), "income:sales": D("-1000.00"),
+                       "liabilities:sales tax payable": D("-80.00"), "expenses:rent": D("1200.00")}
+        top = b.ledger.trial_balance(depth=1)
+        assert [(r.account, r.type, r.balance) for r in top] == [
+            ("assets", "asset", D("9120.01")), ("liabilities", "liability", D("-120.00")),
+            ("equity", "equity", D("-10000.00")), ("income", "income", D("-1500.00")),
+            ("expenses", "expense", D("2499.99"))]
+        two = tb_map(b, depth=2)
+        assert two["assets:bank"] == D("8680.00")
+        assert sum(r.debit for r in top) == sum(r.debit for r in b.ledger.trial_balance())
+
+
+def test_profit_and_loss_with_monthly_columns_and_parents(books, owner):
+    with books.read(owner) as b:
+        st = b.ledger.profit_and_loss(start="2025-01-01", end="2025-03-31", monthly=True)
+    assert st.columns == ["2025-01", "2025-02", "2025-03", "total"]
+    sections = dict(st.sections)
+    income = {r.label: r.amounts for r in sections["income"]}
+    expenses = {r.label: r.amounts for r in sections["expenses"]}
+    assert income["income:sales"] == [D("1000.00"), D("0.00"), D("500.00"), D("1500.00")]
+    assert income["income"] == income["income:sales"]  # the parent rolls up
+    assert expenses["expenses:rent"] == [D("1200.00"), D("1200.00"), D("0.00"), D("2400.00")]
+    totals = {r.label: r.amounts for r in st.totals}
+    assert totals["net income"] == [D("-200.00"), D("-1200.00"), D("500.00"), D("-900.00")]
+
+
+def test_profit_and_loss_for_a_period_and_depth(books, owner):
+    with books.read(owner) as b:
+        st = b.ledger.profit_and_loss(start="2025-02-01", end="2026-12-31", depth=1)
+        assert [r.label for r in st.rows] == ["income", "expenses", "total income", "total expenses", "net income"]
+        assert {r.label: r.amounts[0] for r in st.totals}["net income"] == D("500.00") - D("1200.00") - D("99.99")
+        with pytest.raises(Refused, match="before --from"):
+            b.ledger.profit_and_loss(start="2025-02-01", end="2025-01-01")
+
+
+def test_balance_sheet_balances_with_the_current_years_earnings(books, owner):
+    with books.read(owner) as b:
+        for as_of in ("2025-01-31", "2025-03-31", "2026-01-31"):
+            st = b.ledger.balance_sheet(as_of=as_of)
+            totals = {r.label: r.amounts[0] for r in st.totals}
+            assert totals["total assets"] == totals["total liabilities and equity"], as_of
+        st = b.ledger.balance_sheet(as_of="2025-03-31")
+        equity = {r.label: r.amounts[0] for r in dict(st.sections)["equity"]}
+        assert equity["current year earnings (2025)"] == D("-900.00")
+        assets = {r.label: r.amounts[0] for r in dict(st.sections)["assets"]}
+        assert assets["assets:bank"] == D("8680.00") and assets["assets"] == D("9220.00")
+        st = b.ledger.balance_sheet(as_of="2026-01-31")
+        equity = {r.label: r.amounts[0] for r in dict(st.sections)["equity"]}
+        assert equity["earnings of earlier years not closed"] == D("-900.00")
+        assert equity["current year earnings (2026)"] == D("-99.99")
+
+
+def test_register_with_running_balance_paging_and_sub_accounts(books, owner):
+    with books.read(owner) as b:
+        page = b.ledger.register("assets:bank:checking")
+        assert page.total == 6  # its own five lines and the sub-account's one
+        assert [r.balance for r in page.rows] == [D("10000.00"), D("8800.00"), D("9880.00"), D("9930.00"),
+                                                  D("9880.00"), D("8680.00")]
+        assert page.rows[0].other_accounts == "equity:owner capital"
+        second = b.ledger.register("assets:bank:checking", offset=2, limit=2)
+        assert [r.balance for r in second.rows] == [D("9880.00"), D("9930.00")]
+        newest = b.ledger.register("assets:bank:checking", newest_first=True, limit=1)
+        assert newest.rows[0].memo == "rent Feb" and newest.rows[0].balance == D("8680.00")
+        feb = b.ledger.register("assets:bank:checking", start="2025-02-01", end="2025-02-28")
+        assert [r.balance for r in feb.rows] == [D("9880.00"), D("9930.00"), D("9880.00"), D("8680.00")]
+
+
+def test_general_journal_and_journal_pages(books, owner):
+    with books.read(owner) as b:
+        entries, total = b.ledger.general_journal(start="2025-02-01", end="2025-02-28")
+        assert total == 3 and [d.entry.memo for d in entries] == ["paid", "sub", "rent Feb"]
+        assert all(sum(ln.amount for ln in d.lines) == 0 for d in entries)
+        page = b.ledger.journal_page(limit=2)
+        assert page.total == 8 and [r.memo for r in page.rows] == ["next year", "sale 2"]
+        assert page.rows[1].total == D("540.00") and page.rows[1].accounts.startswith("assets:cash")
+        assert b.ledger.journal_page(account="expenses:rent").total == 2
+        assert b.ledger.journal_page(account="assets:bank").total == 5
+        assert [r.memo for r in b.ledger.journal_page(text="RENT").rows] == ["rent Feb", "rent Jan"]
+        assert b.ledger.journal_page(text="100%").total == 0  # typed text is literal
+
+
+def test_account_tree_rolls_balances_up(books, owner):
+    with books.read(owner) as b:
+        nodes = {n.account.name: n for n in b.ledger.account_tree(as_of="2025-12-31")}
+        assert nodes["assets:bank"].total == D("8680.00") and nodes["assets:bank"].own == 0
+        assert nodes["assets:bank:checking"].own == D("8630.00") and nodes["assets:bank:checking"].total == D("8680.00")
+        assert nodes["assets"].has_children and nodes["assets:bank:checking"].postings == 5
+        assert sum(n.own for n in nodes.values()) == 0
+        assert {n.account.type for n in b.ledger.account_tree(type="income")} == {"income"}
+
+
+def test_reports_need_ledger_or_reports_permission(books, owner):
+    from bizsuite.core.auth import Actor
+
+    with books.transaction(owner) as b:
+        b.admin.add_user("sam", "sales")
+    with books.read(Actor("sam", "sales")) as b:
+        with pytest.raises(PermissionDenied):
+            b.ledger.trial_balance()
+        with pytest.raises(PermissionDenied):
+            b.ledger.balance_sheet()
