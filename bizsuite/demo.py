@@ -58,6 +58,7 @@ PARTS: list[Part] = [
     Part("contacts", "bizsuite.crm.contacts.demo:add_demo_contacts", 50),
     Part("ledger", "bizsuite.erp.ledger.demo:add_demo_ledger", 30),
     # ledger, stock, purchasing, payroll, pipeline, tickets: add their parts here, in that order.
+    Part("tickets", "bizsuite.crm.tickets.demo:add_demo_tickets", 15),
 ]
 
 

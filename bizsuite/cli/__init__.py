@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from bizsuite import __version__
-from bizsuite.cli import admin, contacts, ledger
+from bizsuite.cli import admin, contacts, ledger, tickets
 from bizsuite.cli.common import Globals, globals_
 
 app = typer.Typer(
@@ -56,6 +56,7 @@ def root(
 admin.register(app)
 app.add_typer(contacts.app, name="contacts", help="Companies and people: list, show, add, edit, import, export, merge.")
 app.add_typer(ledger.app, name="ledger", help="The general ledger: accounts, entries, reports, journal import and export.")
+app.add_typer(tickets.app, name="tickets", help="Support tickets: queue, SLA clocks, replies, import, export, stats.")
 
 
 def main() -> None:

@@ -147,6 +147,9 @@ class AdminRepository:
         from bizsuite.crm.contacts.checks import contact_checks
 
         out.extend(contact_checks(self.books))
+        from bizsuite.crm.tickets.checks import ticket_checks
+
+        out.extend(ticket_checks(self.books))
         from bizsuite.erp.ledger.checks import ledger_checks
 
         out.extend(ledger_checks(self.books))

@@ -20,6 +20,7 @@ from bizsuite.core.models import Setting, User
 if TYPE_CHECKING:
     from bizsuite.core.admin import AdminRepository
     from bizsuite.crm.contacts.repository import ContactsRepository
+    from bizsuite.crm.tickets.repository import TicketsRepository
     from bizsuite.erp.ledger.repository import LedgerRepository
 
 APP_MARKER = "bizsuite"
@@ -88,6 +89,12 @@ class Books:
         from bizsuite.erp.ledger.repository import LedgerRepository
 
         return self._repo("ledger", LedgerRepository)
+
+    @property
+    def tickets(self) -> "TicketsRepository":
+        from bizsuite.crm.tickets.repository import TicketsRepository
+
+        return self._repo("tickets", TicketsRepository)
 
 
 class Store:
