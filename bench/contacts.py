@@ -336,7 +336,9 @@ def main() -> int:
             size = "small" if args.quick else "large"
             t = time.perf_counter()
             prepare_demo(Location(to_url(str(tmp / "demo.sqlite")), "bench"), size=size, echo=lambda m: None)
-            figures.append(Figure(f"demo --size {size} (in-process)", 20.0 if size == "large" else 2.0,
+            # every module's demo part (contacts, ledger, tickets, …): shown for reference, the
+            # issues set no target for it
+            figures.append(Figure(f"demo --size {size}, all modules (in-process)", None,
                                   time.perf_counter() - t))
 
     # 4. the table
