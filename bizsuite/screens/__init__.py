@@ -40,6 +40,16 @@ def _contacts_summary(books: "Books") -> str:
     return f"{n:,} contact{'s' if n != 1 else ''}"
 
 
+def _ledger_summary(books: "Books") -> str:
+    n = books.ledger.journal_page(limit=0).total  # posted entries (a count, no rows)
+    return f"{n:,} entr{'ies' if n != 1 else 'y'}"
+
+
+def _tickets_summary(books: "Books") -> str:
+    s = books.tickets.summary()
+    return f"{s['active']:,} active · {s['breached']:,} breached"
+
+
 MODULES: tuple[Module, ...] = (
     Module(
         name="contacts",
@@ -49,6 +59,24 @@ MODULES: tuple[Module, ...] = (
         description="Companies and people: roles, tags, notes, timeline, duplicates",
         screen="bizsuite.screens.contacts:ContactsScreen",
         summary=_contacts_summary,
+    ),
+    Module(
+        name="ledger",
+        title="Ledger",
+        key="l",
+        permission="ledger.read",
+        description="Accounts, journal entries, registers, trial balance, P&L, balance sheet",
+        screen="bizsuite.screens.ledger:AccountsScreen",
+        summary=_ledger_summary,
+    ),
+    Module(
+        name="tickets",
+        title="Tickets",
+        key="t",
+        permission="tickets.read",
+        description="Support queue by SLA due time: threads, replies, notes",
+        screen="bizsuite.screens.tickets:QueueScreen",
+        summary=_tickets_summary,
     ),
 )
 

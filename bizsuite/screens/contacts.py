@@ -20,11 +20,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from bizsuite.core import clock
 from bizsuite.core.auth import Actor
 from bizsuite.core.errors import NotFound, Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone
 from bizsuite.screens.base import BizScreen, when
+from bizsuite.screens.tickets import ContactTickets, TicketScreen
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
 
@@ -286,6 +288,7 @@ class ContactView:
     activities: list[ActivityView]
     references: dict[str, int]
     form: ContactIn = field(default_factory=ContactIn)
+    tickets: list = field(default_factory=list)  # TicketRow, when the role may see tickets
 
     @classmethod
     def load(cls, books, contact_id: int) -> "ContactView":
@@ -300,6 +303,7 @@ class ContactView:
             activities=[ActivityView(a.kind, a.subject, a.body, a.author, a.occurred_at) for a in d.activities],
             references=dict(d.references),
             form=books.contacts.as_input(c),
+            tickets=books.tickets.for_contact(c.id, limit=20) if books.actor.can("tickets.read") else [],
         )
 
 
@@ -342,6 +346,8 @@ class ContactDetailScreen(BizScreen):
             yield Static("", id="fields")
             yield Static("", id="links-title", classes="section")
             yield OptionList(id="links")
+            yield Static("", id="tickets-title", classes="section")
+            yield ContactTickets(id="contact-tickets")
             yield Static("Timeline", id="timeline-title", classes="section")
             yield PagedTable(TIMELINE_COLUMNS, id="timeline", page_size=50,
                              empty_text="No notes or activities yet — press n to add one.")
@@ -350,6 +356,8 @@ class ContactDetailScreen(BizScreen):
     def on_mount(self) -> None:
         self.query_one("#links").display = False
         self.query_one("#links-title").display = False
+        self.query_one("#contact-tickets").display = False
+        self.query_one("#tickets-title").display = False
         self.query_one("#timeline", PagedTable).focus()
         self.load()
 
@@ -412,6 +420,13 @@ class ContactDetailScreen(BizScreen):
         links.display = links.option_count > 0
         if links.display:
             links.highlighted = 0
+        tickets = self.query_one("#contact-tickets", ContactTickets)
+        tickets.clear_options()
+        tickets.add_options([ContactTickets.option(t, clock.now()) for t in v.tickets])
+        self.query_one("#tickets-title", Static).update(f"Tickets ({len(v.tickets)})")
+        self.query_one("#tickets-title").display = tickets.display = bool(v.tickets)
+        if tickets.display:
+            tickets.highlighted = 0
 
         self.query_one("#timeline-title", Static).update(
             f"Timeline ({len(v.activities)})" if v.activities else "Timeline")
@@ -452,7 +467,9 @@ class ContactDetailScreen(BizScreen):
 
     # -- navigation ----------------------------------------------------------------------------
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
+        if event.option.id and event.option_list.id == "contact-tickets":
+            self.app.push_screen(TicketScreen(int(event.option.id)))
+        elif event.option.id:
             self.app.push_screen(ContactDetailScreen(int(event.option.id)))
 
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:

@@ -92,7 +92,7 @@ async def test_home_shows_who_and_the_modules(app):
         assert isinstance(screen, HomeScreen)
         assert app.company == "Test Co"
         modules = screen.query_one("#modules")
-        assert [modules.get_option_at_index(i).id for i in range(modules.option_count)] == ["contacts"]
+        assert [modules.get_option_at_index(i).id for i in range(modules.option_count)] == ["contacts", "ledger", "tickets"]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)

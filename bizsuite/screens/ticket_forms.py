@@ -1,0 +1,203 @@
+"""The tickets module's forms: a new ticket, with a customer picker that searches as you type."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, OptionList, Select, TextArea
+from textual.widgets.option_list import Option
+
+from bizsuite.core.errors import FieldError, Refused, ValidationFailed
+from bizsuite.crm.contacts.normalise import split_multi
+from bizsuite.crm.tickets.models import CHANNEL_LABELS, CHANNELS, PRIORITIES, TicketIn
+from bizsuite.screens.base import BizModal
+from bizsuite.screens.contact_forms import DIALOG_CSS
+from bizsuite.widgets.form import Form, FormField
+
+PICKER_HITS = 10
+
+
+class NewTicketForm(BizModal):
+    """Open a ticket; dismisses with the new ticket's id (or None)."""
+
+    PLACE = "New ticket"
+    HELP = (
+        "Give the subject, then find the customer: type part of a name, company, email or phone "
+        "and the matches appear under the field — Down or Enter moves to them, Enter picks one. "
+        "Priority sets the SLA targets (urgent: first reply within 1 business hour). Tags are "
+        "separated by commas. Ctrl+S opens the ticket; what is wrong appears under its field."
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Open ticket"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "to_results", "To the matches", show=False),
+    ]
+    DEFAULT_CSS = "NewTicketForm {" + DIALOG_CSS + """
+    & #contact-results { height: auto; max-height: 5; border: none; padding: 0; margin-left: 10;
+                         background: $boost; display: none; }
+    & #contact-results.-shown { display: block; }
+    & #contact-results:focus { background-tint: $foreground 8%; }
+    & TextArea { height: 4; }
+    }"""
+
+    def __init__(self, contact_id: int | None = None, contact_name: str = "") -> None:
+        super().__init__()
+        self.contact_id = contact_id
+        self.contact_name = contact_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = "New ticket"
+            with Form():
+                yield FormField("Subject", Input(id="subject", compact=True,
+                                                 placeholder="what it is about, in a line"), field="subject")
+                yield FormField("Customer", Input(self.contact_name, id="contact", compact=True,
+                                                  placeholder="type a name, company, email or phone…"),
+                                field="contact")
+                yield OptionList(id="contact-results")
+                yield FormField("Priority", Select([(p, p) for p in PRIORITIES], value="normal", allow_blank=False,
+                                                   id="priority", compact=True), field="priority")
+                yield FormField("Channel", Select([(CHANNEL_LABELS[c], c) for c in CHANNELS], value="email",
+                                                  allow_blank=False, id="channel", compact=True), field="channel")
+                yield FormField("Assignee", Select([], prompt="nobody yet", id="assignee", compact=True),
+                                field="assignee")
+                yield FormField("Tags", Input(id="tags", compact=True, placeholder="comma separated"), field="tags")
+                yield FormField("Request", TextArea(id="description", soft_wrap=True, show_line_numbers=False),
+                                field="description")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#subject", Input).focus()
+        self.load_workers()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workers")
+    def load_workers(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                workers = books.tickets.workers()
+        except Refused:
+            return
+        self.app.call_from_thread(self._workers_loaded, workers)
+
+    def _workers_loaded(self, workers: list[tuple[str, str]]) -> None:
+        select = self.query_one("#assignee", Select)
+        with select.prevent(Select.Changed):
+            select.set_options([(f"{name} ({role})", name) for name, role in workers])
+
+    @on(Input.Changed, "#subject")
+    def _subject_typed(self) -> None:
+        self.query_one("#field-subject", FormField).set_error(None)
+
+    # -- the customer picker -------------------------------------------------------------------
+    @on(Input.Changed, "#contact")
+    def _contact_typed(self, event: Input.Changed) -> None:
+        if self.contact_id is not None and event.value == self.contact_name:
+            return
+        self.contact_id = None
+        if event.value.strip():
+            self.search(event.value)
+        else:
+            self.workers.cancel_group(self, "contacts")
+            self._results([])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="contacts")
+    def search(self, query: str) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                rows = books.contacts.page(query=query, limit=PICKER_HITS, with_total=False).rows
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        found = [(r.id, r.name, " · ".join(p for p in (r.company, r.email, r.city) if p)) for r in rows]
+        self.app.call_from_thread(self._searched, query, found)
+
+    def _searched(self, query: str, found: list[tuple[int, str, str]]) -> None:
+        if query != self.query_one("#contact", Input).value or self.contact_id is not None:
+            return  # typed on (or picked) since
+        self._results(found)
+        if not found:
+            self.query_one("#field-contact", FormField).set_error(f"no contact matches “{query}”")
+        else:
+            self.query_one("#field-contact", FormField).set_error(None)
+
+    def _results(self, found: list[tuple[int, str, str]]) -> None:
+        results = self.query_one("#contact-results", OptionList)
+        results.clear_options()
+        for cid, name, detail in found:
+            label = Text(name, style="bold", no_wrap=True, overflow="ellipsis")
+            if detail:
+                label.append(f"  {detail}", style="dim")
+            results.add_option(Option(label, id=f"{cid}|{name}"))
+        results.set_class(bool(found), "-shown")
+        if found:
+            results.highlighted = 0
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "to_results":
+            results = self.query_one("#contact-results", OptionList)
+            return self.focused is self.query_one("#contact") and results.option_count > 0
+        return True
+
+    def action_to_results(self) -> None:
+        self.query_one("#contact-results", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if not event.option.id:
+            return
+        cid, _, name = event.option.id.partition("|")
+        self.contact_id, self.contact_name = int(cid), name
+        box = self.query_one("#contact", Input)
+        with box.prevent(Input.Changed):
+            box.value = name
+        self._results([])
+        self.query_one("#field-contact", FormField).set_error(None)
+        self.query_one("#priority", Select).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "contact" and self.contact_id is None:
+            results = self.query_one("#contact-results", OptionList)
+            if results.option_count:
+                results.focus()
+            return
+        self.action_save()
+
+    # -- saving --------------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def form_input(self) -> TicketIn:
+        assignee = self.query_one("#assignee", Select).value
+        return TicketIn(
+            subject=self.query_one("#subject", Input).value,
+            contact_id=self.contact_id,
+            description=self.query_one("#description", TextArea).text or None,
+            priority=str(self.query_one("#priority", Select).value),
+            channel=str(self.query_one("#channel", Select).value),
+            assignee=None if assignee is Select.NULL else str(assignee),
+            tags=split_multi(self.query_one("#tags", Input).value),
+        )
+
+    def action_save(self) -> None:
+        typed = self.query_one("#contact", Input).value.strip()
+        self.save(self.form_input(), typed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def save(self, data: TicketIn, typed: str) -> None:
+        try:
+            with self.store.transaction(self.actor) as books:
+                ticket = books.tickets.add(data)
+                saved = ticket.id
+        except ValidationFailed as exc:
+            errors = [FieldError("contact", "pick the customer from the matches under the field")
+                      if e.field == "contact" and typed and data.contact_id is None else e for e in exc.errors]
+            self.app.call_from_thread(self.query_one(Form).show_errors, errors)
+            return
+        except Refused as exc:
+            self.app.call_from_thread(self.query_one(Form).set_message, "\n".join(exc.problems))
+            return
+        self.app.call_from_thread(self.dismiss, saved)

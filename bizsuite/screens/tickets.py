@@ -1,0 +1,813 @@
+"""Tickets: the queue (nearest SLA due time first) and one ticket with its thread and clocks.
+
+Every query and change goes through ``books.tickets`` in a worker thread; the handlers that
+receive the results are the only code that touches widgets. Breached and due-soon tickets stand
+out by colour *and* by a marker (``!!`` breached, ``!`` due within the hour), so the queue reads
+the same on a monochrome terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from bizsuite.core import clock
+from bizsuite.core.auth import Actor
+from bizsuite.core.errors import NotFound, Refused, ValidationFailed
+from bizsuite.crm.contacts.normalise import format_phone
+from bizsuite.crm.tickets.models import (
+    CHANNEL_LABELS,
+    FINISHED_STATUSES,
+    PRIORITIES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    TicketRow,
+)
+from bizsuite.crm.tickets.sla import format_duration
+from bizsuite.screens.base import BizModal, BizScreen, when
+from bizsuite.widgets.paged_table import Column, PagedTable
+
+PAGE_SIZE = 100
+STATUS_FILTERS = [("Active", "active"), ("New", "new"), ("Open", "open"), ("Pending", "pending"),
+                  ("On hold", "on_hold"), ("Resolved", "resolved"), ("Closed", "closed"), ("All", "all")]
+WHO_FILTERS = [("Anyone's", "anyone"), ("Mine", "mine"), ("Unassigned", "unassigned")]
+SLA_FILTERS = [("Any SLA", "any"), ("Breached", "breached"), ("Due within 1h", "soon")]
+BREACHED_STYLE = "bold red"
+SOON_STYLE = "yellow"
+PRIORITY_STYLE = {"urgent": "bold", "high": "bold", "normal": "", "low": "dim"}
+
+
+# -- how a row reads --------------------------------------------------------------------------
+
+
+def due_when(moment: datetime, now: datetime) -> str:
+    """A due time for people: 'today 14:00', 'tomorrow 09:30', 'Mon 17:00', '12 Mar 10:00'."""
+    local, today = moment.astimezone(), now.astimezone().date()
+    days = (local.date() - today).days
+    if days == 0:
+        return f"today {local:%H:%M}"
+    if days == 1:
+        return f"tomorrow {local:%H:%M}"
+    if 1 < days < 7:
+        return f"{local:%a %H:%M}"
+    return when(moment) if days < 0 else f"{local:%d %b %H:%M}"
+
+
+def _short(amount: timedelta) -> str:
+    """At most six characters: ``45m``, ``2h 10m``, ``13h``, ``3d``."""
+    minutes = int(amount.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 10 * 60:
+        h, m = divmod(minutes, 60)
+        return f"{h}h {m}m" if m else f"{h}h"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h"
+    return f"{minutes // (24 * 60)}d"
+
+
+def row_style(row: TicketRow, now: datetime) -> str:
+    flag = row.flag(now)
+    return BREACHED_STYLE if flag == "breached" else SOON_STYLE if flag == "due soon" else ""
+
+
+def due_text(row: TicketRow, now: datetime) -> str:
+    """The queue's Due column: how late, how soon, when — or why no clock runs."""
+    due = row.sla_due
+    if due is None:
+        if row.status in ("pending", "on_hold"):
+            return "paused"
+        return "missed" if row.sla_missed else "—"
+    if due < now:
+        return f"{_short(now - due)} late"
+    if due - now < timedelta(days=1):
+        return f"in {_short(due - now)}"
+    local = due.astimezone()
+    return f"{local:%a %H:%M}" if due - now < timedelta(days=6) else f"{local:%d %b}"
+
+
+def _cell(render):
+    """A column renderer that paints the whole row red (breached) or yellow (due soon)."""
+
+    def go(row: TicketRow) -> Text:
+        text = render(row)
+        text = text if isinstance(text, Text) else Text(str(text or ""))
+        style = row_style(row, clock.now())
+        if style:
+            text.stylize(style)
+        return text
+
+    return go
+
+
+QUEUE_COLUMNS = [
+    Column("marker", "", width=2, render=_cell(lambda r: r.marker(clock.now()))),
+    Column("id", "#", width=5, align="right", render=_cell(lambda r: str(r.id))),
+    Column("subject", "Subject", ratio=3, min_width=10, render=_cell(lambda r: r.subject)),
+    Column("contact", "Customer", ratio=2, min_width=6, render=_cell(lambda r: r.contact)),
+    Column("priority", "Prio", width=6,
+           render=_cell(lambda r: Text(r.priority, style=PRIORITY_STYLE[r.priority]))),
+    Column("status", "Status", width=7, render=_cell(lambda r: STATUS_LABELS[r.status])),
+    Column("assignee", "Who", width=6, render=_cell(lambda r: r.assignee or "")),
+    Column("due", "Due", width=9, render=_cell(lambda r: due_text(r, clock.now()))),
+]
+
+
+def ticket_source(store, actor: Actor, **filters):
+    """``fetch`` and ``count`` callables for a :class:`PagedTable` of tickets."""
+
+    def fetch(offset: int, limit: int):
+        with store.read(actor) as books:
+            return books.tickets.page(offset=offset, limit=limit, with_total=False, **filters).rows, None
+
+    def count() -> int:
+        with store.read(actor) as books:
+            return books.tickets.count(**filters)
+
+    return fetch, count
+
+
+def open_ticket(app, ticket_id: int) -> None:
+    """Show a ticket from anywhere (the command palette): in the tickets mode, over the queue."""
+    if not app.can("tickets.read"):
+        return
+    if app.current_mode != "tickets":
+        app.switch_mode("tickets")
+    app.push_screen(TicketScreen(ticket_id))
+
+
+class ContactTickets(OptionList):
+    """A contact's tickets, for the contact detail screen (Enter opens one)."""
+
+    DEFAULT_CSS = """
+    ContactTickets { height: auto; max-height: 4; border: none; padding: 0; background: $surface; }
+    ContactTickets:focus { background-tint: $foreground 5%; }
+    """
+
+    @staticmethod
+    def option(row: TicketRow, now: datetime, *, narrow: bool = False) -> Option:
+        """One line (subject, then status and date on the right), or two when ``narrow``."""
+        subject = Text(f"#{row.id} ", style="dim")
+        marker = row.marker(now)
+        if marker:
+            subject.append(marker + " ", style=row_style(row, now))
+        subject.append(row.subject)
+        detail = Text(f"{STATUS_LABELS[row.status]} · {when(row.created_at)}", style="dim")
+        grid = Table.grid(expand=True, padding=(0, 1))
+        if narrow:
+            grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+            grid.add_row(subject)
+            grid.add_row(Text("  ") + detail)
+        else:
+            grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+            grid.add_column(no_wrap=True, justify="right")
+            grid.add_row(subject, detail)
+        return Option(grid, id=str(row.id))
+
+
+# -- pickers -------------------------------------------------------------------------------------
+
+
+class ChoiceDialog(BizModal):
+    """Pick one value from a short list; dismisses with the value, or None."""
+
+    PLACE = "Choose"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ChoiceDialog {
+        align: center middle;
+        & > Vertical { width: 44; max-width: 100%; height: auto; border: round $accent;
+                       border-title-style: bold; background: $surface; padding: 0 1; }
+        & #choices { height: auto; max-height: 10; border: none; padding: 0; background: $surface; }
+        & #choice-hint { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None,
+                 hint: str = "") -> None:
+        super().__init__()
+        self.title_text, self.choices, self.current, self.hint = title, choices, current, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield OptionList(*[Option(label, id=value) for value, label in self.choices], id="choices")
+            if self.hint:
+                yield Static(self.hint, id="choice-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        options = self.query_one("#choices", OptionList)
+        values = [v for v, _ in self.choices]
+        options.highlighted = values.index(self.current) if self.current in values else 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class _TicketActions:
+    """Assign to me, change status, change priority: shared by the queue and the ticket view."""
+
+    def _target(self) -> TicketRow | None:  # the ticket the keys act on
+        raise NotImplementedError
+
+    def _after_change(self, message: str) -> None:
+        raise NotImplementedError
+
+    def action_take(self) -> None:
+        row = self._target()
+        if row is not None:
+            self.change(row.id, row.version, "assign", self.actor.name, f"#{row.id} is yours")
+
+    def action_status(self) -> None:
+        row = self._target()
+        if row is None:
+            return
+        allowed = TRANSITIONS[row.status]
+        if not allowed:
+            self.notify(f"#{row.id} is closed: closed tickets stay closed; open a new ticket that refers to it",
+                        severity="warning")
+            return
+
+        def picked(value: str | None) -> None:
+            if value:
+                self.change(row.id, row.version, "status", value, f"#{row.id} is {STATUS_LABELS[value]}")
+
+        self.app.push_screen(ChoiceDialog(
+            f"#{row.id}: {STATUS_LABELS[row.status]} →", [(s, STATUS_LABELS[s]) for s in allowed],
+            hint="pending and on hold pause the SLA clocks"), picked)
+
+    def action_priority(self) -> None:
+        row = self._target()
+        if row is None:
+            return
+
+        def picked(value: str | None) -> None:
+            if value and value != row.priority:
+                self.change(row.id, row.version, "priority", value, f"#{row.id} is {value}")
+
+        self.app.push_screen(ChoiceDialog(f"Priority of #{row.id}", [(p, p) for p in reversed(PRIORITIES)],
+                                          row.priority, hint="the SLA targets follow the priority"), picked)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def change(self, ticket_id: int, version: int, what: str, value: str, done: str) -> None:
+        try:
+            with self.store.transaction(self.actor) as books:
+                if what == "assign":
+                    books.tickets.assign(ticket_id, value, expected_version=version)
+                elif what == "status":
+                    books.tickets.set_status(ticket_id, value, expected_version=version)
+                else:
+                    books.tickets.set_priority(ticket_id, value, expected_version=version)
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not changed",
+                                      severity="error", timeout=10)
+            self.app.call_from_thread(self._after_change, "")
+            return
+        self.app.call_from_thread(self._after_change, done)
+
+
+# -- the queue -----------------------------------------------------------------------------------
+
+
+class QueueScreen(_TicketActions, BizScreen):
+    PLACE = "Tickets"
+    HELP = (
+        "The ticket queue: by default every active ticket (new, open, pending, on hold), the one "
+        "whose SLA is due soonest first. !! and red: an SLA target is breached; ! and yellow: due "
+        "within the hour; 'paused': pending or on hold, so the clocks stand still. Due times count "
+        "business hours only (see `bizsuite tickets sla`).\n\n"
+        "Filters: m only mine, u only unassigned, b only breached (each again to undo), f the next "
+        "status filter (active, new, open, …, all), / search subjects or a #number; Tab reaches "
+        "the same filters as selects. On the ticket under the cursor: a takes it, s changes its "
+        "status, p its priority, Enter opens it; n opens a new ticket."
+    )
+    BINDINGS = [
+        Binding("n", "new", "New"),
+        Binding("a", "take", "Take"),
+        Binding("s", "status", "Status"),
+        Binding("p", "priority", "Prio"),
+        Binding("m", "filter_who('mine')", "Mine"),
+        Binding("b", "filter_sla", "Breached"),
+        Binding("u", "filter_who('unassigned')", "Unassigned only", show=False),
+        Binding("f", "filter_status", "Next status filter", show=False),
+        Binding("slash", "search", "Search", key_display="/", show=False),
+        Binding("escape", "back", "Home", show=False),
+        Binding("down", "to_table", "To the list", show=False),
+    ]
+    CSS_PATH = "tickets.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._suspended = False
+        self._applied: dict[str, Any] | None = None
+        self._total: int | None = None
+        self._summary: dict[str, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        yield Input(placeholder="Search subjects, or #number…", id="search", compact=True)
+        with Horizontal(id="filters"):
+            yield Select(STATUS_FILTERS, allow_blank=False, value="active", id="status-filter", compact=True)
+            yield Select(WHO_FILTERS, allow_blank=False, value="anyone", id="who-filter", compact=True)
+            yield Select(SLA_FILTERS, allow_blank=False, value="any", id="sla-filter", compact=True)
+        yield PagedTable(QUEUE_COLUMNS, id="queue", page_size=PAGE_SIZE, empty_text="No tickets match.")
+        yield Static("", id="status-line")
+        yield Footer()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#queue", PagedTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.refresh_list(keep_cursor=False)
+        self.set_interval(60, self._tick)  # time passes: rows turn due-soon, then breached
+
+    def _tick(self) -> None:
+        if not self._suspended:
+            self.table.refresh()
+            self.load_summary()
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if self._suspended:
+            self._suspended = False
+            self.refresh_list(keep_cursor=True)
+
+    # -- loading -------------------------------------------------------------------------------
+    def filters(self) -> dict[str, Any]:
+        who = self.query_one("#who-filter", Select).value
+        sla_ = self.query_one("#sla-filter", Select).value
+        return {
+            "query": self.query_one("#search", Input).value,
+            "status": self.query_one("#status-filter", Select).value,
+            "mine": who == "mine",
+            "unassigned": who == "unassigned",
+            "breached": sla_ == "breached",
+            "due_soon": sla_ == "soon",
+        }
+
+    def refresh_list(self, *, keep_cursor: bool) -> None:
+        self._reload(keep_cursor=keep_cursor, force=True)
+        self.load_summary()
+
+    def _reload(self, *, keep_cursor: bool = False, force: bool = False) -> None:
+        filters = self.filters()
+        if filters == self._applied and not force:
+            return
+        self._applied = filters
+        fetch, count = ticket_source(self.store, self.actor, **filters)
+        self._total = None
+        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
+        self._show_status()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
+    def load_summary(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                summary = books.tickets.summary()
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        self.app.call_from_thread(self._summary_loaded, summary)
+
+    def _summary_loaded(self, summary: dict[str, int]) -> None:
+        self._summary = summary
+        self._show_status()
+
+    def _show_status(self) -> None:
+        parts = []
+        if self._total is not None:
+            parts.append(f"{self._total:,} ticket{'' if self._total == 1 else 's'} shown")
+        elif self.table.is_loading:
+            parts.append("counting…")
+        s = self._summary
+        if s is not None:
+            parts.append(f"{s['active']:,} active: {s['breached']:,} breached (!!), {s['due_soon']:,} due within the hour (!)")
+        self.query_one("#status-line", Static).update(" · ".join(parts))
+
+    # -- events --------------------------------------------------------------------------------
+    def on_paged_table_counted(self, event: PagedTable.Counted) -> None:
+        self._total = event.total
+        self._show_status()
+
+    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
+        self._total = 0
+        self._show_status()
+
+    def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        self.app.push_screen(TicketScreen(event.row.id))
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        self._reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.table.focus()
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self._reload()
+
+    # -- actions -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("new", "take", "status", "priority"):
+            return self.actor.can("tickets.write")
+        if action == "to_table":
+            return self.focused is not None and self.focused.id == "search"
+        return True
+
+    def _target(self) -> TicketRow | None:
+        row = self.table.cursor_row
+        if row is None:
+            self.notify("No ticket under the cursor", severity="warning")
+        return row
+
+    def _after_change(self, message: str) -> None:
+        if message:
+            self.notify(message)
+        self.refresh_list(keep_cursor=True)
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_to_table(self) -> None:
+        self.table.focus()
+
+    def action_back(self) -> None:
+        if self.focused is not None and self.focused is not self.table:
+            self.table.focus()
+            return
+        self.bizapp.open_module("home")
+
+    def action_filter_who(self, who: str) -> None:
+        select = self.query_one("#who-filter", Select)
+        select.value = "anyone" if select.value == who else who
+
+    def action_filter_sla(self) -> None:
+        select = self.query_one("#sla-filter", Select)
+        select.value = "any" if select.value == "breached" else "breached"
+
+    def action_filter_status(self) -> None:
+        select = self.query_one("#status-filter", Select)
+        keys = [v for _, v in STATUS_FILTERS]
+        select.value = keys[(keys.index(select.value) + 1) % len(keys)]
+
+    def action_new(self) -> None:
+        from bizsuite.screens.ticket_forms import NewTicketForm
+
+        def added(ticket_id: int | None) -> None:
+            if ticket_id is not None:
+                self.app.push_screen(TicketScreen(ticket_id))
+
+        self.app.push_screen(NewTicketForm(), added)
+
+
+# -- one ticket ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ThreadItem:
+    at: datetime
+    kind: str  # request, reply, note, customer, event
+    who: str
+    text: str
+
+
+@dataclass
+class TicketView:
+    """Everything the ticket screen shows, copied out of the transaction."""
+
+    row: TicketRow
+    description: str | None
+    channel: str
+    tags: list[str]
+    contact_name: str
+    contact_lines: list[str]
+    thread: list[ThreadItem]
+    clocks: list[tuple[str, str, str]]  # (label, text, style)
+    others: list[TicketRow]
+    related: TicketRow | None
+    workers: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, books, ticket_id: int) -> "TicketView":
+        d = books.tickets.detail(ticket_id)
+        t, c = d.ticket, d.contact
+        now = clock.now()
+        row = books.tickets.page(ids=[t.id], status="all", limit=1, with_total=False).rows[0]
+        thread = [ThreadItem(m.created_at, m.kind, m.author, m.body) for m in d.messages]
+        for e in d.events:
+            if e.kind == "status" and e.old is None:
+                continue
+            if e.kind == "status":
+                text = f"{STATUS_LABELS.get(e.old, e.old)} → {STATUS_LABELS.get(e.new, e.new)}"
+            elif e.kind == "assignee":
+                text = f"assigned to {e.new}" if e.new else "unassigned"
+            else:
+                text = f"priority {e.old} → {e.new}"
+            thread.append(ThreadItem(e.at, "event", e.actor, text))
+        thread.sort(key=lambda i: (i.at, i.kind == "event"))  # a reply, then the changes it made
+        thread.insert(0, ThreadItem(t.created_at, "request", c.name, t.description or "(no description)"))
+        lines = [x for x in (
+            d.company.name if d.company else "",
+            c.email or "",
+            format_phone(c.phone),
+            ", ".join(p for p in (c.city, c.country) if p),
+        ) if x]
+        day = books.tickets.policy.calendar.day
+        return cls(
+            row=row, description=t.description, channel=t.channel, tags=d.tags, contact_name=c.name,
+            contact_lines=lines, thread=thread, clocks=clock_texts(d.sla, t.status, now, day), others=d.others,
+            related=d.related,
+        )
+
+
+def clock_texts(state, status: str, now: datetime, day: timedelta) -> list[tuple[str, str, str]]:
+    """The header's two SLA clocks as (label, text, style)."""
+    out = []
+    finished = status in FINISHED_STATUSES
+    for c in state.clocks:
+        label = "First reply" if c.metric == "first_response" else "Resolution"
+        st = c.state(now)
+        if st == "met":
+            text, style = f"met, {when(c.done_at)}", "green"
+        elif st == "missed" or (st == "overdue" and finished):
+            text, style = f"missed (due {when(c.due)})", BREACHED_STYLE
+        elif st == "overdue":
+            text, style = f"!! {_short(now - c.due)} late (due {when(c.due)})", BREACHED_STYLE
+        elif finished:
+            text, style = "not needed", "dim"
+        elif st == "paused":
+            text, style = f"paused, {format_duration(c.left, day)} left", "dim"
+        elif st == "due soon":
+            text, style = f"! in {_short(c.due - now)} ({due_when(c.due, now)})", SOON_STYLE
+        else:
+            text, style = f"in {_short(c.due - now)} ({due_when(c.due, now)})", ""
+        out.append((label, text, style))
+    return out
+
+
+MODES = ("reply", "note", "customer")
+MODE_LABELS = {
+    "reply": "Public reply — the customer sees it",
+    "note": "Internal note — staff only",
+    "customer": "The customer's words — what they said by phone or mail",
+}
+
+
+class TicketScreen(_TicketActions, BizScreen):
+    PLACE = "Ticket"
+    HELP = (
+        "One ticket: its SLA clocks at the top, the thread on the left (the request, public "
+        "replies, internal notes in yellow, what the customer said, and every change), the "
+        "customer and their other tickets on the right (Tab, then Enter opens one).\n\n"
+        "r writes in the reply box; Ctrl+T switches it between a public reply (the first one is "
+        "the first response), an internal note (staff only) and the customer's own words, logged "
+        "from a call or a mail (they reopen a resolved ticket); Ctrl+S sends; Esc leaves the box. "
+        "a takes the ticket, s changes its status, p its priority, c opens the customer."
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", priority=True),
+        Binding("ctrl+t", "mode", "Reply / note / customer", priority=True, show=False),
+        Binding("r", "write", "Write a reply", show=False),
+        Binding("a", "take", "Take"),
+        Binding("s", "status", "Status"),
+        Binding("p", "priority", "Prio"),
+        Binding("c", "contact", "Customer"),
+        Binding("escape", "back", "Back"),
+    ]
+    CSS_PATH = "tickets.tcss"
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.view: TicketView | None = None
+        self.mode = "reply"
+        self._suspended = False
+        self._thread_length = -1
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        yield Static("", id="ticket-heading")
+        yield Static("", id="ticket-clocks")
+        with Horizontal(id="ticket-body"):
+            with VerticalScroll(id="thread"):
+                yield Static("", id="thread-text")
+            with Vertical(id="side"):
+                yield Static("", id="customer")
+                yield Static("", id="others-title", classes="section")
+                yield OptionList(id="others")
+        yield Static("", id="reply-mode")
+        yield TextArea(id="reply", soft_wrap=True, show_line_numbers=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        writer = self.actor.can("tickets.write")
+        self.query_one("#reply-mode").display = writer
+        self.query_one("#reply").display = writer
+        self.query_one("#thread").focus()
+        self._show_mode()
+        self.load()
+        self.set_interval(60, self._tick)
+
+    def _tick(self) -> None:
+        if not self._suspended:
+            self.load()  # the clocks' "in 25m" and "late" move on
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if self._suspended:
+            self._suspended = False
+            self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    def load(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                view = TicketView.load(books, self.ticket_id)
+        except NotFound as exc:
+            self.app.call_from_thread(self._gone, "; ".join(exc.problems))
+            return
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        self.app.call_from_thread(self._show, view)
+
+    def _gone(self, message: str) -> None:
+        self.notify(message, severity="warning")
+        self.dismiss()
+
+    def _show(self, v: TicketView) -> None:
+        self.view = v
+        r = v.row
+        self.PLACE = f"Ticket #{r.id}"
+        self._update_title_bar()
+        now = clock.now()
+        heading = Table.grid(expand=True, padding=(0, 1))
+        heading.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        heading.add_column(justify="right", no_wrap=True)
+        left = Text(f"#{r.id} ", style="dim")
+        marker = r.marker(now)
+        if marker:
+            left.append(marker + " ", style=row_style(r, now))
+        left.append(r.subject, style="bold")
+        right = Text(f"{STATUS_LABELS[r.status]} · ", style="bold")
+        right.append(r.priority, style=PRIORITY_STYLE[r.priority] or "")
+        right.append(f" · {r.assignee or 'unassigned'}", style="dim")
+        heading.add_row(left, right)
+        self.query_one("#ticket-heading", Static).update(heading)
+        clocks = Text()
+        for n, (label, text, style) in enumerate(v.clocks):
+            if n:
+                clocks.append("   ")
+            clocks.append(f"{label}: ", style="dim")
+            clocks.append(text, style=style)
+        self.query_one("#ticket-clocks", Static).update(clocks)
+        self.query_one("#thread-text", Static).update(self._thread(v))
+        if len(v.thread) != self._thread_length:  # new messages: show the latest
+            self._thread_length = len(v.thread)
+            scroll = self.query_one("#thread", VerticalScroll)
+            scroll.call_after_refresh(scroll.scroll_end, animate=False, immediate=True)
+        customer = Text(no_wrap=True, overflow="ellipsis")
+        customer.append(v.contact_name, style="bold")
+        for line in v.contact_lines:
+            customer.append("\n" + line)
+        extra = [f"via {CHANNEL_LABELS[v.channel]}"]
+        if v.tags:
+            extra.append("tags " + ", ".join(v.tags))
+        if v.related:
+            extra.append(f"follows #{v.related.id} ({STATUS_LABELS[v.related.status]})")
+        customer.append("\n" + "\n".join(extra), style="dim")
+        self.query_one("#customer", Static).update(customer)
+        others = self.query_one("#others", OptionList)
+        others.clear_options()
+        for o in v.others:
+            others.add_option(ContactTickets.option(o, now, narrow=True))
+        self.query_one("#others-title", Static).update(
+            f"Other tickets ({len(v.others)})" if v.others else "No other tickets")
+        others.display = bool(v.others)
+        self._show_mode()
+        self.refresh_bindings()
+
+    def _thread(self, v: TicketView) -> Group:
+        parts = []
+        labels = {"request": "asked", "reply": "replied", "note": "internal note", "customer": "wrote"}
+        for item in v.thread:
+            if item.kind == "event":
+                parts.append(Text(f"· {when(item.at)} {item.who}: {item.text}", style="dim italic"))
+                continue
+            head = Text()
+            style = {"note": "bold yellow", "customer": "bold cyan", "request": "bold cyan"}.get(item.kind, "bold")
+            head.append(item.who, style=style)
+            head.append(f" {labels[item.kind]}", style="yellow" if item.kind == "note" else "dim")
+            head.append(f" · {when(item.at)}", style="dim")
+            body = Text(item.text, style="yellow" if item.kind == "note" else "")
+            parts.append(head)
+            parts.append(Padding(body, (0, 0, 0, 2)))
+        return Group(*parts)
+
+    def _show_mode(self) -> None:
+        box = self.query_one("#reply", TextArea)
+        label = self.query_one("#reply-mode", Static)
+        closed = self.view is not None and self.view.row.status == "closed"
+        box.disabled = closed
+        if closed:
+            label.update(Text("Closed: no more replies — a new ticket can refer to this one", style="dim"))
+            return
+        for m in MODES:
+            box.set_class(m == self.mode, f"-{m}")
+        text = Text(MODE_LABELS[self.mode], style={"note": "bold yellow", "customer": "bold cyan"}.get(self.mode, "bold"))
+        text.append("  (ctrl+t: reply / note / customer)", style="dim")
+        label.update(text)
+
+    # -- keys ----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("send", "mode", "write", "take", "status", "priority"):
+            if not self.actor.can("tickets.write"):
+                return False
+            if self.view is None or (self.view.row.status == "closed" and action != "status"):
+                return None  # dimmed: not loaded yet, or closed for good
+            return True
+        if action == "contact":
+            return self.actor.can("contacts.read") and (True if self.view is not None else None)
+        return True
+
+    def _target(self) -> TicketRow | None:
+        return self.view.row if self.view else None
+
+    def _after_change(self, message: str) -> None:
+        if message:
+            self.notify(message)
+        self.load()
+
+    def action_write(self) -> None:
+        self.query_one("#reply", TextArea).focus()
+
+    def action_mode(self) -> None:
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        self._show_mode()
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#reply"):
+            self.query_one("#thread").focus()
+            return
+        self.dismiss()
+
+    def action_contact(self) -> None:
+        from bizsuite.screens.contacts import ContactDetailScreen
+
+        if self.view is not None:
+            self.app.push_screen(ContactDetailScreen(self.view.row.contact_id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.push_screen(TicketScreen(int(event.option.id)))
+
+    def action_send(self) -> None:
+        if self.view is None:
+            return
+        text = self.query_one("#reply", TextArea).text
+        self.send(self.view.row.id, self.mode, text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def send(self, ticket_id: int, mode: str, text: str) -> None:
+        try:
+            with self.store.transaction(self.actor) as books:
+                books.tickets.reply(ticket_id, text, kind=mode)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.notify, "; ".join(e.message for e in exc.errors).capitalize()
+                                      + " — type it in the box first", severity="warning")
+            return
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not sent", severity="error",
+                                      timeout=10)
+            return
+        self.app.call_from_thread(self._sent, mode)
+
+    def _sent(self, mode: str) -> None:
+        self.query_one("#reply", TextArea).clear()
+        self.notify({"reply": "Reply sent", "note": "Note added", "customer": "The customer's words recorded"}[mode])
+        self.load()
