@@ -411,18 +411,20 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     tag_rows = [{"contact_id": cid, "tag": t} for (_, c), cid in inserted for t in c.tags]
     if tag_rows:
         bulk_insert(s, ContactTag.__table__, tag_rows)
-    changes = []
-    for c, cid in zip(extra, extra_ids):
-        changes.append(audit.Change("contacts", cid, "insert", {"kind": [None, "company"], "name": [None, c.name]}))
-    for (_, c), cid in inserted:
-        fields = {k: [None, v] for k, v in (
-            ("kind", c.kind), ("name", c.name), ("company", c.company), ("email", c.email),
-            ("phone", c.phone), ("roles", ";".join(c.roles) or None), ("tags", ";".join(c.tags) or None),
-            ("address", c.address), ("city", c.city), ("country", c.country), ("notes", c.notes),
-        ) if v}
-        fields["source"] = [None, f"import {file.name}"]
-        changes.append(audit.Change("contacts", cid, "insert", fields))
-    audit.record_many(s, changes)
+    source = f"import {file.name}"
+    keys = ("kind", "name", "company", "email", "phone", "roles", "tags", "address", "city", "country", "notes")
+
+    def audited():
+        for c, cid in zip(extra, extra_ids):
+            yield cid, {"kind": "company", "name": c.name, "source": source}
+        for (_, c), cid in inserted:
+            values_ = (c.kind, c.name, c.company, c.email, c.phone, ";".join(c.roles), ";".join(c.tags),
+                       c.address, c.city, c.country, c.notes)
+            fields = {k: v for k, v in zip(keys, values_) if v}
+            fields["source"] = source
+            yield cid, fields
+
+    audit.record_inserts(s, "contacts", audited())
     if rejects and bad:
         write_rejects(rejects, file, bad)
     if progress:
