@@ -236,15 +236,9 @@ def merge(ctx: typer.Context, keep: str = typer.Argument(..., help="The contact 
 @app.command("duplicates")
 def duplicates(ctx: typer.Context, limit: int = typer.Option(200, "--limit", min=1), fmt: Fmt = FORMAT_OPTION) -> None:
     """Likely duplicates: same email, same phone, or a near-identical name in the same company."""
-    from bizsuite.crm.contacts.models import Contact
-
     with books(ctx, write=False) as b:
         pairs = b.contacts.all_duplicates(limit)
-        names = {}
-        for a, c, _ in pairs:
-            for i in (a, c):
-                if i not in names:
-                    names[i] = b.session.get(Contact, i).name
+        names = b.contacts.names({i for a, c, _ in pairs for i in (a, c)})
     rows = [{"keep": a, "keep_name": names[a], "duplicate": c, "duplicate_name": names[c], "reason": r} for a, c, r in pairs]
     emit(rows, ["keep", "keep_name", "duplicate", "duplicate_name", "reason"], fmt, title="Likely duplicates")
 
@@ -272,14 +266,12 @@ def import_(
     options = dict(maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run, rejects=rejects,
                    workers=os.cpu_count() or 1)  # big files are validated on every core
     try:
-        with books(ctx) as b:
+        with books(ctx, write=not dry_run) as b:  # a dry run never takes the write lock
             if bar:
                 with bar:
                     report = import_contacts(b, file, progress=update, **options)
             else:
                 report = import_contacts(b, file, **options)
-            if dry_run:
-                b.session.rollback()
     except OSError as exc:  # the rejects file could not be written: the import was rolled back
         fail(f"{exc.filename or rejects}: cannot write: {exc.strerror}; nothing was imported")
     for row in report.rejected:

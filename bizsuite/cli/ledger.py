@@ -447,7 +447,7 @@ def import_(
     if rejects and not skip_invalid and not dry_run:
         fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
     bar, update = progress_bar("importing")
-    with books(ctx) as b:
+    with books(ctx, write=not dry_run) as b:  # a dry run never takes the write lock
         kwargs = dict(fmt=fmt.value if fmt else None, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
                       rejects=rejects)
         if bar:
@@ -455,8 +455,6 @@ def import_(
                 report = import_file(b, file, progress=update, **kwargs)
         else:
             report = import_file(b, file, **kwargs)
-        if dry_run:
-            b.session.rollback()
     for p in report.problems:
         typer.echo(str(p), err=True)
     typer.echo(report.summary())

@@ -404,14 +404,12 @@ def import_(
     bar, update = progress_bar("importing")
     kw = dict(maps=map_, create_contacts=create_contacts, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
               rejects=rejects)
-    with books(ctx) as b:
+    with books(ctx, write=not dry_run) as b:  # a dry run never takes the write lock
         if bar:
             with bar:
                 report = import_tickets(b, file, progress=update, **kw)
         else:
             report = import_tickets(b, file, **kw)
-        if dry_run:
-            b.session.rollback()
     for row in report.rejected:
         for p in row.problems:
             typer.echo(str(p), err=True)
