@@ -64,9 +64,22 @@ def _pg_database(base_url: str):
     url = make_url(to_url(base_url)).set(database=name).render_as_string(hide_password=False)
 
     def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        from sqlalchemy.exc import DBAPIError
+
+        # FORCE ends sessions a test left open. Ending an autovacuum worker that happens to be in
+        # the database needs pg_signal_backend (CI grants it); without it, plain DROP DATABASE
+        # asks autovacuum to leave and waits, so fall back to that.
+        def run(statement):
+            with admin.connect() as conn:
+                conn.execute(text(statement))
+
+        try:
+            try:
+                run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except DBAPIError:
+                run(f'DROP DATABASE IF EXISTS "{name}"')
+        finally:
+            admin.dispose()
 
     return url, drop
 
