@@ -24,6 +24,57 @@ def test_fast_path_agrees_with_email_validator(local, labels, tld):
     assert ours == theirs, (address, ours, theirs, errors)
 
 
+def _library_phone(raw: str, region: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+REGIONS = st.sampled_from(["US", "CA", "CN", "GB", "DE", "JM", "HK", "AU", "IN", "JP"])
+SEP = st.sampled_from(["", " ", "-", "."])
+
+
+@st.composite
+def phone_shapes(draw):
+    """Phones near the fast path's shapes: written the North American way or as Chinese mobiles,
+    with and without country codes, and digits that fall just outside (0/1 area codes, 12x)."""
+    d = lambda n: draw(st.text(alphabet="0123456789", min_size=n, max_size=n))  # noqa: E731
+    if draw(st.booleans()):
+        prefix = draw(st.sampled_from(["", "+1", "+1 ", "1 ", "1-", "+44 ", "+", "001 ", "+1."]))
+        area = draw(st.sampled_from([d(3), "212", "415", "011", "100"]))
+        area = draw(st.sampled_from([f"({area})", f"({area}) ", area + draw(SEP), f"({area}"]))
+        return f"{prefix}{area}{d(3)}{draw(SEP)}{d(4)}"
+    prefix = draw(st.sampled_from(["", "+86", "+86 ", "+86-", "86 ", "0", "+852 ", "+1 "]))
+    head = draw(st.sampled_from(["1" + d(2), "13" + d(1), "18" + d(1), "12" + d(1)]))
+    sep = draw(st.sampled_from(["", " ", "-"]))
+    return f"{prefix}{head}{sep}{d(4)}{sep}{d(4)}"
+
+
+@settings(max_examples=1500)
+@given(phone_shapes(), REGIONS)
+def test_phone_fast_path_agrees_with_phonenumbers(raw, region):
+    fast = norm._fast_phone(raw, region)
+    if fast is not None:
+        assert fast == _library_phone(raw, region), (raw, region)
+    errors = []
+    assert norm.clean_phone(raw, region, errors) == _library_phone(raw, region), (raw, region)
+
+
+def test_phone_fast_path_takes_the_common_shapes():
+    # the point of it: these never reach phonenumbers
+    for raw, region, e164 in [("(212) 555-0123", "US", "+12125550123"), ("+1 415 555 0123", "CN", "+14155550123"),
+                              ("212.555.0123", "CA", "+12125550123"), ("+86 138 0013 8000", "US", "+8613800138000"),
+                              ("13800138000", "CN", "+8613800138000")]:
+        assert norm._fast_phone(raw, region) == e164 == _library_phone(raw, region)
+    assert norm._fast_phone("(212) 555-0123", "GB") is None  # a British clerk's local number
+
+
 def test_phone_is_normalised_with_the_default_region():
     errors = []
     assert norm.clean_phone("(415) 555-0123", "US", errors) == "+14155550123"
