@@ -139,7 +139,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 def record_inserts(session: Session, entity: str, items: Iterable[tuple[Any, dict]]) -> int:
     """Audit bulk inserts: ``items`` are (id, {field: new value}); the same rows as
     :func:`record_many` writes, built without an intermediate object per row."""
-    from bizsuite.core.db import bulk_insert
+    from bizsuite.core.db import bulk_insert, indexes_rebuilt
 
     actor: Actor = session.info["actor"]
     at = clock.now()
@@ -148,4 +148,5 @@ def record_inserts(session: Session, entity: str, items: Iterable[tuple[Any, dic
          "action": "insert", "changes": _ENCODE({k: [None, v] for k, v in fields.items()})}
         for i, fields in items
     ]
-    return bulk_insert(session, AuditEntry.__table__, rows)
+    with indexes_rebuilt(session, AuditEntry.__tablename__, adding=len(rows)):
+        return bulk_insert(session, AuditEntry.__table__, rows)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, TextIO
 from sqlalchemy import func, insert, select
 
 from bizsuite.core import audit, clock
-from bizsuite.core.db import bulk_insert, bulk_search_index, reserve_ids
+from bizsuite.core.db import bulk_insert, bulk_search_index, indexes_rebuilt, reserve_ids
 from bizsuite.core.errors import FieldError
 from bizsuite.core.importer import (
     gc_paused,
@@ -372,7 +372,7 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
         bulk_insert(s, table, rows)
         return ids
 
-    with bulk_search_index(s, "contacts"):
+    with indexes_rebuilt(s, "contacts", adding=len(new_rows)), bulk_search_index(s, "contacts"):
         company_rows = [(r, c) for r, c in new_rows if c.kind == "company"]
         people_rows = [(r, c) for r, c in new_rows if c.kind == "person"]
         ids = bulk([values(c, None, None) for _, c in company_rows])
