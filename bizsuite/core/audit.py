@@ -134,19 +134,31 @@ def record_many(session: Session, changes: Iterable[Change]) -> int:
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_STRING = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (C)
 
 
-def record_inserts(session: Session, entity: str, items: Iterable[tuple[Any, dict]]) -> int:
-    """Audit bulk inserts: ``items`` are (id, {field: new value}); the same rows as
-    :func:`record_many` writes, built without an intermediate object per row."""
-    from bizsuite.core.db import bulk_insert, indexes_rebuilt
+def encode_insert(fields: dict) -> str:
+    """The ``changes`` text of an insert of ``fields`` (what :func:`record_many` would write);
+    bulk imports build it in their worker processes.
+
+    Text-only fields (every bulk import's case) are written directly: the same characters as
+    the JSON encoder gives (a test holds them equal), at a third of the cost.
+    """
+    if all(type(k) is str and type(v) is str for k, v in fields.items()):
+        return "{" + ", ".join(
+            f"{_STRING(k)}: [null, {_STRING(fields[k])}]" for k in sorted(fields)
+        ) + "}"
+    return _ENCODE({k: [None, v] for k, v in fields.items()})
+
+
+def record_inserts(session: Session, entity: str, items: Iterable[tuple[Any, dict | str]]) -> int:
+    """Audit bulk inserts: ``items`` are (id, {field: new value}) or (id, :func:`encode_insert`
+    text); the same rows as :func:`record_many` writes, without an object per row."""
+    from bizsuite.core.db import indexes_rebuilt, insert_rows
 
     actor: Actor = session.info["actor"]
-    at = clock.now()
-    rows = [
-        {"at": at, "actor": actor.name, "via": actor.via, "entity": entity, "entity_id": str(i),
-         "action": "insert", "changes": _ENCODE({k: [None, v] for k, v in fields.items()})}
-        for i, fields in items
-    ]
+    rows = [(str(i), fields if isinstance(fields, str) else encode_insert(fields)) for i, fields in items]
+    constant = {"at": clock.now(), "actor": actor.name, "via": actor.via, "entity": entity, "action": "insert"}
     with indexes_rebuilt(session, AuditEntry.__tablename__, adding=len(rows)):
-        return bulk_insert(session, AuditEntry.__table__, rows)
+        insert_rows(session.connection(), AuditEntry.__table__, ["entity_id", "changes"], constant, rows)
+    return len(rows)

@@ -267,6 +267,47 @@ def indexes_rebuilt(session, table: str, adding: int):
             conn.exec_driver_sql(sql)
 
 
+def _literal(column, value, dialect) -> str:
+    """``value`` as SQL text for ``column`` (the same on every row of a bulk insert)."""
+    if value is None:
+        return "NULL"
+    bind = column.type._cached_bind_processor(dialect)
+    db_value = bind(value) if bind else value
+    if isinstance(db_value, bool):
+        db_value = int(db_value)
+    if isinstance(db_value, int):
+        return str(db_value)
+    if not isinstance(db_value, str):
+        db_value = str(db_value)
+    return "'" + db_value.replace("'", "''") + "'"
+
+
+def insert_rows(conn, table, variable: list[str], constant: dict[str, object], rows: list[tuple]) -> None:
+    """One driver-level executemany of tuples: the fastest bulk insert we have.
+
+    ``rows`` hold the ``variable`` columns already in database form (cents, date text, ints for
+    booleans…); ``constant`` columns (who, when, version) are written into the statement once,
+    which spares the driver binding them on every row (a third of the time of a large import).
+    ``conn`` is a SQLAlchemy Connection (``session.connection()``).
+    """
+    if not rows:
+        return
+    from sqlalchemy import bindparam, insert, literal_column
+
+    dialect = conn.dialect
+    values = {k: bindparam(k) for k in variable}
+    values.update({k: literal_column(_literal(table.c[k], v, dialect)) for k, v in constant.items()})
+    compiled = insert(table).values(values).compile(dialect=dialect)
+    if compiled.positional:
+        order = [variable.index(compiled.binds[n].key) for n in compiled.positiontup]
+        params = rows if order == list(range(len(variable))) else [tuple(r[i] for i in order) for r in rows]
+    else:
+        bind_names = {compiled.binds[n].key: n for n in compiled.binds}
+        keys = [bind_names[k] for k in variable]
+        params = [dict(zip(keys, r)) for r in rows]
+    conn.exec_driver_sql(compiled.string, params)
+
+
 def _positional(rows: list[dict], order: list[str], fns: list) -> list:
     """Row dicts → parameter tuples, converting through the bind processors.
 

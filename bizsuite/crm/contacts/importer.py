@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import select
 
 from bizsuite.core import audit, clock
-from bizsuite.core.db import bulk_insert, bulk_search_index, indexes_rebuilt, reserve_ids
+from bizsuite.core.db import bulk_search_index, indexes_rebuilt, insert_rows, reserve_ids
 from bizsuite.core.errors import FieldError
 from bizsuite.core.importer import (
     gc_paused,
-    CsvFile,
     ImportReport,
     Problem,
     Progress,
@@ -166,12 +165,12 @@ FOREIGN_FORMATS = (
 )
 
 
-def _identity(kind: str, email: str | None, phone: str | None, name: str, company_key: str) -> tuple:
+def _identity(kind: str, email: str | None, phone: str | None, sort_name: str, company_key: str) -> tuple:
     if email:
         return ("email", email)
     if phone:
         return ("phone", phone)
-    return ("name", kind, norm.sort_key(name), company_key)
+    return ("name", kind, sort_name, company_key)
 
 
 def import_contacts(books, path: str | Path, *, maps: Iterable[str] = (), dry_run: bool = False,
@@ -192,8 +191,33 @@ CONVERTERS = {"bizsuite": _from_ours, **{f.name: f.convert for f in FOREIGN_FORM
 PARALLEL_FROM = 20_000  # rows; below this, starting processes costs more than it saves
 
 
-def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str) -> list[tuple]:
-    """Convert and validate rows; returns (line, Cleaned or None, [(field, message)])."""
+AUDITED = ("kind", "name", "company", "email", "phone", "roles", "tags", "address", "city", "country",
+           "notes")
+
+
+def _prepare(c, source: str) -> tuple[str, str, str, str]:
+    """The per-row work of writing a valid contact, done where it was validated (so parallel
+    workers share it): (sort name, company key, search text, audit changes).
+
+    A person's search text names their company as written in the file; the company it resolves
+    to has the same sort key, and search text is made of sort keys, so it is the same text.
+    """
+    fields = {k: v for k, v in zip(AUDITED, (
+        c.kind, c.name, c.company, c.email, c.phone, ";".join(c.roles), ";".join(c.tags), c.address,
+        c.city, c.country, c.notes)) if v}
+    fields["source"] = source
+    return (
+        norm.sort_key(c.name),
+        norm.sort_key(c.company) if c.company else "",
+        norm.search_text(name=c.name, company=c.company, email=c.email, phone=c.phone, tags=c.tags,
+                         city=c.city),
+        audit.encode_insert(fields),
+    )
+
+
+def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str, source: str) -> list[tuple]:
+    """Convert, validate and prepare rows: (line, [(field, message)], Cleaned, prepared); a row
+    with problems has no Cleaned and no prepared."""
     from bizsuite.crm.contacts.repository import clean_contact
 
     convert = CONVERTERS[fmt_name]
@@ -201,8 +225,18 @@ def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str) -
     for line, values in chunk:
         errors: list[FieldError] = []
         c = clean_contact(convert(values), region, errors)
-        out.append((line, None if errors else c, [(e.field, e.message) for e in errors]))
+        if errors:
+            out.append((line, [(e.field, e.message) for e in errors], None, None))
+        else:
+            out.append((line, (), c, _prepare(c, source)))
     return out
+
+
+_TODO: list = []  # the rows to validate, inherited by forked workers (not sent through pipes)
+
+
+def _validate_range(start: int, stop: int, fmt_name: str, region: str, source: str) -> list[tuple]:
+    return _validate_chunk(_TODO[start:stop], fmt_name, region, source)
 
 
 def _worker_init() -> None:
@@ -227,12 +261,13 @@ def _worker_init() -> None:
         os._exit(1)
 
 
-def _validate(todo, fmt_name, region, *, workers, progress, total) -> list[tuple]:
+def _validate(todo, fmt_name, region, source, *, workers, progress, total) -> list[tuple]:
+    global _TODO
     if workers <= 1 or len(todo) < PARALLEL_FROM:
         out = []
         step = 5000
         for i in range(0, len(todo), step):
-            out += _validate_chunk(todo[i:i + step], fmt_name, region)
+            out += _validate_chunk(todo[i:i + step], fmt_name, region, source)
             if progress:
                 progress(min(len(todo), i + step) // 2, total)
         return out
@@ -240,20 +275,25 @@ def _validate(todo, fmt_name, region, *, workers, progress, total) -> list[tuple
     from concurrent.futures import ProcessPoolExecutor
 
     size = -(-len(todo) // (workers * 4))
-    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    starts = list(range(0, len(todo), size))
     out = []
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_worker_init) as pool:
-        for i, part in enumerate(pool.map(_validate_chunk, chunks, [fmt_name] * len(chunks),
-                                          [region] * len(chunks))):
-            out += part
-            if progress:
-                progress(min(len(todo), (i + 1) * size) // 2, total)
+    _TODO = todo  # forked workers see it as it is now; only (start, stop) go through the pipe
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_init) as pool:
+            n = len(starts)
+            parts = pool.map(_validate_range, starts, [i + size for i in starts], [fmt_name] * n,
+                             [region] * n, [source] * n)
+            for i, part in enumerate(parts):
+                out += part
+                if progress:
+                    progress(min(len(todo), (i + 1) * size) // 2, total)
+    finally:
+        _TODO = []
     return out
 
 
 def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, display, workers) -> ImportReport:
-    repo = books.contacts
     books.require("contacts.write")
     file = read_csv(path, display=display)
     header_keys = {header_key(h) for h in file.header}
@@ -276,15 +316,17 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     total = len(file.rows)
     todo = [(row.line, row.values) for row in file.rows if not row.problems]
     fmt_name = fmt.name if fmt else "bizsuite"
-    results = _validate(todo, fmt_name, region, workers=workers, progress=progress, total=total)
+    source = f"import {file.name}"
+    results = _validate(todo, fmt_name, region, source, workers=workers, progress=progress, total=total)
     by_line = {row.line: row for row in file.rows}
     cleaned = {}
-    for line, c, errors in results:
-        row = by_line[line]
-        for field_, message in errors:
-            row.problems.append(Problem(file.name, line, message, field_))
-        if not errors:
-            cleaned[line] = c
+    for line, errors, c, prepared in results:
+        if errors:
+            row = by_line[line]
+            for field_, message in errors:
+                row.problems.append(Problem(file.name, line, message, field_))
+        else:
+            cleaned[line] = (c, prepared)
     good, bad = settle(file, skip_invalid=skip_invalid)
     report.rejected = bad
 
@@ -293,22 +335,19 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     existing_email = dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.is_not(None))).all())
     existing_phone = dict(s.execute(select(Contact.phone, Contact.id).where(Contact.phone.is_not(None))).all())
     companies: dict[str, int] = {}
-    company_names: dict[int, str] = {}
-    for cid, sk, cname in s.execute(
-        select(Contact.id, Contact.sort_name, Contact.name).where(Contact.kind == "company").order_by(Contact.id.desc())
+    for cid, sk in s.execute(
+        select(Contact.id, Contact.sort_name).where(Contact.kind == "company").order_by(Contact.id.desc())
     ):
         companies[sk] = cid
-        company_names[cid] = cname
     existing_names = set()
     company_key_by_id = {cid: sk for sk, cid in companies.items()}
     for kind, sk, comp in s.execute(select(Contact.kind, Contact.sort_name, Contact.company_id)):
         existing_names.add(("name", kind, sk, company_key_by_id.get(comp, "") if comp else ""))
     seen: dict[tuple, int] = {}
-    new_rows = []
+    new_rows = []  # (row, Cleaned, prepared)
     for row in good:
-        c = cleaned[row.line]
-        company_key = norm.sort_key(c.company) if c.company else ""
-        ident = _identity(c.kind, c.email, c.phone, c.name, company_key)
+        c, prepared = cleaned[row.line]
+        ident = _identity(c.kind, c.email, c.phone, prepared[0], prepared[1])
         if ident in seen:
             report.unchanged += 1
             report.warnings.append(
@@ -321,16 +360,16 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
         elif c.phone:
             present = c.phone in existing_phone
         elif c.kind == "company":
-            present = norm.sort_key(c.name) in companies
+            present = prepared[0] in companies
         else:
             present = ident in existing_names
         if present:
             report.unchanged += 1
             continue
-        new_rows.append((row, c))
+        new_rows.append((row, c, prepared))
 
     # likely duplicates among the new rows: same phone or email as an existing contact
-    for row, c in new_rows:
+    for row, c, _ in new_rows:
         if c.phone and c.phone in existing_phone and c.email:
             report.warnings.append(
                 f"{file.name}:{row.line}: likely duplicate of #{existing_phone[c.phone]} (same phone)"
@@ -340,91 +379,67 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     report.imported = len(new_rows)
     if dry_run:
         report.created_related = len(
-            {norm.sort_key(c.company) for _, c in new_rows if c.company}
-            - set(companies) - {norm.sort_key(c.name) for _, c in new_rows if c.kind == "company"}
+            {p[1] for _, c, p in new_rows if c.company}
+            - set(companies) - {p[0] for _, c, p in new_rows if c.kind == "company"}
         )
         if rejects and bad:
             write_rejects(rejects, file, bad)
         return report
 
-    # 3. write in bulk: companies first (people point at them), then people, tags, audit
+    # 3. write in bulk: companies first (people point at them), then people, tags, audit — one
+    #    executemany of plain tuples per table, who and when written into the statement once
     now = clock.now()
     actor = books.actor.name
-    base = {"created_at": now, "created_by": actor, "updated_at": now, "updated_by": actor, "version": 1}
     table = Contact.__table__
+    conn = s.connection()
+    constant = {"version": 1, "created_at": now, "created_by": actor, "updated_at": now, "updated_by": actor}
+    columns = ["id", "kind", "name", "sort_name", "company_id", "email", "phone",
+               *[f"is_{r}" for r in ROLES], "address", "city", "country", "notes", "search_text"]
+    written: list[tuple[int, object, str]] = []  # (id, Cleaned, audit changes)
 
-    def values(c, company_id, company_name) -> dict:
-        return {
-            **base, "kind": c.kind, "name": c.name, "sort_name": norm.sort_key(c.name),
-            "company_id": company_id, "email": c.email, "phone": c.phone,
-            **{f"is_{r}": r in c.roles for r in ROLES},
-            "address": c.address, "city": c.city, "country": c.country, "notes": c.notes,
-            "search_text": norm.search_text(name=c.name, company=company_name, email=c.email,
-                                            phone=c.phone, tags=c.tags, city=c.city),
-        }
-
-    def bulk(rows: list[dict]) -> list[int]:
-        # Ids are reserved up front so the insert is one plain executemany (RETURNING would
-        # make SQLAlchemy run one statement per row on SQLite).
-        ids = reserve_ids(s, table, len(rows))
-        for r, i in zip(rows, ids):
-            r["id"] = i
-        bulk_insert(s, table, rows)
+    def write(items: list[tuple]) -> list[int]:
+        """``items``: (Cleaned, prepared, company id). Ids are reserved up front so the insert
+        is one plain executemany (RETURNING would make SQLAlchemy run one statement per row)."""
+        ids = reserve_ids(s, table, len(items))
+        rows = [
+            (i, c.kind, c.name, p[0], cid, c.email, c.phone, *[r in c.roles for r in ROLES],
+             c.address, c.city, c.country, c.notes, p[2])
+            for i, (c, p, cid) in zip(ids, items)
+        ]
+        insert_rows(conn, table, columns, constant, rows)
+        written.extend((i, c, p[3]) for i, (c, p, _) in zip(ids, items))
         return ids
 
     with indexes_rebuilt(s, "contacts", adding=len(new_rows)), bulk_search_index(s, "contacts"):
-        company_rows = [(r, c) for r, c in new_rows if c.kind == "company"]
-        people_rows = [(r, c) for r, c in new_rows if c.kind == "person"]
-        ids = bulk([values(c, None, None) for _, c in company_rows])
-        for (_, c), cid in zip(company_rows, ids):
-            companies.setdefault(norm.sort_key(c.name), cid)
-            company_names[cid] = c.name
-        inserted = list(zip(company_rows, ids))
+        company_rows = [(c, p) for _, c, p in new_rows if c.kind == "company"]
+        people_rows = [(c, p) for _, c, p in new_rows if c.kind == "person"]
+        ids = write([(c, p, None) for c, p in company_rows])
+        for (_, p), cid in zip(company_rows, ids):
+            companies.setdefault(p[0], cid)
         # companies named by people but not in the books or the file are created
-        missing = {}
-        for _, c in people_rows:
-            if c.company and norm.sort_key(c.company) not in companies:
-                missing.setdefault(norm.sort_key(c.company), c.company)
         from bizsuite.crm.contacts.repository import Cleaned
 
+        missing = {}
+        for c, p in people_rows:
+            if c.company and p[1] not in companies:
+                missing.setdefault(p[1], c.company)
         extra = [Cleaned(kind="company", name=n, company=None, company_id=None, email=None, phone=None,
                          roles=[], tags=[], address=None, city=None, country=None, notes=None)
                  for n in missing.values()]
-        extra_ids = bulk([values(c, None, None) for c in extra])
+        extra_ids = write([(c, _prepare(c, source), None) for c in extra])
         for c, cid in zip(extra, extra_ids):
             companies[norm.sort_key(c.name)] = cid
-            company_names[cid] = c.name
         report.created_related = len(extra_ids)
         if progress:
             progress(total // 2 + len(company_rows), total)
-        people_values = []
-        for _, c in people_rows:
-            cid = companies.get(norm.sort_key(c.company)) if c.company else None
-            people_values.append(values(c, cid, company_names.get(cid)))
-        people_ids = []
         step = 20000
-        for i in range(0, len(people_values), step):
-            people_ids += bulk(people_values[i:i + step])
+        for i in range(0, len(people_rows), step):
+            write([(c, p, companies.get(p[1]) if c.company else None) for c, p in people_rows[i:i + step]])
             if progress:
                 progress(min(total, total // 2 + len(company_rows) + i + step), total)
-        inserted += list(zip(people_rows, people_ids))
-    tag_rows = [{"contact_id": cid, "tag": t} for (_, c), cid in inserted for t in c.tags]
-    if tag_rows:
-        bulk_insert(s, ContactTag.__table__, tag_rows)
-    source = f"import {file.name}"
-    keys = ("kind", "name", "company", "email", "phone", "roles", "tags", "address", "city", "country", "notes")
-
-    def audited():
-        for c, cid in zip(extra, extra_ids):
-            yield cid, {"kind": "company", "name": c.name, "source": source}
-        for (_, c), cid in inserted:
-            values_ = (c.kind, c.name, c.company, c.email, c.phone, ";".join(c.roles), ";".join(c.tags),
-                       c.address, c.city, c.country, c.notes)
-            fields = {k: v for k, v in zip(keys, values_) if v}
-            fields["source"] = source
-            yield cid, fields
-
-    audit.record_inserts(s, "contacts", audited())
+    tag_rows = [(cid, t) for cid, c, _ in written for t in c.tags]
+    insert_rows(conn, ContactTag.__table__, ["contact_id", "tag"], {}, tag_rows)
+    audit.record_inserts(s, "contacts", ((cid, changes) for cid, _, changes in written))
     if rejects and bad:
         write_rejects(rejects, file, bad)
     if progress:
@@ -443,7 +458,7 @@ def _warn_similar_names(name: str, new_rows, companies: dict[str, int], s, repor
     by_prefix: dict[str, list[str]] = {}
     for k in keys:
         by_prefix.setdefault(k[:2], []).append(k)
-    for row, c in new_rows:
+    for row, c, _ in new_rows:
         if c.kind != "company":
             continue
         k = norm.name_key(c.name)

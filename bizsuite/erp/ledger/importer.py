@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bizsuite.core import audit, clock
-from bizsuite.core.db import reserve_ids
+from bizsuite.core.db import insert_rows, reserve_ids
 from bizsuite.core.errors import Refused
 from bizsuite.core.importer import (
     ImportFailed,
@@ -507,43 +507,6 @@ class NewEntry:
     source_id: int | None = None
 
 
-def _literal(column, value, dialect) -> str:
-    """``value`` as SQL text for ``column`` (the same on every row of a bulk insert)."""
-    if value is None:
-        return "NULL"
-    bind = column.type._cached_bind_processor(dialect)
-    db_value = bind(value) if bind else value
-    if isinstance(db_value, bool):
-        db_value = int(db_value)
-    if isinstance(db_value, int):
-        return str(db_value)
-    if not isinstance(db_value, str):
-        db_value = str(db_value)
-    return "'" + db_value.replace("'", "''") + "'"
-
-
-def _bulk_insert(conn, table, variable: list[str], constant: dict[str, object], rows: list[tuple]) -> None:
-    """One driver-level executemany: ``rows`` hold the ``variable`` columns already in database
-    form (cents, date text…); ``constant`` columns are written into the statement once, which
-    spares the driver binding them on every row (a third of the time of a large import)."""
-    if not rows:
-        return
-    from sqlalchemy import bindparam, literal_column
-
-    dialect = conn.dialect
-    values = {k: bindparam(k) for k in variable}
-    values.update({k: literal_column(_literal(table.c[k], v, dialect)) for k, v in constant.items()})
-    compiled = insert(table).values(values).compile(dialect=dialect)
-    if compiled.positional:
-        order = [variable.index(compiled.binds[n].key) for n in compiled.positiontup]
-        params = rows if order == list(range(len(variable))) else [tuple(r[i] for i in order) for r in rows]
-    else:
-        bind_names = {compiled.binds[n].key: n for n in compiled.binds}
-        keys = [bind_names[k] for k in variable]
-        params = [dict(zip(keys, r)) for r in rows]
-    conn.exec_driver_sql(compiled.string, params)
-
-
 def _processor(column, dialect):
     proc = column.type._cached_bind_processor(dialect)
     return proc or (lambda v: v)
@@ -634,12 +597,12 @@ def _write_rows(books, entry_rows: list[tuple], plain_lines: list[tuple], full_l
         (lt, ["entry_id", "line_no", "date", "account_id", "amount", "memo", "contact_id"], {}, full_lines),
     ):
         for i in range(0, len(rows), step):
-            _bulk_insert(conn, table, keys, const, rows[i:i + step])
+            insert_rows(conn, table, keys, const, rows[i:i + step])
             done += len(rows[i:i + step])
             if progress:
                 progress(done, total)
     if audit_rows:
-        _bulk_insert(conn, AuditEntry.__table__, ["entity_id", "changes"],
+        insert_rows(conn, AuditEntry.__table__, ["entity_id", "changes"],
                      {"at": now, "actor": actor.name, "via": actor.via, "entity": "ledger_entries",
                       "action": "insert"}, audit_rows)
 
