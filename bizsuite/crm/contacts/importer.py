@@ -128,12 +128,13 @@ def _unquote(cell: str) -> str:
 
 
 def _from_ours(v: dict[str, str]) -> ContactIn:
-    g = lambda k: _unquote(v.get(k, "")) or None  # noqa: E731
+    u = {k: _unquote(x) if x[:1] == "'" else x for k, x in v.items()}
+    g = u.get
     return ContactIn(
-        name=_unquote(v.get("name", "")), kind=(v.get("kind") or "person"), company=g("company"),
-        email=g("email"), phone=g("phone"), roles=norm.split_multi(_unquote(v.get("roles", ""))),
-        tags=norm.split_multi(_unquote(v.get("tags", ""))), address=g("address"), city=g("city"),
-        country=g("country"), notes=g("notes"),
+        name=g("name", ""), kind=(v.get("kind") or "person"), company=g("company") or None,
+        email=g("email") or None, phone=g("phone") or None, roles=norm.split_multi(g("roles")),
+        tags=norm.split_multi(g("tags")), address=g("address") or None, city=g("city") or None,
+        country=g("country") or None, notes=g("notes") or None,
     )
 
 

@@ -75,6 +75,12 @@ def _special_tlds() -> set[str]:
 _SPECIAL: set[str] | None = None
 
 
+def _special_use(domain: str, special: set[str]) -> bool:
+    """Whether ``domain`` is, or is under, a special-use name (``test``, ``home.arpa``…)."""
+    labels = domain.split(".")
+    return any(".".join(labels[i:]) in special for i in range(len(labels)))
+
+
 def clean_email(value: str | None, errors: list[FieldError]) -> str | None:
     global _SPECIAL
     if value is None or not value.strip():
@@ -85,7 +91,7 @@ def clean_email(value: str | None, errors: list[FieldError]) -> str | None:
         if _SPECIAL is None:
             _SPECIAL = _special_tlds()
         domain = text.rsplit("@", 1)[1]
-        if "--" not in domain and not any(domain == d or domain.endswith("." + d) for d in _SPECIAL):
+        if "--" not in domain and not _special_use(domain, _SPECIAL):
             return text
     from email_validator import EmailNotValidError, validate_email
 
