@@ -258,11 +258,12 @@ def parse_journal(text: str, name: str) -> Journal:
                 if " " in s:
                     tail = s.rsplit(" ", 1)[1]
                     try:
-                        parse_amount(tail)
+                        # only a tail with a digit can be an amount ("accounts payable" is not)
+                        looks_like_amount = any(ch.isdigit() for ch in tail) and parse_amount(tail)
                     except Bad:
                         pass
                     else:
-                        if any(ch.isdigit() for ch in tail):
+                        if looks_like_amount:
                             cur.problems.append(Problem(
                                 name, no, f"one space between the account and the amount {tail!r}; "
                                 "put two or more spaces before the amount"))
@@ -283,6 +284,10 @@ def parse_journal(text: str, name: str) -> Journal:
                     neg = True
                     t = t[1:]
             whole, dot, frac = t.partition(".")
+            if "," in whole:  # thousands separators: 1,234,567 (any other grouping goes below)
+                groups = whole.split(",")
+                if 0 < len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+                    whole = "".join(groups)
             if whole.isdigit() and whole.isascii() and (
                     not dot or (len(frac) <= 2 and frac.isdigit() and frac.isascii())):
                 cents = int(whole) * 100 + (0 if not frac else int(frac) * 10 if len(frac) == 1 else int(frac))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ledger_helpers import D, snapshot, tb_map
 
 from bizsuite.core.errors import Refused
@@ -288,6 +290,24 @@ def test_dry_run_writes_nothing(store, owner, data):
 ])
 def test_amounts(text, cents, commodity):
     assert parse_amount(text) == (cents, commodity)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="0123456789,.-$¥+ ", min_size=1, max_size=14))
+def test_the_parsers_quick_amounts_agree_with_parse_amount(amount):
+    """The journal parser reads common amounts inline; what it makes of any amount must be
+    what parse_amount makes of it (the same cents, or a refusal)."""
+    j = parse_journal(f"2025-01-02 x\n    assets:cash  {amount}\n    income:sales\n", "t")
+    try:
+        expected = parse_amount(amount)
+    except Exception:  # noqa: BLE001 - the parser must refuse it too
+        expected = None
+    postings = j.txns[0].postings if j.txns and not j.txns[0].problems else None
+    if expected is None or not amount.strip():
+        assert postings is None or postings[0].cents is None
+    else:
+        assert postings is not None, (amount, j.all_problems())
+        assert postings[0].cents == expected[0]
 
 
 def test_parser_keeps_codes_comments_and_marks():
