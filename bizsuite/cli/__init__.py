@@ -60,7 +60,37 @@ app.add_typer(tickets.app, name="tickets", help="Support tickets: queue, SLA clo
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as exc:  # how Click always ends
+        _exit_now(exc.code)
+    _exit_now(0)
+
+
+def _exit_now(code: object) -> None:
+    """End the process once the command is done, skipping the interpreter's teardown.
+
+    Unloading SQLAlchemy, pydantic and Typer module by module costs about 0.12 s on every
+    command, for nothing: the books are committed and closed by then. Output is flushed first;
+    an unexpected exception never gets here (it ends the normal way, with its traceback).
+    mypy ends the same way, for the same reason.
+    """
+    import os
+    import sys
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message")
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (bizsuite … | head): nothing left to say
+            pass
+    os._exit(status)
 
 
 __all__ = ["app", "main", "Globals"]
