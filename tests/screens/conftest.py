@@ -15,7 +15,6 @@ from bizsuite.core.auth import Actor
 from bizsuite.core.store import Store
 from bizsuite.crm.contacts.models import ContactIn
 
-SIZE = (80, 24)
 OWNER = "alice"
 
 # (name, kind, company, email, phone, roles, tags, city, country, notes)
@@ -98,18 +97,3 @@ def app(books, sqlite_location):
     a = make_app(store, actor, sqlite_location)
     a.blink_cursor = False
     return a
-
-
-async def settle(pilot) -> None:
-    """Let every worker finish and every message land, so what is on screen is final."""
-    app = pilot.app
-    for _ in range(50):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            busy = [t for t in app.screen.query("PagedTable") if t.is_loading]
-            if not busy:
-                return
-        await pilot.pause(0.02)
-    raise AssertionError("the app did not settle")

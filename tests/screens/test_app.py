@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import SIZE, settle
+from screen_helpers import SIZE, settle
 from textual.widgets import Input
 
 from bizsuite.app import BizsuiteApp, make_app, run_tui

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SIZE, settle
+from screen_helpers import SIZE, settle
 from textual.widgets import Input, TextArea
 
 from bizsuite.core.auth import Actor

@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from conftest import SIZE, settle
+from screen_helpers import SIZE, settle
 from sqlalchemy import text
 
 from bizsuite.core.auth import Actor

@@ -8,7 +8,7 @@ every changed SVG before keeping it.
 from __future__ import annotations
 
 import pytest
-from conftest import SIZE, settle
+from screen_helpers import SIZE, settle
 from test_ledger import DUPLICATE, fill_ledger, type_line
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import settle
+from screen_helpers import settle
 from textual.app import App, ComposeResult
 
 from bizsuite.core.errors import Refused

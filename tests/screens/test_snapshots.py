@@ -6,7 +6,7 @@ before keeping it.
 
 from __future__ import annotations
 
-from conftest import SIZE, settle
+from screen_helpers import SIZE, settle
 
 
 def test_home(app, snap_compare):

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from conftest import SIZE, settle
+from screen_helpers import SIZE, settle
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from bizsuite.core import clock

@@ -7,7 +7,7 @@ every changed SVG before keeping it.
 from __future__ import annotations
 
 import pytest
-from conftest import SIZE, settle
+from screen_helpers import SIZE, settle
 from test_tickets import fill_tickets
 
 
