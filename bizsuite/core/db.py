@@ -285,8 +285,8 @@ def _literal(column, value, dialect) -> str:
 def insert_rows(conn, table, variable: list[str], constant: dict[str, object], rows: list[tuple]) -> None:
     """One driver-level executemany of tuples: the fastest bulk insert we have.
 
-    ``rows`` hold the ``variable`` columns already in database form (cents, date text, ints for
-    booleans…); ``constant`` columns (who, when, version) are written into the statement once,
+    ``rows`` hold the ``variable`` columns already in database form (cents, date text; booleans
+    as True/False, which both drivers take); ``constant`` columns (who, when, version) are written into the statement once,
     which spares the driver binding them on every row (a third of the time of a large import).
     ``conn`` is a SQLAlchemy Connection (``session.connection()``).
     """
