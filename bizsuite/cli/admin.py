@@ -84,9 +84,10 @@ def demo(
     bar, update = progress_bar("building the demo")
     with refusals():
         if bar:
-            with bar:
+            with bar:  # messages go above the bar, not into it
                 prepare_demo(loc, size=size.value, seed=seed, dedicated=not g.db,
-                             echo=lambda m: typer.echo(m, err=True), progress=update)
+                             echo=lambda m: bar.console.print(m, markup=False, highlight=False, soft_wrap=True),
+                             progress=update)
         else:
             prepare_demo(loc, size=size.value, seed=seed, dedicated=not g.db, echo=lambda m: typer.echo(m, err=True))
     if not no_open:

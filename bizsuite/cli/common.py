@@ -162,9 +162,12 @@ def progress_bar(label: str):
     """A Rich progress callback on a terminal; silent in pipes and cron."""
     if not sys.stderr.isatty():
         return None, None
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn(label), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), transient=True)
+    # on stderr, like every other message, so `bizsuite … > file` keeps the bar on the terminal
+    bar = Progress(TextColumn(label), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), transient=True,
+                   console=Console(stderr=True))
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
