@@ -16,7 +16,13 @@ for the summary line) and may look in ``books`` for what earlier parts made (use
 All parts run in order in **one** unit of work as the owner, together with the ``demo.*``
 markers: the whole demo lands, or none of it. Every part gets its own ``random.Random`` seeded
 from ``(seed, part name)`` — never the global ``random`` — so adding or changing one part does
-not change the data of another; dates are built from the fixed :data:`BASE`, not the clock.
+not change the data of another.
+
+Dates: every part builds its dates back from one "today" (:func:`demo_today`): the last close of
+business (17:30 UTC) that has passed, never before :data:`BASE`. So the demo looks like a business
+that is running now — the ledger's year ends today, this month's P&L has sales in it, the
+timeline's latest calls are days old, not months. The seed fixes everything else: the same seed
+gives the same company on the same day, and always with the clock frozen (as the tests do).
 """
 
 from __future__ import annotations
@@ -33,7 +39,23 @@ from bizsuite.core.db import Location
 from bizsuite.core.errors import BooksError, Refused
 
 SIZES = ("small", "large")
-BASE = datetime(2026, 3, 13, 17, 30, tzinfo=timezone.utc)  # "today" in the demo company
+BASE = datetime(2026, 3, 13, 17, 30, tzinfo=timezone.utc)  # the earliest "today" of the demo company
+CLOSE_OF_BUSINESS = (17, 30)  # UTC
+
+
+def demo_today(now: datetime | None = None) -> datetime:
+    """The demo company's "today": the last close of business at or before ``now``
+    (:mod:`bizsuite.core.clock` if not given), never before :data:`BASE`."""
+    from datetime import timedelta
+
+    from bizsuite.core import clock
+
+    now = now or clock.now()
+    close = now.astimezone(timezone.utc).replace(hour=CLOSE_OF_BUSINESS[0], minute=CLOSE_OF_BUSINESS[1],
+                                                   second=0, microsecond=0)
+    if close > now:
+        close -= timedelta(days=1)
+    return max(BASE, close)
 DEMO_COMPANY = "Lotus & Pine Trading Co."
 DEMO_CURRENCY = "USD"
 DEMO_REGION = "US"
@@ -199,6 +221,7 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
         actor = store.actor_for(owner)
         total = sum(p.weight for p in PARTS) * 1000
         counts: dict[str, int] = {}
+        base = demo_today()
         with store.transaction(actor) as books:
             # Checked again under the write lock: someone may have written since we looked.
             if refuse_data and _holds_data(books.session.connection()):
@@ -214,7 +237,7 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
                         progress(_start + min(d, t) * _w * 1000 // t, total)
 
                 made = part.function()(books, random.Random(f"{seed}:{part.name}"), size,
-                                       base=BASE, seed=seed, progress=scaled)
+                                       base=base, seed=seed, progress=scaled)
                 for what, n in made.items():
                     counts[what] = counts.get(what, 0) + n
                 done += part.weight * 1000

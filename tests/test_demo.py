@@ -19,7 +19,8 @@ from bizsuite.core.db import Location, to_url
 from bizsuite.core.errors import Refused
 from bizsuite.core.store import Store
 from bizsuite.crm.contacts.models import Activity, Contact, ContactIn, ContactTag
-from bizsuite.demo import prepare_demo
+from bizsuite.core import clock
+from bizsuite.demo import BASE, demo_today, prepare_demo
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 REGIONS = {"China": "CN", "United States": "US", "United Kingdom": "GB", "Germany": "DE",
@@ -31,8 +32,10 @@ def loc(path: Path) -> Location:
 
 
 def build(path: Path, **kw) -> list[str]:
+    """The demo as it is built on BASE's day (the same on any day the tests run)."""
     said: list[str] = []
-    prepare_demo(loc(path), echo=said.append, **kw)
+    with clock.freeze(BASE):
+        prepare_demo(loc(path), echo=said.append, **kw)
     return said
 
 
@@ -123,11 +126,46 @@ def test_activity_timeline_by_the_owner_and_the_demo_users(demo_books):
     assert len({a.author for a in acts}) >= 3
     created = dict(s.execute(select(Contact.id, Contact.created_at)).all())
     assert all(created[a.contact_id] <= a.occurred_at for a in acts)
-    from bizsuite.demo import BASE
-
     assert max(a.occurred_at for a in acts) <= BASE
     some = acts[0].contact_id
     assert demo_books.contacts.timeline(some)
+
+
+def test_the_demo_company_s_today_is_the_last_close_of_business():
+    from datetime import datetime, timezone
+
+    utc = timezone.utc
+    assert demo_today(datetime(2026, 11, 27, 10, 0, tzinfo=utc)) == datetime(2026, 11, 26, 17, 30, tzinfo=utc)
+    assert demo_today(datetime(2026, 11, 27, 17, 30, tzinfo=utc)) == datetime(2026, 11, 27, 17, 30, tzinfo=utc)
+    assert demo_today(datetime(2026, 11, 27, 23, 0, tzinfo=utc)) == datetime(2026, 11, 27, 17, 30, tzinfo=utc)
+    assert demo_today(datetime(2025, 1, 1, tzinfo=utc)) == BASE  # a clock set back never goes before it
+
+
+def test_a_demo_built_later_is_a_business_running_now(tmp_path, owner_name):
+    """Built months after BASE, the books run up to that day: the ledger's year ends there, the
+    timeline's latest activity is recent, tickets are of the last weeks."""
+    from datetime import datetime, timedelta, timezone
+
+    from bizsuite.crm.tickets.models import Ticket
+
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+    today = demo_today(now)
+    path = tmp_path / "later.sqlite"
+    with clock.freeze(now):
+        prepare_demo(loc(path), echo=lambda m: None)
+    store = Store.open(loc(path))
+    try:
+        with store.read(store.actor_for(owner_name)) as b:
+            last = b.ledger.journal_page(limit=1).rows[0].date
+            first = b.ledger.journal_page(newest_first=False, limit=1).rows[0].date
+            assert today.date() - timedelta(days=4) <= last <= today.date()
+            assert (today.date() - first).days == 364
+            latest = b.session.scalar(select(func.max(Activity.occurred_at)))
+            assert today - timedelta(days=30) <= latest.replace(tzinfo=timezone.utc) <= today
+            newest_ticket = b.session.scalar(select(func.max(Ticket.created_at)))
+            assert now - timedelta(days=7) <= newest_ticket.replace(tzinfo=timezone.utc) <= now
+    finally:
+        store.close()
 
 
 def test_every_row_is_what_the_repository_would_store(demo_books):
@@ -365,15 +403,19 @@ def _bizsuite(*args: str, home: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(exe), *args], env=_env(home), capture_output=True, text=True, timeout=120)
 
 
-def test_cli_demo_with_db(tmp_path, small_demo):
+def test_cli_demo_with_db(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     books = tmp_path / "cli.sqlite"
+    day = demo_today()
     done = _bizsuite("--db", str(books), "demo", "--no-open", home=home)
     assert done.returncode == 0, done.stderr
     assert f"demo books ready at {books}" in done.stdout
     assert re.search(r"demo: 200 contacts, .* in \d+\.\d s", done.stderr)
-    assert digest(books) == digest(small_demo)  # another process, another hash seed: same company
+    here = tmp_path / "here.sqlite"
+    prepare_demo(loc(here), echo=lambda m: None)  # today's demo, built in this process
+    if demo_today() == day:  # (not across a close of business)
+        assert digest(books) == digest(here)  # another process, another hash seed: same company
     check = _bizsuite("--db", str(books), "check", home=home)
     assert check.returncode == 0, check.stdout + check.stderr
     again = _bizsuite("--db", str(books), "demo", "--no-open", "--seed", "8", home=home)

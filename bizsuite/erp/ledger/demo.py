@@ -17,8 +17,8 @@ works on the standard chart and on 小企业会计准则 books alike; the few ot
 (rent, utilities, …) are created when missing. Books without any account get the standard
 chart (``cn-small`` when the books are in CNY).
 
-Everything comes from ``rng`` and ``base`` (never the clock), so a seed always gives the same
-books; rows are written in bulk (:func:`importer.write_entries`) with one summary audit row, as
+Everything comes from ``rng`` and ``base`` (the demo's "today", never the clock itself), so a seed
+gives the same books on the same day; rows are written in bulk (:func:`importer.write_entries`) with one summary audit row, as
 the contacts part does.
 """
 
