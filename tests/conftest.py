@@ -105,10 +105,23 @@ def owner_name() -> str:
     return os_login()
 
 
-@pytest.fixture
-def store(location, owner_name):
+def _initialised(location: Location, owner_name: str) -> Store:
     s = Store.open_or_create_empty(location)
     s.initialise(company="Test Co", currency="USD", owner=owner_name)
+    return s
+
+
+@pytest.fixture
+def store(location, owner_name):
+    s = _initialised(location, owner_name)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(sqlite_location, owner_name):
+    """Initialised books on SQLite only (for what only SQLite does)."""
+    s = _initialised(sqlite_location, owner_name)
     yield s
     s.close()
 

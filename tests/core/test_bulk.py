@@ -16,14 +16,6 @@ def _indexes(store: Store, owner, table: str) -> list[tuple[str, str]]:
         ).all()
 
 
-@pytest.fixture
-def sqlite_store(sqlite_location, owner_name):
-    s = Store.open_or_create_empty(sqlite_location)
-    s.initialise(company="Test Co", currency="USD", owner=owner_name)
-    yield s
-    s.close()
-
-
 def _rows(n: int, start: int = 1) -> list[dict]:
     from bizsuite.core import clock
 
