@@ -262,8 +262,13 @@ def main() -> int:
                               f"{raw_sum / raw_tb:.1f}x"))
         figures.append(Figure("raw sqlite3 GROUP BY sum(amount) (plain table)", None, raw_other,
                               f"{raw_other / raw_tb:.1f}x"))
-        figures.append(Figure("trial balance query (repository, in-process)", 2.0 * raw_tb, ours,
-                              f"{ours / raw_tb:.2f}x raw", f"median {secs(median)}; target: within 2x"))
+        # the 2x target is about the query over many postings; at --quick size a millisecond of
+        # fixed cost (session, rows) decides the ratio, so it is shown without a verdict there
+        comparable = raw_tb >= 0.010
+        figures.append(Figure("trial balance query (repository, in-process)", 2.0 * raw_tb if comparable else None,
+                              ours, f"{ours / raw_tb:.2f}x raw",
+                              f"median {secs(median)}; target: within 2x"
+                              + ("" if comparable else " (not judged: raw query under 10 ms)")))
 
         # 3. register first page, statements
         busiest = conn.execute("SELECT account_id, count(*) FROM ledger_lines GROUP BY account_id "
