@@ -82,6 +82,7 @@ def read_csv(path: str | Path, *, display: str | None = None) -> CsvFile:
     text = raw.decode("utf-8", errors="surrogateescape")
     if not text.strip():
         raise Refused(f"{name}: the file is empty")
+    undecodable = _BAD_BYTES.search(text) is not None  # one scan; rows are looked at only if so
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[SourceRow] = []
@@ -97,11 +98,10 @@ def read_csv(path: str | Path, *, display: str | None = None) -> CsvFile:
                 if not any(header):
                     raise Refused(f"{name}:{line}: the first line must be a header row")
                 continue
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # blank line
             row = SourceRow(line=line, cells=cells)
-            bad = [c for c in cells if _BAD_BYTES.search(c)]
-            if bad:
+            if undecodable and any(_BAD_BYTES.search(c) for c in cells):
                 row.problems.append(Problem(name, line, "not valid UTF-8 text (save the file as UTF-8)"))
                 row.cells = [c.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for c in cells]
             if len(cells) != len(header):
