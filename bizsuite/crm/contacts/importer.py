@@ -236,8 +236,23 @@ def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str, s
 _TODO: list = []  # the rows to validate, inherited by forked workers (not sent through pipes)
 
 
-def _validate_range(start: int, stop: int, fmt_name: str, region: str, source: str) -> list[tuple]:
-    return _validate_chunk(_TODO[start:stop], fmt_name, region, source)
+def _validate_range(start: int, stop: int, fmt_name: str, region: str, source: str) -> bytes:
+    """A worker's chunk, validated, as marshal bytes: the rows are plain tuples of text, which
+    marshal writes and reads twice as fast as pickle (both CPUs are busy; every bit counts)."""
+    import marshal
+
+    return marshal.dumps([(line, errors, tuple(c) if c is not None else None, prepared)
+                          for line, errors, c, prepared in _validate_chunk(_TODO[start:stop], fmt_name, region, source)])
+
+
+def _unmarshalled(data: bytes) -> list[tuple]:
+    import marshal
+
+    from bizsuite.crm.contacts.repository import Cleaned
+
+    make = Cleaned._make
+    return [(line, errors, make(c) if c is not None else None, prepared)
+            for line, errors, c, prepared in marshal.loads(data)]
 
 
 def _worker_init() -> None:
@@ -286,7 +301,7 @@ def _validate(todo, fmt_name, region, source, *, workers, progress, total) -> li
             parts = pool.map(_validate_range, starts, [i + size for i in starts], [fmt_name] * n,
                              [region] * n, [source] * n)
             for i, part in enumerate(parts):
-                out += part
+                out += _unmarshalled(part)
                 if progress:
                     progress(min(len(todo), (i + 1) * size) // 2, total)
     finally:
