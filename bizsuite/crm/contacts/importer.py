@@ -24,7 +24,6 @@ from bizsuite.core.importer import (
     ImportReport,
     Problem,
     Progress,
-    apply_columns,
     header_key,
     map_columns,
     neutralise,
@@ -216,16 +215,27 @@ def _prepare(c, source: str) -> tuple[str, str, str, str]:
     )
 
 
-def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str, source: str) -> list[tuple]:
+def _values(cells: list[str], layout: tuple) -> dict[str, str]:
+    """A row's cells by name: ("fields", ((field, column), …)) for our columns and --map (cells
+    stripped), ("header", (key, …)) for the foreign formats (every column by its header key)."""
+    how, spec = layout
+    n = len(cells)
+    if how == "fields":
+        return {f: (cells[i].strip() if i < n else "") for f, i in spec}
+    return {k: (cells[i] if i < n else "") for i, k in enumerate(spec)}
+
+
+def _validate_chunk(chunk: list[tuple[int, list[str]]], fmt_name: str, layout: tuple, region: str,
+                    source: str) -> list[tuple]:
     """Convert, validate and prepare rows: (line, [(field, message)], Cleaned, prepared); a row
     with problems has no Cleaned and no prepared."""
     from bizsuite.crm.contacts.repository import clean_contact
 
     convert = CONVERTERS[fmt_name]
     out = []
-    for line, values in chunk:
+    for line, cells in chunk:
         errors: list[FieldError] = []
-        c = clean_contact(convert(values), region, errors)
+        c = clean_contact(convert(_values(cells, layout)), region, errors)
         if errors:
             out.append((line, [(e.field, e.message) for e in errors], None, None))
         else:
@@ -236,13 +246,13 @@ def _validate_chunk(chunk: list[tuple[int, dict]], fmt_name: str, region: str, s
 _TODO: list = []  # the rows to validate, inherited by forked workers (not sent through pipes)
 
 
-def _validate_range(start: int, stop: int, fmt_name: str, region: str, source: str) -> bytes:
+def _validate_range(start: int, stop: int, fmt_name: str, layout: tuple, region: str, source: str) -> bytes:
     """A worker's chunk, validated, as marshal bytes: the rows are plain tuples of text, which
     marshal writes and reads twice as fast as pickle (both CPUs are busy; every bit counts)."""
     import marshal
 
     return marshal.dumps([(line, errors, tuple(c) if c is not None else None, prepared)
-                          for line, errors, c, prepared in _validate_chunk(_TODO[start:stop], fmt_name, region, source)])
+                          for line, errors, c, prepared in _validate_chunk(_TODO[start:stop], fmt_name, layout, region, source)])
 
 
 def _unmarshalled(data: bytes) -> list[tuple]:
@@ -277,20 +287,21 @@ def _worker_init() -> None:
         os._exit(1)
 
 
-def _validate(todo, fmt_name, region, source, *, workers, progress, total) -> list[tuple]:
+def _validate(todo, fmt_name, layout, region, source, *, workers, progress, total) -> list[tuple]:
+    """Every row of ``todo`` ((line, cells) pairs) converted, validated and prepared."""
     global _TODO
     if workers <= 1 or len(todo) < PARALLEL_FROM:
         out = []
         step = 5000
         for i in range(0, len(todo), step):
-            out += _validate_chunk(todo[i:i + step], fmt_name, region, source)
+            out += _validate_chunk(todo[i:i + step], fmt_name, layout, region, source)
             if progress:
                 progress(min(len(todo), i + step) // 2, total)
         return out
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = -(-len(todo) // (workers * 4))
+    size = -(-len(todo) // (workers * 8))
     starts = list(range(0, len(todo), size))
     out = []
     _TODO = todo  # forked workers see it as it is now; only (start, stop) go through the pipe
@@ -299,7 +310,7 @@ def _validate(todo, fmt_name, region, source, *, workers, progress, total) -> li
                                  initializer=_worker_init) as pool:
             n = len(starts)
             parts = pool.map(_validate_range, starts, [i + size for i in starts], [fmt_name] * n,
-                             [region] * n, [source] * n)
+                             [layout] * n, [region] * n, [source] * n)
             for i, part in enumerate(parts):
                 out += _unmarshalled(part)
                 if progress:
@@ -317,12 +328,10 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     fmt = None if user_map else next((f for f in FOREIGN_FORMATS if f.detect(header_keys)), None)
     report = ImportReport(file=file.name, read=len(file.rows), dry_run=dry_run,
                           format=fmt.name if fmt else "bizsuite")
-    if fmt:
-        for row in file.rows:
-            row.values = {header_key(h): (row.cells[i] if i < len(row.cells) else "") for i, h in enumerate(file.header)}
+    if fmt:  # the converters read columns by their header keys
+        layout = ("header", tuple(header_key(h) for h in file.header))
     else:
-        columns = map_columns(file, ALIASES, user_map, required=("name",))
-        apply_columns(file, columns)
+        layout = ("fields", tuple(map_columns(file, ALIASES, user_map, required=("name",)).items()))
 
     # 1. validate every row with the repository's own rules — outside the write transaction: on
     #    SQLite the first query through ``books`` takes the write lock (BEGIN IMMEDIATE), and every
@@ -330,10 +339,10 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     with books.store.read(books.actor) as peek:
         region = peek.contacts.phone_region
     total = len(file.rows)
-    todo = [(row.line, row.values) for row in file.rows if not row.problems]
+    todo = [(row.line, row.cells) for row in file.rows if not row.problems]  # cells named in the workers
     fmt_name = fmt.name if fmt else "bizsuite"
     source = f"import {file.name}"
-    results = _validate(todo, fmt_name, region, source, workers=workers, progress=progress, total=total)
+    results = _validate(todo, fmt_name, layout, region, source, workers=workers, progress=progress, total=total)
     by_line = {row.line: row for row in file.rows}
     cleaned = {}
     for line, errors, c, prepared in results:

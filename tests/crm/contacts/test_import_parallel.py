@@ -21,11 +21,13 @@ def test_parallel_validation_equals_sequential(tmp_path, monkeypatch, store, own
     path = tmp_path / "many.csv"
     _write(path, 3000)
     file = importer.read_csv(path)
-    importer.apply_columns(file, importer.map_columns(file, importer.ALIASES, {}, required=("name",)))
-    todo = [(r.line, r.values) for r in file.rows]
-    one = importer._validate(todo, "bizsuite", "US", "import many.csv", workers=1, progress=None, total=len(todo))
+    layout = ("fields", tuple(importer.map_columns(file, importer.ALIASES, {}, required=("name",)).items()))
+    todo = [(r.line, r.cells) for r in file.rows]
+    one = importer._validate(todo, "bizsuite", layout, "US", "import many.csv", workers=1, progress=None,
+                             total=len(todo))
     monkeypatch.setattr(importer, "PARALLEL_FROM", 100)
-    many = importer._validate(todo, "bizsuite", "US", "import many.csv", workers=2, progress=None, total=len(todo))
+    many = importer._validate(todo, "bizsuite", layout, "US", "import many.csv", workers=2, progress=None,
+                              total=len(todo))
     assert [x[0] for x in many] == [x[0] for x in one]  # same rows, same order
     assert many == one
     assert sum(1 for _, errors, _, _ in many if errors) == len(range(0, 3000, 97))
