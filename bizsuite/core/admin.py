@@ -95,7 +95,21 @@ class AdminRepository:
         if entity:
             stmt = stmt.where(AuditEntry.entity == entity)
         if entity_id:
-            stmt = stmt.where(AuditEntry.entity_id == str(entity_id))
+            wanted = str(entity_id)
+            match = AuditEntry.entity_id == wanted
+            if entity and wanted.isdigit():
+                # and the bulk loads whose id range holds it (one row per load: few to look at)
+                from bizsuite.core.audit import covers
+
+                loads = self.session.execute(
+                    select(AuditEntry.id, AuditEntry.entity_id)
+                    .where(AuditEntry.entity == entity, AuditEntry.action == "insert",
+                           AuditEntry.entity_id.like("%-%"))
+                ).all()
+                hits = [i for i, eid in loads if covers(eid, wanted)]
+                if hits:
+                    match = match | AuditEntry.id.in_(hits)
+            stmt = stmt.where(match)
         if user:
             stmt = stmt.where((AuditEntry.actor == user) | (AuditEntry.via == user))
         if since:

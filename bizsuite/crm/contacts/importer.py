@@ -195,23 +195,27 @@ AUDITED = ("kind", "name", "company", "email", "phone", "roles", "tags", "addres
            "notes")
 
 
-def _prepare(c, source: str) -> tuple[str, str, str, str]:
+def _prepare(c, source: str | None) -> tuple[str, str, str, str | None]:
     """The per-row work of writing a valid contact, done where it was validated (so parallel
-    workers share it): (sort name, company key, search text, audit changes).
+    workers share it): (sort name, company key, search text, audit changes). ``source`` is None
+    when the import is audited as one load (:data:`audit.EACH_UP_TO`): no audit text then.
 
     A person's search text names their company as written in the file; the company it resolves
     to has the same sort key, and search text is made of sort keys, so it is the same text.
     """
-    fields = {k: v for k, v in zip(AUDITED, (
-        c.kind, c.name, c.company, c.email, c.phone, ";".join(c.roles), ";".join(c.tags), c.address,
-        c.city, c.country, c.notes)) if v}
-    fields["source"] = source
+    changes = None
+    if source is not None:
+        fields = {k: v for k, v in zip(AUDITED, (
+            c.kind, c.name, c.company, c.email, c.phone, ";".join(c.roles), ";".join(c.tags), c.address,
+            c.city, c.country, c.notes)) if v}
+        fields["source"] = source
+        changes = audit.encode_insert(fields)
     return (
         norm.sort_key(c.name),
         norm.sort_key(c.company) if c.company else "",
         norm.search_text(name=c.name, company=c.company, email=c.email, phone=c.phone, tags=c.tags,
                          city=c.city),
-        audit.encode_insert(fields),
+        changes,
     )
 
 
@@ -226,7 +230,7 @@ def _values(cells: list[str], layout: tuple) -> dict[str, str]:
 
 
 def _validate_chunk(chunk: list[tuple[int, list[str]]], fmt_name: str, layout: tuple, region: str,
-                    source: str) -> list[tuple]:
+                    source: str | None) -> list[tuple]:
     """Convert, validate and prepare rows: (line, [(field, message)], Cleaned, prepared); a row
     with problems has no Cleaned and no prepared."""
     from bizsuite.crm.contacts.repository import clean_contact
@@ -246,7 +250,8 @@ def _validate_chunk(chunk: list[tuple[int, list[str]]], fmt_name: str, layout: t
 _TODO: list = []  # the rows to validate, inherited by forked workers (not sent through pipes)
 
 
-def _validate_range(start: int, stop: int, fmt_name: str, layout: tuple, region: str, source: str) -> bytes:
+def _validate_range(start: int, stop: int, fmt_name: str, layout: tuple, region: str,
+                    source: str | None) -> bytes:
     """A worker's chunk, validated, as marshal bytes: the rows are plain tuples of text, which
     marshal writes and reads twice as fast as pickle (both CPUs are busy; every bit counts)."""
     import marshal
@@ -342,7 +347,9 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     todo = [(row.line, row.cells) for row in file.rows if not row.problems]  # cells named in the workers
     fmt_name = fmt.name if fmt else "bizsuite"
     source = f"import {file.name}"
-    results = _validate(todo, fmt_name, layout, region, source, workers=workers, progress=progress, total=total)
+    each = len(todo) <= audit.EACH_UP_TO  # audited contact by contact, or as one load
+    results = _validate(todo, fmt_name, layout, region, source if each else None, workers=workers,
+                        progress=progress, total=total)
     by_line = {row.line: row for row in file.rows}
     cleaned = {}
     for line, errors, c, prepared in results:
@@ -451,7 +458,7 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
         extra = [Cleaned(kind="company", name=n, company=None, company_id=None, email=None, phone=None,
                          roles=[], tags=[], address=None, city=None, country=None, notes=None)
                  for n in missing.values()]
-        extra_ids = write([(c, _prepare(c, source), None) for c in extra])
+        extra_ids = write([(c, _prepare(c, source if each else None), None) for c in extra])
         for c, cid in zip(extra, extra_ids):
             companies[norm.sort_key(c.name)] = cid
         report.created_related = len(extra_ids)
@@ -464,7 +471,11 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
                 progress(min(total, total // 2 + len(company_rows) + i + step), total)
     tag_rows = [(cid, t) for cid, c, _ in written for t in c.tags]
     insert_rows(conn, ContactTag.__table__, ["contact_id", "tag"], {}, tag_rows)
-    audit.record_inserts(s, "contacts", ((cid, changes) for cid, _, changes in written))
+    if each:
+        audit.record_inserts(s, "contacts", ((cid, changes) for cid, _, changes in written))
+    else:
+        audit.record_load(s, "contacts", [cid for cid, _, _ in written],
+                          {"contacts": len(written), "companies created": len(extra_ids), "source": source})
     if rejects and bad:
         write_rejects(rejects, file, bad)
     if progress:

@@ -278,6 +278,7 @@ def _import(books, path, *, maps, create_contacts, dry_run, skip_invalid, reject
     table = Ticket.__table__
     ids = reserve_ids(s, table, len(new_rows))
     tickets, events, tags, changes = [], [], [], []
+    each = len(new_rows) <= audit.EACH_UP_TO  # audited ticket by ticket, or as one load
     for row, tid in zip(new_rows, ids):
         cleaned, contact_id, ident, status, history, first, key = prepared[row.line]
         contact_id = contact_id or created_ids[ident]
@@ -301,12 +302,13 @@ def _import(books, path, *, maps, create_contacts, dry_run, skip_invalid, reject
             events.append({"ticket_id": tid, "at": created, "actor": actor, "kind": "assignee", "old": None,
                            "new": cleaned.assignee})
         tags += [{"ticket_id": tid, "tag": t} for t in cleaned.tags]
-        fields = {k: [None, val] for k, val in (
-            ("subject", cleaned.subject), ("contact_id", contact_id), ("priority", cleaned.priority),
-            ("status", status), ("channel", cleaned.channel), ("assignee", cleaned.assignee),
-            ("tags", ";".join(cleaned.tags) or None), ("import_key", key)) if val}
-        fields["source"] = [None, f"import {file.name}"]
-        changes.append(audit.Change("tickets", tid, "insert", fields))
+        if each:
+            fields = {k: [None, val] for k, val in (
+                ("subject", cleaned.subject), ("contact_id", contact_id), ("priority", cleaned.priority),
+                ("status", status), ("channel", cleaned.channel), ("assignee", cleaned.assignee),
+                ("tags", ";".join(cleaned.tags) or None), ("import_key", key)) if val}
+            fields["source"] = [None, f"import {file.name}"]
+            changes.append(audit.Change("tickets", tid, "insert", fields))
     step = 20_000
     for i in range(0, len(tickets), step):
         bulk_insert(s, table, tickets[i:i + step])
@@ -315,7 +317,10 @@ def _import(books, path, *, maps, create_contacts, dry_run, skip_invalid, reject
     bulk_insert(s, TicketEvent.__table__, events)
     if tags:
         bulk_insert(s, TicketTag.__table__, tags)
-    audit.record_many(s, changes)
+    if each:
+        audit.record_many(s, changes)
+    else:
+        audit.record_load(s, "tickets", ids, {"tickets": len(ids), "source": f"import {file.name}"})
     if rejects and bad:
         write_rejects(rejects, file, bad)
     if progress:

@@ -66,7 +66,7 @@ from bizsuite.erp.ledger.journal import (
 )
 from bizsuite.erp.ledger.models import SOURCE_IMPORT, Entry, Line
 
-AUDIT_EACH_UP_TO = 10_000  # imports up to this many entries are audited entry by entry
+AUDIT_EACH_UP_TO = audit.EACH_UP_TO  # imports up to this many entries are audited entry by entry
 JOURNAL_SUFFIXES = {".journal", ".ledger", ".hledger", ".j", ".dat", ".txt"}
 CSV_FIELDS = ("date", "entry", "account", "debit", "credit", "memo")
 CSV_ALIASES: dict[str, tuple[str, ...]] = {
@@ -441,10 +441,9 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
                 progress=scaled)
     if not each:
         days = [t.date for t, _ in todo]
-        audit.record_many(s, [audit.Change("ledger_entries", f"{ids[0]}-{ids[-1]}", "insert", {
-            "entries": [None, len(ids)], "lines": [None, len(plain_lines) + len(full_lines)],
-            "dates": [None, f"{min(days)} – {max(days)}"], "total": [None, _plain(all_debits)],
-            "source": [None, f"import {name}"]})])
+        audit.record_load(s, "ledger_entries", ids, {
+            "entries": len(ids), "lines": len(plain_lines) + len(full_lines),
+            "dates": f"{min(days)} – {max(days)}", "total": _plain(all_debits), "source": f"import {name}"})
     return ids
 
 
@@ -564,8 +563,7 @@ def write_entries(books, entries: list[NewEntry], *, source_kind: str, audit_sou
     _write_rows(books, entry_rows, plain_lines, full_lines, source_kind=source_kind, audit_rows=audit_rows,
                 progress=progress)
     if audit_summary is not None:
-        audit.record_many(s, [audit.Change("ledger_entries", f"{ids[0]}-{ids[-1]}", "insert",
-                                           {k: [None, v] for k, v in audit_summary.items()})])
+        audit.record_load(s, "ledger_entries", ids, audit_summary)
     return ids
 
 

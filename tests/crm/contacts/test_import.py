@@ -272,6 +272,48 @@ def test_imported_rows_are_audited_with_the_source(store, owner):
         assert all(e.actor == owner.name for e in b.admin.audit(entity="contacts"))
 
 
+def test_a_large_import_is_audited_as_one_load_that_each_contact_s_history_finds(store, owner, tmp_path, monkeypatch):
+    """Above audit.EACH_UP_TO rows, one audit row for the load (who, when, file, counts, id
+    range), as ledger imports do; asking for any one contact's history finds it."""
+    from bizsuite.core import audit
+
+    monkeypatch.setattr(audit, "EACH_UP_TO", 10)
+    path = tmp_path / "many.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["name", "email", "company"])
+        for i in range(30):
+            w.writerow([f"Person {i}", f"p{i}@example.com", "New Firm" if i % 2 else ""])
+    run_import(store, owner, path, display="many.csv")
+    with store.transaction(owner) as b:
+        loads = [e for e in b.admin.audit(entity="contacts") if e.action == "insert"]
+        assert len(loads) == 1
+        load = loads[0]
+        # every contact the load made: the 30 rows and the company named by people (also counted apart)
+        assert json.loads(load.changes) == {"contacts": [None, 31], "companies created": [None, 1],
+                                            "source": [None, "import many.csv"]}
+        ids = sorted(b.session.scalars(select(Contact.id)))
+        assert load.entity_id == f"{ids[0]}-{ids[-1]}" and len(ids) == 31
+        one = b.contacts.resolve("Person 7")
+        b.contacts.update(one.id, ContactIn(name="Person Seven", email="p7@example.com"),
+                          expected_version=one.version)
+    with store.read(owner) as b:
+        history = b.admin.audit(entity="contacts", entity_id=str(one.id))
+        assert [e.action for e in history] == ["update", "insert"]  # the load, then the edit
+        assert history[1].id == load.id
+        assert b.admin.audit(entity="contacts", entity_id=str(ids[-1] + 1)) == []
+        assert b.admin.audit(entity="ledger_entries", entity_id=str(one.id)) == []
+
+
+def test_audit_ids_and_load_ranges():
+    from bizsuite.core.audit import covers
+
+    assert covers("42", "42") and not covers("42", "4")
+    assert covers("6-100005", "6") and covers("6-100005", "500") and covers("6-100005", "100005")
+    assert not covers("6-100005", "5") and not covers("6-100005", "100006")
+    assert not covers("mary-jane", "3") and not covers("6-100005", "abc")
+
+
 def test_import_needs_write_permission(store, owner, owner_name):
     with store.transaction(owner) as b:
         b.admin.add_user("wendy", "warehouse")

@@ -62,6 +62,23 @@ def test_import_finds_contacts_by_email_or_name_and_keeps_the_history(store, own
     assert (again.imported, again.unchanged) == (0, 4)
 
 
+@pytest.mark.parametrize("each_up_to, rows", [(10_000, 4), (2, 1)])
+def test_imported_tickets_are_audited_one_by_one_or_as_one_load(store, owner, people, tom, monkeypatch,
+                                                                each_up_to, rows):
+    from bizsuite.core import audit
+
+    monkeypatch.setattr(audit, "EACH_UP_TO", each_up_to)
+    with clock.freeze(MON), store.transaction(owner) as b:
+        import_tickets(b, DATA / "tickets.csv", display="tickets.csv")
+    with store.read(owner) as b:
+        inserts = [e for e in b.admin.audit(entity="tickets") if e.action == "insert"]
+        assert len(inserts) == rows
+        assert all(json.loads(e.changes)["source"] == [None, "import tickets.csv"] for e in inserts)
+        some = b.session.scalars(select(Ticket.id)).first()
+        assert [e.id for e in b.admin.audit(entity="tickets", entity_id=str(some))
+                if e.action == "insert"] != []  # any ticket's history shows how it came in
+
+
 def test_bad_rows_refuse_the_whole_import_one_line_each(store, owner, people, tom):
     with clock.freeze(MON), pytest.raises(ImportFailed) as exc:
         with store.transaction(owner) as b:
