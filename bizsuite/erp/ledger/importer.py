@@ -18,8 +18,8 @@ March, then January to June) therefore add only what is new.
 Speed: amounts are integer cents from the parser on; rows are written with one driver-level
 ``executemany`` per table (ids reserved up front, values that are the same on every row written
 into the statement once), with the garbage collector paused. Audit: one row per entry (the row
-``audit.record_many`` would write) up to :data:`AUDIT_EACH_UP_TO` entries, one row for the
-whole import above that (see :func:`_write_txns`).
+``audit.record_many`` would write) up to :data:`bizsuite.core.audit.EACH_UP_TO` entries, one
+row for the whole import above that (see :func:`_write_txns`).
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ from bizsuite.erp.ledger.journal import (
 )
 from bizsuite.erp.ledger.models import SOURCE_IMPORT, Entry, Line
 
-AUDIT_EACH_UP_TO = audit.EACH_UP_TO  # imports up to this many entries are audited entry by entry
 JOURNAL_SUFFIXES = {".journal", ".ledger", ".hledger", ".j", ".dat", ".txt"}
 CSV_FIELDS = ("date", "entry", "account", "debit", "credit", "memo")
 CSV_ALIASES: dict[str, tuple[str, ...]] = {
@@ -397,8 +396,8 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
     """The import's rows straight from the parsed transactions (no intermediate objects).
 
     Audit: one row per entry, as every other write, for imports of up to
-    :data:`AUDIT_EACH_UP_TO` entries; above that (moving years of books in) one row for the
-    whole import — the file, the entry ids, how many entries and lines, the dates and the total.
+    :data:`bizsuite.core.audit.EACH_UP_TO` entries; above that (moving years of books in) one row
+    for the whole import — the file, the entry ids, how many entries and lines, the dates and the total.
     Each entry keeps its own ``created_by``/``created_at`` and ``source_ref`` (FILE:LINE) and
     never changes, so nothing is lost, and 100k per-entry audit rows would cost 0.4 s of a
     3 s budget.
@@ -409,7 +408,7 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
     date_proc = _processor(Line.__table__.c.date, dialect)
     dates: dict[dt.date, object] = {}
     entry_rows, plain_lines, full_lines, audit_rows = [], [], [], []
-    each = len(todo) <= AUDIT_EACH_UP_TO
+    each = len(todo) <= audit.EACH_UP_TO
     all_debits = 0
     for eid, (t, key) in zip(ids, todo):
         day = t.date

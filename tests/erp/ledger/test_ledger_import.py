@@ -80,6 +80,23 @@ def test_import_is_audited_one_row_per_entry(store, owner, data):
         assert first.changes == json.dumps(changes, ensure_ascii=False, sort_keys=True)  # what record_many writes
 
 
+def test_a_large_import_is_audited_as_one_load_found_by_any_entry_id(store, owner, data, monkeypatch):
+    import json
+
+    from bizsuite.core import audit
+
+    monkeypatch.setattr(audit, "EACH_UP_TO", 5)
+    with store.transaction(owner) as b:
+        report = import_file(b, data / "sample.journal", display="sample.journal")
+    ids = report.entry_ids
+    with store.read(owner) as b:
+        rows = b.admin.audit(entity="ledger_entries", limit=100)
+        assert len(rows) == 1 and rows[0].entity_id == f"{min(ids)}-{max(ids)}"
+        changes = json.loads(rows[0].changes)
+        assert changes["entries"] == [None, 9] and changes["source"] == [None, "import sample.journal"]
+        assert [r.id for r in b.admin.audit(entity="ledger_entries", entity_id=str(ids[4]))] == [rows[0].id]
+
+
 def test_a_chinese_journal_into_chinese_books(store, owner, data):
     with store.transaction(owner) as b:
         b.set_setting("company.currency", "CNY")
