@@ -247,7 +247,7 @@ def _validate_chunk(chunk: list[tuple[int, list[str]]], fmt_name: str, layout: t
     return out
 
 
-_TODO: list = []  # the rows to validate, inherited by forked workers (not sent through pipes)
+_FORKED_ROWS: list = []  # the rows to validate, inherited by forked workers (not sent through pipes)
 
 
 def _validate_range(start: int, stop: int, fmt_name: str, layout: tuple, region: str,
@@ -257,7 +257,7 @@ def _validate_range(start: int, stop: int, fmt_name: str, layout: tuple, region:
     import marshal
 
     return marshal.dumps([(line, errors, tuple(c) if c is not None else None, prepared)
-                          for line, errors, c, prepared in _validate_chunk(_TODO[start:stop], fmt_name, layout, region, source)])
+                          for line, errors, c, prepared in _validate_chunk(_FORKED_ROWS[start:stop], fmt_name, layout, region, source)])
 
 
 def _unmarshalled(data: bytes) -> list[tuple]:
@@ -294,7 +294,7 @@ def _worker_init() -> None:
 
 def _validate(todo, fmt_name, layout, region, source, *, workers, progress, total) -> list[tuple]:
     """Every row of ``todo`` ((line, cells) pairs) converted, validated and prepared."""
-    global _TODO
+    global _FORKED_ROWS
     if workers <= 1 or len(todo) < PARALLEL_FROM:
         out = []
         step = 5000
@@ -309,7 +309,7 @@ def _validate(todo, fmt_name, layout, region, source, *, workers, progress, tota
     size = -(-len(todo) // (workers * 8))
     starts = list(range(0, len(todo), size))
     out = []
-    _TODO = todo  # forked workers see it as it is now; only (start, stop) go through the pipe
+    _FORKED_ROWS = todo  # forked workers see it as it is now; only (start, stop) go through the pipe
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_worker_init) as pool:
@@ -321,7 +321,7 @@ def _validate(todo, fmt_name, layout, region, source, *, workers, progress, tota
                 if progress:
                     progress(min(len(todo), (i + 1) * size) // 2, total)
     finally:
-        _TODO = []
+        _FORKED_ROWS = []
     return out
 
 

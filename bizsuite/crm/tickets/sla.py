@@ -29,6 +29,7 @@ import tomllib
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -239,9 +240,10 @@ def parse_duration(text: str, day: timedelta) -> timedelta:
     if not parts or _AMOUNT.sub("", raw).strip():
         raise ValueError(f"{text!r} is not a duration such as \"30m\", \"4h\" or \"2d\"")
     total = timedelta(0)
+    unit_us = {"m": 60_000_000, "h": 3_600_000_000, "d": day // timedelta(microseconds=1)}
     for number, unit in parts:
-        n = float(number)
-        total += {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": day * n}[unit]
+        # exact: "1.5h" is 5,400 s, "0.1d" a tenth of the business day to the microsecond
+        total += timedelta(microseconds=int(Decimal(number) * unit_us[unit]))
     if total <= timedelta(0):
         raise ValueError(f"{text!r} must be more than nothing")
     return total

@@ -86,9 +86,9 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
         entries.append((day, seq, NewEntry(date=day, memo=memo, code=code, mark="", comment=None, source_ref=None,
                                            import_key=None, contact_id=contact, lines=lines)))
 
-    def money(lo: float, hi: float) -> int:
-        """Cents between lo and hi (in currency units), rounded to whole units for big amounts."""
-        cents = r.randint(int(lo * 100), int(hi * 100))
+    def money(lo: int, hi: int) -> int:
+        """Cents between lo and hi (whole currency units), rounded to whole units for big amounts."""
+        cents = r.randint(lo * 100, hi * 100)
         return cents - cents % 100 if cents > 500_00 else cents
 
     # -- opening: capital and a loan ----------------------------------------------------------
@@ -145,7 +145,7 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
                 cogs_since_purchase += cost
                 cash_on_hand += net + tax
         # restock on account from a supplier when a week's goods are sold; pay about a month later
-        while cogs_since_purchase > 2_500_00 * k / 3 and weekday:
+        while 3 * cogs_since_purchase > 2_500_00 * k and weekday:  # a third of 2,500.00 a day, in cents
             amount = min(cogs_since_purchase, money(800, 6_000) * max(1, round(k / 4)))
             supplier = r.choice(suppliers) if suppliers else None
             add(day, "Supplier bill", [(acct["inventory"], amount, None, None),
