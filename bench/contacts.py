@@ -14,7 +14,6 @@ import asyncio
 import csv
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -22,37 +21,15 @@ import sys
 import tempfile
 import time
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchlib import Figure, best_of, bizsuite_exe, env_for, secs, timed_process  # noqa: E402  (bench/ is the script's own folder)
+
 FIELDS = ["name", "kind", "company", "email", "phone", "roles", "tags", "address", "city",
           "country", "notes"]
-
-
-@dataclass
-class Figure:
-    name: str
-    target: float | None  # seconds; None = no target, shown for reference
-    measured: float | None
-    ratio: str = ""
-    note: str = ""
-
-    @property
-    def verdict(self) -> str:
-        if self.measured is None:
-            return "n/a"
-        if self.target is None:
-            return ""
-        return "pass" if self.measured < self.target else "FAIL"
-
-
-def secs(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
 
 
 # -- the CSV ------------------------------------------------------------------------------------
@@ -132,27 +109,6 @@ def make_csv(path: Path, rows: int, seed: int = 1) -> dict[str, str]:
 # -- measurements -------------------------------------------------------------------------------
 
 
-def env_for(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIZSUITE_", "XDG_"))}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-               XDG_DATA_HOME=str(home / ".local/share"), XDG_CACHE_HOME=str(home / ".cache"))
-    return env
-
-
-def bizsuite_exe() -> list[str]:
-    exe = Path(sys.executable).with_name("bizsuite")
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("bizsuite")
-    return [found] if found else [sys.executable, "-m", "bizsuite"]
-
-
-def timed_process(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
-    t = time.perf_counter()
-    done = subprocess.run(args, env=env, capture_output=True, text=True)
-    return time.perf_counter() - t, done
-
-
 def raw_sqlite(csv_path: Path, db: Path) -> float:
     """SQLite's own speed: csv.reader + one executemany into an equivalent plain table."""
     t = time.perf_counter()
@@ -180,16 +136,6 @@ def fresh_books(path: Path):
     store = Store.open_or_create_empty(loc)
     store.initialise(company="Bench Co", currency="USD", owner=os_login())
     return store, store.actor_for(os_login())
-
-
-def best_of(fn, runs: int) -> tuple[float, float]:
-    """(first call, fastest of ``runs`` calls)."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return times[0], min(times)
 
 
 def tui_first_page(store, actor, location) -> float | None:

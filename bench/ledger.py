@@ -30,11 +30,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from benchlib import Figure, bizsuite_exe, env_for, fastest_and_median, secs  # noqa: E402  (bench/ is the script's own folder)
 
 ACCOUNTS = [
     "assets:bank:checking", "assets:bank:savings", "assets:cash", "assets:accounts receivable",
@@ -43,29 +44,6 @@ ACCOUNTS = [
     "expenses:office supplies", "expenses:utilities", "expenses:travel", "expenses:bank fees",
     "资产:银行存款:工商银行", "费用:差旅费",
 ]
-
-
-@dataclass
-class Figure:
-    name: str
-    target: float | None  # seconds; None = shown for reference
-    measured: float | None
-    ratio: str = ""
-    note: str = ""
-
-    @property
-    def verdict(self) -> str:
-        if self.measured is None:
-            return "n/a"
-        if self.target is None:
-            return ""
-        return "pass" if self.measured < self.target else "FAIL"
-
-
-def secs(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
 
 
 def money(cents: int) -> str:
@@ -96,20 +74,6 @@ def make_journal(path: Path, n: int, seed: int = 1) -> list[tuple]:
             fh.write(f"    {c}\n\n")
             rows += [(day.isoformat(), i, a, total), (day.isoformat(), i, b, -part), (day.isoformat(), i, c, part - total)]
     return rows
-
-
-def env_for(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIZSUITE_", "XDG_"))}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-               XDG_DATA_HOME=str(home / ".local/share"), XDG_CACHE_HOME=str(home / ".cache"))
-    return env
-
-
-def bizsuite_exe() -> list[str]:
-    beside = Path(sys.executable).with_name("bizsuite")
-    if beside.exists():
-        return [str(beside)]
-    return [sys.executable, "-m", "bizsuite"]
 
 
 CPU: dict[str, float] = {}  # the CPU time (user + system) of the last timed process
@@ -155,15 +119,6 @@ def raw_insert(rows: list[tuple], db: Path) -> float:
     return took
 
 
-def best(fn, runs: int) -> tuple[float, float]:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times), statistics.median(times)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--transactions", type=int, default=100_000)
@@ -173,7 +128,6 @@ def main() -> int:
     args = ap.parse_args()
     n = 5_000 if args.quick else args.transactions
     runs = 2 if args.quick else args.runs
-    scale = n / 100_000
     figures: list[Figure] = []
     exe = bizsuite_exe()
     started = time.perf_counter()
@@ -246,17 +200,17 @@ def main() -> int:
         conn = sqlite3.connect(db)
         raw_sql = ("SELECT account_id, sum(CASE WHEN amount > 0 THEN amount ELSE 0 END), "
                    "sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END) FROM ledger_lines GROUP BY account_id")
-        raw_tb, _ = best(lambda: conn.execute(raw_sql).fetchall(), runs * 2)
-        raw_sum, _ = best(lambda: conn.execute("SELECT account_id, sum(amount) FROM ledger_lines GROUP BY account_id")
+        raw_tb, _ = fastest_and_median(lambda: conn.execute(raw_sql).fetchall(), runs * 2)
+        raw_sum, _ = fastest_and_median(lambda: conn.execute("SELECT account_id, sum(amount) FROM ledger_lines GROUP BY account_id")
                           .fetchall(), runs * 2)
-        raw_other, _ = best(lambda: sqlite3.connect(raw_db).execute(
+        raw_other, _ = fastest_and_median(lambda: sqlite3.connect(raw_db).execute(
             "SELECT account_id, sum(amount) FROM lines GROUP BY account_id").fetchall(), runs * 2)
 
         def tb():
             with store.read(actor) as b:
                 return b.ledger.trial_balance()
 
-        ours, median = best(tb, runs * 2)
+        ours, median = fastest_and_median(tb, runs * 2)
         figures.append(Figure("raw sqlite3 GROUP BY (same SQL, same file)", None, raw_tb, "1.0x"))
         figures.append(Figure("raw sqlite3 GROUP BY sum(amount) (same file)", None, raw_sum,
                               f"{raw_sum / raw_tb:.1f}x"))
@@ -278,7 +232,7 @@ def main() -> int:
             with store.read(actor) as b:
                 return b.ledger.register(busiest[0], limit=50, newest_first=True)
 
-        reg, median = best(register, runs)
+        reg, median = fastest_and_median(register, runs)
         figures.append(Figure(f"register first page ({busiest[1]:,} postings)", 0.3, reg,
                               note=f"median {secs(median)}"))
 
@@ -290,8 +244,8 @@ def main() -> int:
             with store.read(actor) as b:
                 return b.ledger.balance_sheet(as_of="2030-12-31")
 
-        figures.append(Figure("profit and loss, all years", 1.0, best(pnl, runs)[0]))
-        figures.append(Figure("balance sheet", 1.0, best(bs, runs)[0]))
+        figures.append(Figure("profit and loss, all years", 1.0, fastest_and_median(pnl, runs)[0]))
+        figures.append(Figure("balance sheet", 1.0, fastest_and_median(bs, runs)[0]))
         conn.close()
         store.close()
 

@@ -16,66 +16,18 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-
-@dataclass
-class Figure:
-    name: str
-    target: float | None  # seconds; None = no target, shown for reference
-    measured: float | None
-    ratio: str = ""
-    note: str = ""
-
-    @property
-    def verdict(self) -> str:
-        if self.measured is None:
-            return "n/a"
-        if self.target is None:
-            return ""
-        return "pass" if self.measured < self.target else "FAIL"
-
-
-def secs(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
-
-
-def env_for(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIZSUITE_", "XDG_"))}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-               XDG_DATA_HOME=str(home / ".local/share"), XDG_CACHE_HOME=str(home / ".cache"))
-    return env
-
-
-def bizsuite_exe() -> list[str]:
-    exe = Path(sys.executable).with_name("bizsuite")
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("bizsuite")
-    return [found] if found else [sys.executable, "-m", "bizsuite"]
-
-
-def best_of(fn, runs: int) -> tuple[float, float]:
-    """(first call, fastest of ``runs`` calls)."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return times[0], min(times)
+from benchlib import Figure, best_of, bizsuite_exe, env_for, secs, timed_process  # noqa: E402  (bench/ is the script's own folder)
 
 
 def build(path: Path, n: int):
@@ -206,9 +158,8 @@ def main() -> int:
             if "--breached" in label:
                 args_.insert(5, "--breached")
             for _ in range(runs):
-                t = time.perf_counter()
-                done = subprocess.run(args_, env=env, capture_output=True, text=True)
-                times.append(time.perf_counter() - t)
+                took, done = timed_process(args_, env)
+                times.append(took)
                 if done.returncode:
                     print(done.stderr, file=sys.stderr)
                     break
@@ -216,9 +167,8 @@ def main() -> int:
             figures.append(Figure(f"`bizsuite {label}` (process, min of {len(times)})", 1.0,
                                   min(times) if not done.returncode else None,
                                   note=f"median {secs(statistics.median(times))}, ~{rows} rows"))
-        t = time.perf_counter()
-        done = subprocess.run([*exe, "--help"], env=env, capture_output=True, text=True)
-        figures.append(Figure("`bizsuite --help` (process, for reference)", None, time.perf_counter() - t))
+        took, _ = timed_process([*exe, "--help"], env)
+        figures.append(Figure("`bizsuite --help` (process, for reference)", None, took))
 
         # 4. the app's queue
         if not args.no_tui:

@@ -1,0 +1,79 @@
+"""What the bench scripts share: a figure with its target, time formatting, a clean environment
+for subprocesses, the ``bizsuite`` executable, and timing helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Figure:
+    name: str
+    target: float | None  # seconds; None = no target, shown for reference
+    measured: float | None
+    ratio: str = ""
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.measured is None:
+            return "n/a"
+        if self.target is None:
+            return ""
+        return "pass" if self.measured < self.target else "FAIL"
+
+
+def secs(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def env_for(home: Path) -> dict[str, str]:
+    """This environment without bizsuite or XDG settings, with HOME and XDG dirs under ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BIZSUITE_", "XDG_"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+               XDG_DATA_HOME=str(home / ".local/share"), XDG_CACHE_HOME=str(home / ".cache"))
+    return env
+
+
+def bizsuite_exe() -> list[str]:
+    exe = Path(sys.executable).with_name("bizsuite")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("bizsuite")
+    return [found] if found else [sys.executable, "-m", "bizsuite"]
+
+
+def timed_process(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    t = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    return time.perf_counter() - t, done
+
+
+def timings(fn, runs: int) -> list[float]:
+    """Seconds taken by each of ``runs`` calls of ``fn``."""
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def best_of(fn, runs: int) -> tuple[float, float]:
+    """(first call, fastest of ``runs`` calls)."""
+    times = timings(fn, runs)
+    return times[0], min(times)
+
+
+def fastest_and_median(fn, runs: int) -> tuple[float, float]:
+    times = timings(fn, runs)
+    return min(times), statistics.median(times)
