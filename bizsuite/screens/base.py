@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -14,7 +14,9 @@ from bizsuite.widgets.titlebar import TitleBar
 if TYPE_CHECKING:
     from bizsuite.app import BizsuiteApp
     from bizsuite.core.auth import Actor
-    from bizsuite.core.store import Store
+    from bizsuite.core.store import Books, Store
+
+T = TypeVar("T")
 
 
 class _Shared:
@@ -55,8 +57,42 @@ class _Shared:
 class BizScreen(_Shared, Screen):
     """A full screen of the app."""
 
+    _suspended = False  # another screen is on top of this one
+
     def on_mount(self) -> None:
         self.watch(self.app, "company", self._update_title_bar)
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
+
+    def on_screen_resume(self) -> None:
+        if self._suspended:
+            self._suspended = False
+            self.reload_on_return()
+
+    def reload_on_return(self) -> None:
+        """Back on top after another screen: what was done there may change what this one shows,
+        so screens that show data load it again here."""
+
+    def fetch_and_show(self, fetch: "Callable[[Books], T]", show: "Callable[[T], None]") -> None:
+        """From a worker thread: ``fetch`` through a read unit of work, then ``show`` it on the
+        app's thread. A record that is gone closes the screen with a warning; a refusal is said."""
+        from bizsuite.core.errors import NotFound, Refused
+
+        try:
+            with self.store.read(self.actor) as books:
+                value = fetch(books)
+        except NotFound as exc:
+            self.app.call_from_thread(self._gone, "; ".join(exc.problems))
+            return
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        self.app.call_from_thread(show, value)
+
+    def _gone(self, message: str) -> None:
+        self.notify(message, severity="warning")
+        self.dismiss()
 
 
 class BizModal(_Shared, ModalScreen):

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from bizsuite.core import clock
 from bizsuite.core.auth import Actor
-from bizsuite.core.errors import NotFound, Refused
+from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone
 from bizsuite.screens.base import BizScreen, when
@@ -93,7 +93,6 @@ class ContactsScreen(BizScreen):
         super().__init__()
         self._all: int | None = None
         self._total: int | None = None
-        self._suspended = False
         self._tags: list[tuple[str, int]] = []
         self._applied: dict[str, Any] | None = None
 
@@ -121,13 +120,8 @@ class ContactsScreen(BizScreen):
         self.table.focus()
         self.refresh_list(keep_cursor=False)
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.refresh_list(keep_cursor=True)
+    def reload_on_return(self) -> None:
+        self.refresh_list(keep_cursor=True)
 
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
@@ -337,7 +331,6 @@ class ContactDetailScreen(BizScreen):
         super().__init__()
         self.contact_id = contact_id
         self.view: ContactView | None = None
-        self._suspended = False
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -361,30 +354,12 @@ class ContactDetailScreen(BizScreen):
         self.query_one("#timeline", PagedTable).focus()
         self.load()
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.load()
+    def reload_on_return(self) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self) -> None:
-        try:
-            with self.store.read(self.actor) as books:
-                view = ContactView.load(books, self.contact_id)
-        except NotFound as exc:
-            self.app.call_from_thread(self._gone, "; ".join(exc.problems))
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
-            return
-        self.app.call_from_thread(self._show, view)
-
-    def _gone(self, message: str) -> None:
-        self.notify(message, severity="warning")
-        self.dismiss()
+        self.fetch_and_show(lambda books: ContactView.load(books, self.contact_id), self._show)
 
     def _show(self, v: ContactView) -> None:
         self.view = v

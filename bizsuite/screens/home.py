@@ -49,19 +49,13 @@ class HomeScreen(BizScreen):
                          id="hint")
         yield Footer()
 
-    _suspended = False
 
     def on_mount(self) -> None:
         self.query_one("#modules").focus()
         self.load()
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:  # back from a module: its figures may have changed
-            self._suspended = False
-            self.load()
+    def reload_on_return(self) -> None:  # back from a module: its figures may have changed
+        self.load()
 
     def _user_text(self) -> Text:
         a = self.actor

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -30,7 +29,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from bizsuite.core import clock
 from bizsuite.core.auth import Actor
-from bizsuite.core.errors import NotFound, Refused
+from bizsuite.core.errors import Refused
 from bizsuite.core.money import format_human
 from bizsuite.screens.base import BizScreen, when
 from bizsuite.widgets.confirm import Confirm
@@ -322,7 +321,6 @@ class AccountsScreen(LedgerScreen):
         self._rows: list[TreeRow] = []
         self._folded: set[str] = set()
         self._inactive = False
-        self._suspended = False
         self._applied: tuple | None = None
         self._as_of = ""
         self._cursor_on: str | None = None
@@ -349,13 +347,8 @@ class AccountsScreen(LedgerScreen):
         self.table.focus()
         self.load()
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.load(force=True)
+    def reload_on_return(self) -> None:
+        self.load(force=True)
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, *, force: bool = False) -> None:
@@ -585,7 +578,6 @@ class JournalScreen(_Reverses, LedgerSection):
         self._applied: dict[str, Any] | None = None
         self._total: int | None = None
         self._all: int | None = None
-        self._suspended = False
         self._cursor_id: int | None = None
         if drafts:
             self.PLACE = "Ledger › Drafts"
@@ -615,13 +607,8 @@ class JournalScreen(_Reverses, LedgerSection):
         self.table.focus()
         self.refresh_list(keep_cursor=False)
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.refresh_list(keep_cursor=True)
+    def reload_on_return(self) -> None:
+        self.refresh_list(keep_cursor=True)
 
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
@@ -814,7 +801,6 @@ class EntryScreen(_Reverses, LedgerScreen):
         super().__init__()
         self.entry_id = entry_id
         self.view: EntryView | None = None
-        self._suspended = False
         self.PLACE = f"Entry #{entry_id}"
 
     def compose(self) -> ComposeResult:
@@ -835,30 +821,12 @@ class EntryScreen(_Reverses, LedgerScreen):
         self.table.focus()
         self.load()
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.load()
+    def reload_on_return(self) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="entry")
     def load(self) -> None:
-        try:
-            with self.store.read(self.actor) as books:
-                view = EntryView.load(books, self.entry_id)
-        except NotFound as exc:
-            self.app.call_from_thread(self._gone, problems(exc))
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, problems(exc), severity="error")
-            return
-        self.app.call_from_thread(self._show, view)
-
-    def _gone(self, message: str) -> None:
-        self.notify(message, severity="warning")
-        self.dismiss()
+        self.fetch_and_show(lambda books: EntryView.load(books, self.entry_id), self._show)
 
     def _show(self, v: EntryView) -> None:
         self.view = v
@@ -1002,7 +970,6 @@ class RegisterScreen(LedgerScreen):
         self.newest_first = True
         self._applied: tuple | None = None
         self._total: int | None = None
-        self._suspended = False
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -1046,13 +1013,8 @@ class RegisterScreen(LedgerScreen):
         self.table.focus()
         self.refresh_list(keep_cursor=False)
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.refresh_list(keep_cursor=True)
+    def reload_on_return(self) -> None:
+        self.refresh_list(keep_cursor=True)
 
     def refresh_list(self, *, keep_cursor: bool) -> None:
         self._reload(keep_cursor=keep_cursor, force=True)

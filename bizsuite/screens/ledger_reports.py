@@ -203,7 +203,6 @@ class ReportScreen(LedgerSection):
     def __init__(self) -> None:
         super().__init__()
         self._applied: Any = None
-        self._suspended = False
         self.report: Any = None  # what the repository returned, as shown
         self.params: dict[str, Any] = {}
 
@@ -230,13 +229,8 @@ class ReportScreen(LedgerSection):
         self.table.focus()
         self.reload()
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.reload(force=True)
+    def reload_on_return(self) -> None:
+        self.reload(force=True)
 
     # -- loading -------------------------------------------------------------------------------
     def wanted(self) -> dict[str, Any]:

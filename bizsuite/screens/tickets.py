@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 
 from bizsuite.core import clock
 from bizsuite.core.auth import Actor
-from bizsuite.core.errors import NotFound, Refused, ValidationFailed
+from bizsuite.core.errors import Refused, ValidationFailed
 from bizsuite.crm.contacts.normalise import format_phone
 from bizsuite.crm.tickets.models import (
     CHANNEL_LABELS,
@@ -315,7 +315,6 @@ class QueueScreen(_TicketActions, BizScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._suspended = False
         self._applied: dict[str, Any] | None = None
         self._total: int | None = None
         self._summary: dict[str, int] | None = None
@@ -345,13 +344,8 @@ class QueueScreen(_TicketActions, BizScreen):
             self.table.refresh()
             self.load_summary()
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.refresh_list(keep_cursor=True)
+    def reload_on_return(self) -> None:
+        self.refresh_list(keep_cursor=True)
 
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
@@ -604,7 +598,6 @@ class TicketScreen(_TicketActions, BizScreen):
         self.ticket_id = ticket_id
         self.view: TicketView | None = None
         self.mode = "reply"
-        self._suspended = False
         self._thread_length = -1
 
     def compose(self) -> ComposeResult:
@@ -635,30 +628,12 @@ class TicketScreen(_TicketActions, BizScreen):
         if not self._suspended:
             self.load()  # the clocks' "in 25m" and "late" move on
 
-    def on_screen_suspend(self) -> None:
-        self._suspended = True
-
-    def on_screen_resume(self) -> None:
-        if self._suspended:
-            self._suspended = False
-            self.load()
+    def reload_on_return(self) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self) -> None:
-        try:
-            with self.store.read(self.actor) as books:
-                view = TicketView.load(books, self.ticket_id)
-        except NotFound as exc:
-            self.app.call_from_thread(self._gone, "; ".join(exc.problems))
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
-            return
-        self.app.call_from_thread(self._show, view)
-
-    def _gone(self, message: str) -> None:
-        self.notify(message, severity="warning")
-        self.dismiss()
+        self.fetch_and_show(lambda books: TicketView.load(books, self.ticket_id), self._show)
 
     def _show(self, v: TicketView) -> None:
         self.view = v
