@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location
 from bizsuite.core.store import Store
-from bizsuite.screens import MODULES, module
+from bizsuite.screens import make_screen, module, screen_modules
 
 
 def _commands_provider():
@@ -50,8 +50,8 @@ class BizsuiteApp(App[int]):
         from bizsuite.screens.home import HomeScreen
 
         self.add_mode("home", HomeScreen)
-        for m in MODULES:
-            self.add_mode(m.name, m.make_screen)
+        for m in screen_modules():
+            self.add_mode(m.name, lambda m=m: make_screen(m))
 
     # -- start-up ------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -92,13 +92,21 @@ class BizsuiteApp(App[int]):
         self.switch_mode(name)
 
     def open_contact(self, contact_id: int) -> None:
-        from bizsuite.screens.contacts import ContactDetailScreen
+        self.open_record("contact", contact_id)
 
-        if not self.can("contacts.read"):
-            return
-        if self.current_mode != "contacts":
-            self.switch_mode("contacts")
-        self.push_screen(ContactDetailScreen(contact_id))
+    def open_record(self, kind: str, record_id: int) -> None:
+        """Open a record found anywhere (the palette, a panel): the module that declares ``kind``
+        in its ``records`` opens it, if the user's role may open that module."""
+        from bizsuite.core.modules import installed, load
+
+        for m in installed():
+            if kind in m.records:
+                if self.actor is None or not m.allowed(self.actor):
+                    self.notify(f"{m.title}: your role may not open it", severity="error")
+                    return
+                load(m.records[kind])(self, record_id)
+                return
+        raise KeyError(f"no installed module opens {kind!r} records")
 
     def action_help(self) -> None:
         from bizsuite.screens.help import HelpScreen

@@ -10,8 +10,8 @@ The demo never touches the real books:
   were initialised but hold no data yet; books that already hold this very demo are reused;
   anything else is refused (:class:`Refused`) and nothing is written.
 
-Each module adds its own part to :data:`PARTS`: ``Part(name, "module:function")``; the function
-is called as ``fn(books, rng, size, *, base, seed, progress) -> dict[str, int]`` (what it made,
+Each module declares its own part (``Module.demo``, see :mod:`bizsuite.core.modules`); the
+function is called as ``fn(books, rng, size, *, base, seed, progress) -> dict[str, int]`` (what it made,
 for the summary line) and may look in ``books`` for what earlier parts made (users, contacts…).
 All parts run in order in **one** unit of work as the owner, together with the ``demo.*``
 markers: the whole demo lands, or none of it. Every part gets its own ``random.Random`` seeded
@@ -60,8 +60,7 @@ DEMO_COMPANY = "Lotus & Pine Trading Co."
 DEMO_CURRENCY = "USD"
 DEMO_REGION = "US"
 # Tables that hold no business data: an initialised but otherwise untouched book has rows here.
-BOOKKEEPING_TABLES = {"settings", "users", "audit_log", "alembic_version",
-                      "ledger_accounts"}  # a chart of accounts (``init --chart``) is not business data
+BOOKKEEPING_TABLES = {"settings", "users", "audit_log", "alembic_version"}  # and modules' ``setup_tables``
 
 
 @dataclass(frozen=True)
@@ -75,13 +74,13 @@ class Part:
         return getattr(importlib.import_module(module), attr)
 
 
-PARTS: list[Part] = [
-    Part("users", "bizsuite.demo:add_demo_users", 1),
-    Part("contacts", "bizsuite.crm.contacts.demo:add_demo_contacts", 50),
-    Part("ledger", "bizsuite.erp.ledger.demo:add_demo_ledger", 30),
-    # ledger, stock, purchasing, payroll, pipeline, tickets: add their parts here, in that order.
-    Part("tickets", "bizsuite.crm.tickets.demo:add_demo_tickets", 15),
-]
+def parts() -> list[Part]:
+    """The demo's parts: the staff first, then each installed module's, in dependency order."""
+    from bizsuite.core import modules
+
+    out = [Part("users", "bizsuite.demo:add_demo_users", 1)]
+    out += [Part(m.name, m.demo.target, m.demo.weight) for m in modules.installed() if m.demo]
+    return out
 
 
 def add_demo_users(books, rng: random.Random, size: str, *, base: datetime, seed: int,
@@ -181,12 +180,14 @@ def _holds_data(conn, names: set[str] | None = None) -> bool:
     from sqlalchemy import exists, inspect, select
     from sqlmodel import SQLModel
 
-    import bizsuite.models_registry  # noqa: F401  (every module's tables)
+    from bizsuite.core.modules import installed, load_models
 
+    load_models()  # every installed module's tables
     if names is None:
         names = set(inspect(conn).get_table_names())
+    bookkeeping = BOOKKEEPING_TABLES.union(*(m.setup_tables for m in installed()))
     for table in SQLModel.metadata.sorted_tables:
-        if table.name in BOOKKEEPING_TABLES or table.name not in names:
+        if table.name in bookkeeping or table.name not in names:
             continue
         if conn.execute(select(exists().select_from(table))).scalar():
             return True
@@ -219,7 +220,8 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
     try:
         store.initialise(company=DEMO_COMPANY, currency=DEMO_CURRENCY, owner=owner)
         actor = store.actor_for(owner)
-        total = sum(p.weight for p in PARTS) * 1000
+        todo = parts()
+        total = sum(p.weight for p in todo) * 1000
         counts: dict[str, int] = {}
         base = demo_today()
         with store.transaction(actor) as books:
@@ -231,7 +233,7 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
             if books.setting("contacts.phone_region") is None:
                 books.set_setting("contacts.phone_region", DEMO_REGION)
             done = 0
-            for part in PARTS:
+            for part in todo:
                 def scaled(d: int, t: int, _start=done, _w=part.weight) -> None:
                     if progress and t:
                         progress(_start + min(d, t) * _w * 1000 // t, total)

@@ -1,6 +1,9 @@
-"""Import every module's tables so that ``SQLModel.metadata`` knows the whole schema."""
+"""Import every installed module's tables so that ``SQLModel.metadata`` knows the whole schema.
 
-from bizsuite.core import models as _core  # noqa: F401
-from bizsuite.crm.contacts import models as _contacts  # noqa: F401
-from bizsuite.crm.tickets import models as _tickets  # noqa: F401
-from bizsuite.erp.ledger import models as _ledger  # noqa: F401
+Importing this module is the same as calling :func:`bizsuite.core.modules.load_models`: kept
+for what imports it by name (the migrations' environment, autogenerate, tests).
+"""
+
+from bizsuite.core.modules import load_models
+
+load_models()

@@ -1,4 +1,5 @@
-"""``bizsuite``: the command line. One sub-app per module; heavy imports wait for the command."""
+"""``bizsuite``: the command line. The core's commands (admin.py) and one sub-app per installed
+module (its declaration names it); heavy imports wait for the command."""
 
 from __future__ import annotations
 
@@ -6,11 +7,64 @@ from typing import Optional
 
 import typer
 
+from typer.core import TyperGroup
+
 from bizsuite import __version__
-from bizsuite.cli import admin, contacts, ledger, tickets
+from bizsuite.cli import admin
 from bizsuite.cli.common import Globals, globals_
 
+
+class ModulesGroup(TyperGroup):
+    """The root command: the core's commands, plus one sub-command per installed module that has
+    a CLI (``Module.cli``), imported only when that sub-command runs. ``--help`` lists them from
+    their declarations, so it imports none of them."""
+
+    def _modules(self) -> dict:
+        from bizsuite.core import modules
+
+        return {m.name: m for m in modules.installed() if m.cli}
+
+    def list_commands(self, ctx) -> list[str]:
+        names = super().list_commands(ctx)
+        return names + [n for n in self._modules() if n not in names]
+
+    def get_command(self, ctx, cmd_name: str):
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            return found
+        module = self._modules().get(cmd_name)
+        if module is None:
+            return None
+        from bizsuite.core.modules import load
+
+        # Mounted as ``add_typer`` on the root would: the root's help style, no completion options.
+        mount = typer.Typer(rich_markup_mode=None, add_completion=False)
+        mount.add_typer(load(module.cli), name=cmd_name, help=module.cli_help or module.description)
+        command = typer.main.get_command(mount).commands[cmd_name]
+        self.commands[cmd_name] = command  # built once per process
+        return command
+
+    def format_commands(self, ctx, formatter) -> None:
+        from typer._click.utils import make_default_short_help
+
+        mods = self._modules()
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = []
+        for name in names:
+            if name in mods and name not in self.commands:
+                rows.append((name, make_default_short_help(mods[name].cli_help or mods[name].description, limit)))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=ModulesGroup,
     name="bizsuite",
     help="A terminal business suite: contacts and CRM, ledger and ERP, on one set of books.\n\n"
     "Run with no command to open the app.",
@@ -54,9 +108,6 @@ def root(
 
 
 admin.register(app)
-app.add_typer(contacts.app, name="contacts", help="Companies and people: list, show, add, edit, import, export, merge.")
-app.add_typer(ledger.app, name="ledger", help="The general ledger: accounts, entries, reports, journal import and export.")
-app.add_typer(tickets.app, name="tickets", help="Support tickets: queue, SLA clocks, replies, import, export, stats.")
 
 
 def main() -> None:

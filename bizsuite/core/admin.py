@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from bizsuite.core import clock
-from bizsuite.core.auth import MATRIX, ROLES
+from bizsuite.core.auth import ROLES
 from bizsuite.core.errors import NotFound, Refused
 from bizsuite.core.models import AuditEntry, User
 
@@ -146,25 +146,20 @@ class AdminRepository:
             out.append(CheckResult("database integrity", rows == ["ok"], "; ".join(rows[:5]) if rows != ["ok"] else ""))
             fk = s.execute(text("PRAGMA foreign_key_check")).all()
             out.append(CheckResult("foreign keys", not fk, f"{len(fk)} rows point at nothing" if fk else ""))
-            try:
-                s.execute(text("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)"))
-                out.append(CheckResult("contact search index", True))
-            except Exception as exc:  # noqa: BLE001 - reported, not raised
-                out.append(CheckResult("contact search index", False, str(getattr(exc, "orig", exc))))
         else:
             s.execute(text("SELECT 1"))
             out.append(CheckResult("database reachable", True))
         owners = s.scalar(select(func.count()).select_from(User).where(User.role == "owner", User.active.is_(True)))
         out.append(CheckResult("at least one owner", owners > 0, "" if owners else "no active owner"))
-        bad_roles = s.scalars(select(User.name).where(User.role.not_in(list(MATRIX)))).all()
+        bad_roles = s.scalars(select(User.name).where(User.role.not_in(list(ROLES)))).all()
         out.append(CheckResult("user roles known", not bad_roles, ", ".join(bad_roles)))
-        from bizsuite.crm.contacts.checks import contact_checks
+        from bizsuite.core import modules
+        from bizsuite.migrations import current_revisions, newest
 
-        out.extend(contact_checks(self.books))
-        from bizsuite.crm.tickets.checks import ticket_checks
-
-        out.extend(ticket_checks(self.books))
-        from bizsuite.erp.ledger.checks import ledger_checks
-
-        out.extend(ledger_checks(self.books))
+        at, wanted = current_revisions(s.connection()), newest()
+        out.append(CheckResult("schema up to date", at == wanted,
+                               "" if at == wanted else f"at {', '.join(sorted(at))}; newest: {', '.join(sorted(wanted))}"))
+        for m in modules.installed():
+            for target in m.checks:
+                out.extend(modules.load(target)(self.books))
         return out

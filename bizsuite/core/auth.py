@@ -22,47 +22,60 @@ ROLES: dict[str, str] = {
     "viewer": "reads everything except payroll",
 }
 
-# Every permission in the product. ``<area>.read`` lets a user see an area, ``<area>.write``
-# change it; a few actions are split out because roles share a document but not its steps.
-PERMISSIONS: tuple[str, ...] = (
-    "contacts.read", "contacts.write",
-    "ledger.read", "ledger.write",
-    "reports.read",
-    "stock.read", "stock.write",
-    "purchasing.read", "purchasing.write", "purchasing.receive", "purchasing.bill",
-    "purchasing.pay",
-    "sales.read", "sales.write", "sales.deliver", "sales.invoice", "sales.pay",
-    "pipeline.read", "pipeline.write",
-    "payroll.read", "payroll.write",
-    "tickets.read", "tickets.write",
-    "audit.read", "admin",
-)
-
-_READ_ALL_BUT_PAYROLL = {
-    p for p in PERMISSIONS if p.endswith(".read") and not p.startswith(("payroll", "audit"))
+# The core's own permissions; each module declares its own (``Module.permissions``: which roles
+# have each one), and the matrix is the two together. ``<area>.read`` lets a user see an area,
+# ``<area>.write`` change it; a few actions are split out because roles share a document but not
+# its steps (``purchasing.receive`` for the warehouse, ``purchasing.bill`` for the accountant).
+CORE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "audit.read": ("owner",),
+    "admin": ("owner",),
 }
 
-MATRIX: dict[str, frozenset[str]] = {
-    "owner": frozenset(PERMISSIONS),
-    "accountant": frozenset({
-        "contacts.read", "ledger.read", "ledger.write", "reports.read",
-        "stock.read", "purchasing.read", "purchasing.bill", "purchasing.pay",
-        "sales.read", "sales.invoice", "sales.pay", "pipeline.read",
-    }),
-    "hr": frozenset({"contacts.read", "payroll.read", "payroll.write"}),
-    "sales": frozenset({
-        "contacts.read", "contacts.write", "pipeline.read", "pipeline.write",
-        "sales.read", "sales.write", "stock.read",
-    }),
-    "support": frozenset({"contacts.read", "contacts.write", "tickets.read", "tickets.write"}),
-    "warehouse": frozenset({
-        "contacts.read", "stock.read", "stock.write", "purchasing.read", "purchasing.receive",
-        "sales.read", "sales.deliver",
-    }),
-    "viewer": frozenset(_READ_ALL_BUT_PAYROLL),
-}
+_built: tuple[tuple[str, ...], dict[str, frozenset[str]]] | None = None
 
-assert set(MATRIX) == set(ROLES)
+
+def _build() -> tuple[tuple[str, ...], dict[str, frozenset[str]]]:
+    global _built
+    if _built is None:
+        from bizsuite.core import modules
+
+        declared: dict[str, tuple[str, ...]] = {}
+        for m in modules.installed():
+            for perm, roles in m.permissions.items():
+                if perm in declared or perm in CORE_PERMISSIONS:
+                    raise LookupError(f"permission {perm!r} is declared twice (module {m.name})")
+                unknown = set(roles) - set(ROLES)
+                if unknown:
+                    raise LookupError(f"module {m.name}: {perm} names unknown roles {sorted(unknown)}")
+                declared[perm] = tuple(roles)
+        declared.update(CORE_PERMISSIONS)
+        matrix = {role: frozenset(p for p, roles in declared.items() if role in roles) for role in ROLES}
+        _built = (tuple(declared), matrix)
+    return _built
+
+
+def _forget() -> None:
+    global _built
+    _built = None
+
+
+def __getattr__(name: str):
+    """``PERMISSIONS`` (every permission, modules' then the core's) and ``MATRIX`` (role → its
+    permissions), built from the installed modules the first time they are asked for."""
+    if name == "PERMISSIONS":
+        return _build()[0]
+    if name == "MATRIX":
+        return _build()[1]
+    raise AttributeError(name)
+
+
+def _register() -> None:
+    from bizsuite.core import modules
+
+    modules.on_change(_forget)
+
+
+_register()
 
 
 def os_login() -> str:
@@ -79,9 +92,10 @@ class Actor:
     via: str | None = None  # the owner acting as this user
 
     def can(self, permission: str) -> bool:
-        if permission not in PERMISSIONS:
+        permissions, matrix = _build()
+        if permission not in permissions:
             raise KeyError(f"unknown permission {permission!r}")
-        return permission in MATRIX[self.role]
+        return permission in matrix[self.role]
 
     def require(self, permission: str) -> None:
         if not self.can(permission):
@@ -101,8 +115,9 @@ SYSTEM = Actor(name="bizsuite", role="owner")
 
 def matrix_markdown() -> str:
     """The role matrix as the README shows it (a test keeps the two equal)."""
+    permissions, matrix = _build()
     areas: list[str] = []
-    for p in PERMISSIONS:
+    for p in permissions:
         area = p.split(".")[0]
         if area not in areas:
             areas.append(area)
@@ -112,8 +127,8 @@ def matrix_markdown() -> str:
         for area in areas:
             perms = [
                 p.split(".")[1] if "." in p else "yes"
-                for p in PERMISSIONS
-                if p.split(".")[0] == area and p in MATRIX[role]
+                for p in permissions
+                if p.split(".")[0] == area and p in matrix[role]
             ]
             cells.append(", ".join(perms) if perms else "—")
         lines.append(f"| {role} | " + " | ".join(cells) + " |")

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 
 from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit listener)
-from bizsuite.core import clock
+from bizsuite.core import clock, modules
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location, make_engine, sqlite_file_state, write_options
 from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, ValidationFailed
@@ -19,9 +19,6 @@ from bizsuite.core.models import Setting, User
 
 if TYPE_CHECKING:
     from bizsuite.core.admin import AdminRepository
-    from bizsuite.crm.contacts.repository import ContactsRepository
-    from bizsuite.crm.tickets.repository import TicketsRepository
-    from bizsuite.erp.ledger.repository import LedgerRepository
 
 APP_MARKER = "bizsuite"
 
@@ -63,38 +60,36 @@ class Books:
         return self.setting("company.currency", "USD") or "USD"
 
     # -- module repositories -------------------------------------------------------------------
-    # Plain properties with a per-instance cache, not functools.cached_property: on Python 3.11
-    # that holds one lock for all instances, so one thread waiting on the database inside it
-    # would stall every other thread's Books.
-    def _repo(self, name: str, factory):
-        repo = self._repos.get(name)
-        if repo is None:
-            repo = self._repos[name] = factory(self)
-        return repo
-
+    # ``books.contacts``, ``books.ledger``, … come from the installed modules' declarations
+    # (bizsuite.core.modules), built on first use and kept for this unit of work. Plain lookups
+    # with a per-instance cache, not functools.cached_property: on Python 3.11 that holds one
+    # lock for all instances, so one thread waiting on the database inside it would stall every
+    # other thread's Books.
     @property
     def admin(self) -> "AdminRepository":
-        from bizsuite.core.admin import AdminRepository
+        repo = self._repos.get("admin")
+        if repo is None:
+            from bizsuite.core.admin import AdminRepository
 
-        return self._repo("admin", AdminRepository)
+            repo = self._repos["admin"] = AdminRepository(self)
+        return repo
 
-    @property
-    def contacts(self) -> "ContactsRepository":
-        from bizsuite.crm.contacts.repository import ContactsRepository
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        repo = self._repos.get(name)
+        if repo is not None:
+            return repo
+        module = modules.find(name)
+        if module is None or module.repository is None:
+            raise AttributeError(f"no installed module {name!r} with a repository")
+        repo = self._repos[name] = modules.load(module.repository)(self)
+        return repo
 
-        return self._repo("contacts", ContactsRepository)
-
-    @property
-    def ledger(self) -> "LedgerRepository":
-        from bizsuite.erp.ledger.repository import LedgerRepository
-
-        return self._repo("ledger", LedgerRepository)
-
-    @property
-    def tickets(self) -> "TicketsRepository":
-        from bizsuite.crm.tickets.repository import TicketsRepository
-
-        return self._repo("tickets", TicketsRepository)
+    def has(self, name: str) -> bool:
+        """Is module ``name`` installed (so ``books.<name>`` exists)?"""
+        m = modules.find(name)
+        return m is not None and m.repository is not None
 
 
 class Store:
@@ -169,7 +164,7 @@ class Store:
         from bizsuite.migrations import upgrade_if_needed
 
         try:
-            upgrade_if_needed(self.engine)
+            upgrade_if_needed(self.engine, where=self.location.display())
         except OperationalError as exc:
             raise BooksError(f"{self.location.display()}: cannot upgrade: {_reason(exc)}") from None
 

@@ -1,26 +1,125 @@
 """Alembic migrations, applied whenever books are opened or created.
 
-``HEAD`` names the newest revision so that opening up-to-date books costs one small query and
-no Alembic import; a test checks it against the scripts.
+The schema's history is one straight chain up to ``0003_tickets`` (core, contacts, the ledger and
+tickets as first released), kept in ``versions/`` beside this file. From there each module has
+its own branch (``branch_labels = ("<module>",)``, ``depends_on`` the modules it needs), in the
+folder its declaration names (``Module.migrations``), and the core's own branch ``core`` lives in
+``versions/`` too. Books are upgraded to **all heads**.
+
+"Is it up to date" compares the set of revisions the books are at (``alembic_version``, one row
+per branch) with the set of heads, read from the revision files by a small parser (no Alembic
+import, no hard-coded head: a test holds the parser equal to Alembic). Books at a revision this
+version does not know — made by a newer bizsuite, or with a module this one lacks — are refused
+before anything is written.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-HEAD = "0003_tickets"
+from bizsuite.core import modules as _modules
+from bizsuite.core.errors import BooksError
+
 SCRIPTS = Path(__file__).parent
+BASELINE = SCRIPTS / "versions"
+
+_ASSIGN = re.compile(r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=]*)?=\s*(.+?)\s*$",
+                     re.MULTILINE)
 
 
-def current_revision(conn) -> str | None:
+def version_locations() -> list[Path]:
+    """The folders that hold revisions: the baseline chain and core, then each module's."""
+    out = [BASELINE]
+    for m in _modules.installed():
+        d = m.migrations_dir()
+        if d is not None and d not in out:
+            out.append(d)
+    return out
+
+
+def _tuple(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _scan() -> dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """revision id → (down revisions, depends_on, branch labels), from every revision file
+    (a light parse of four assignments, no imports)."""
+    graph: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
+    for folder in version_locations():
+        for path in sorted(folder.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            found = dict(_ASSIGN.findall(path.read_text(encoding="utf-8")))
+            if "revision" not in found:
+                continue
+            rev = ast.literal_eval(found["revision"])
+            graph[rev] = tuple(_tuple(ast.literal_eval(found.get(k, "None")))
+                               for k in ("down_revision", "depends_on", "branch_labels"))
+    return graph
+
+
+_graph: dict | None = None
+
+
+def _forget() -> None:
+    global _graph
+    _graph = None
+
+
+_modules.on_change(_forget)
+
+
+def _revisions() -> dict:
+    global _graph
+    if _graph is None:
+        _graph = _scan()
+    return _graph
+
+
+def known_revisions() -> set[str]:
+    """Every revision id this version of bizsuite (with its installed modules) knows."""
+    return set(_revisions())
+
+
+def heads() -> set[str]:
+    """Every branch's newest revision (no revision builds on it)."""
+    graph = _revisions()
+    below = {d for downs, _, _ in graph.values() for d in downs}
+    return set(graph) - below
+
+
+def newest() -> set[str]:
+    """What up-to-date books are at (their ``alembic_version`` rows): the heads, less those
+    that another head depends on (Alembic keeps one row per branch tip it cannot infer)."""
+    graph = _revisions()
+    labels = {label: rev for rev, (_, _, ls) in graph.items() for label in ls}
+
+    def ancestors(rev: str, seen: set[str]) -> set[str]:
+        downs, deps, _ = graph[rev]
+        for parent in (*downs, *(labels.get(d, d) for d in deps)):
+            if parent not in seen and parent in graph:
+                seen.add(parent)
+                ancestors(parent, seen)
+        return seen
+
+    tips = heads()
+    implied = set().union(*(ancestors(h, set()) for h in tips)) if tips else set()
+    return tips - implied
+
+
+def current_revisions(conn) -> set[str]:
     from sqlalchemy import inspect
 
     if not inspect(conn).has_table("alembic_version"):
-        return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return set()
+    return {r for (r,) in conn.execute(text("SELECT version_num FROM alembic_version"))}
 
 
 def alembic_config(connection=None):
@@ -28,28 +127,47 @@ def alembic_config(connection=None):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPTS))
+    # Alembic splits this on the separator it is told: paths may hold spaces, never a newline.
+    cfg.set_main_option("path_separator", "newline")
+    cfg.set_main_option("version_locations", "\n".join(str(p) for p in version_locations()))
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
 
 
-def upgrade_if_needed(engine: Engine) -> bool:
-    """Upgrade to the newest revision. Returns True when anything ran."""
+class NewerBooks(BooksError):
+    """The books are at revisions this bizsuite does not know."""
+
+
+def refuse_unknown(at: set[str], where: str = "these books") -> None:
+    unknown = sorted(at - known_revisions())
+    if unknown:
+        from bizsuite import __version__
+
+        raise NewerBooks(
+            f"{where}: made by a newer bizsuite, or with a module this one does not have "
+            f"(schema revision {', '.join(unknown)} is unknown to bizsuite {__version__}); "
+            "upgrade bizsuite to open them — nothing was changed"
+        )
+
+
+def upgrade_if_needed(engine: Engine, *, where: str = "these books") -> bool:
+    """Upgrade to every head. Returns True when anything ran."""
+    wanted = newest()
     with engine.connect() as conn:
-        if current_revision(conn) == HEAD:
-            return False
+        at = current_revisions(conn)
+    refuse_unknown(at, where)
+    if at == wanted:
+        return False
     from alembic import command
 
     from bizsuite.core.db import write_options
 
     with write_options(engine).begin() as conn:
         # Another process may have upgraded while we waited for the write lock.
-        if current_revision(conn) == HEAD:
+        at = current_revisions(conn)
+        refuse_unknown(at, where)
+        if at == wanted:
             return False
-        command.upgrade(alembic_config(conn), "head")
+        command.upgrade(alembic_config(conn), "heads")
     return True
-
-
-def known_revisions() -> set[str]:
-    """Every revision id this version of bizsuite knows (file names start with the id)."""
-    return {p.stem for p in (SCRIPTS / "versions").glob("[0-9]*.py")}

@@ -3,10 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import bizsuite.models_registry  # noqa: F401  (imports every module's tables)
-
+from bizsuite.core.modules import load_models
 from bizsuite.migrations.filters import include_object
 
+load_models()  # every installed module's tables
 target_metadata = SQLModel.metadata
 
 

@@ -26,7 +26,7 @@ from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone
 from bizsuite.screens.base import BizScreen, when
-from bizsuite.screens.tickets import ContactTickets, TicketScreen
+from bizsuite.screens.panels import ContactPanel
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
 
@@ -282,7 +282,6 @@ class ContactView:
     activities: list[ActivityView]
     references: dict[str, int]
     form: ContactIn = field(default_factory=ContactIn)
-    tickets: list = field(default_factory=list)  # TicketRow, when the role may see tickets
 
     @classmethod
     def load(cls, books, contact_id: int) -> "ContactView":
@@ -297,7 +296,6 @@ class ContactView:
             activities=[ActivityView(a.kind, a.subject, a.body, a.author, a.occurred_at) for a in d.activities],
             references=dict(d.references),
             form=books.contacts.as_input(c),
-            tickets=books.tickets.for_contact(c.id, limit=20) if books.actor.can("tickets.read") else [],
         )
 
 
@@ -339,18 +337,23 @@ class ContactDetailScreen(BizScreen):
             yield Static("", id="fields")
             yield Static("", id="links-title", classes="section")
             yield OptionList(id="links")
-            yield Static("", id="tickets-title", classes="section")
-            yield ContactTickets(id="contact-tickets")
+            yield from self._panels()  # what other modules show of this contact
             yield Static("Timeline", id="timeline-title", classes="section")
             yield PagedTable(TIMELINE_COLUMNS, id="timeline", page_size=50,
                              empty_text="No notes or activities yet — press n to add one.")
         yield Footer()
 
+    def _panels(self):
+        from bizsuite.core.modules import installed, load
+
+        for m in installed():
+            if m.contact_panels and m.allowed(self.actor):
+                for n, target in enumerate(m.contact_panels):
+                    yield load(target)(self.contact_id, id=f"panel-{m.name}-{n}")
+
     def on_mount(self) -> None:
         self.query_one("#links").display = False
         self.query_one("#links-title").display = False
-        self.query_one("#contact-tickets").display = False
-        self.query_one("#tickets-title").display = False
         self.query_one("#timeline", PagedTable).focus()
         self.load()
 
@@ -395,13 +398,8 @@ class ContactDetailScreen(BizScreen):
         links.display = links.option_count > 0
         if links.display:
             links.highlighted = 0
-        tickets = self.query_one("#contact-tickets", ContactTickets)
-        tickets.clear_options()
-        tickets.add_options([ContactTickets.option(t, clock.now()) for t in v.tickets])
-        self.query_one("#tickets-title", Static).update(f"Tickets ({len(v.tickets)})")
-        self.query_one("#tickets-title").display = tickets.display = bool(v.tickets)
-        if tickets.display:
-            tickets.highlighted = 0
+        for panel in self.query(ContactPanel):
+            panel.reload()
 
         self.query_one("#timeline-title", Static).update(
             f"Timeline ({len(v.activities)})" if v.activities else "Timeline")
@@ -442,9 +440,7 @@ class ContactDetailScreen(BizScreen):
 
     # -- navigation ----------------------------------------------------------------------------
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id and event.option_list.id == "contact-tickets":
-            self.app.push_screen(TicketScreen(int(event.option.id)))
-        elif event.option.id:
+        if event.option.id:
             self.app.push_screen(ContactDetailScreen(int(event.option.id)))
 
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
@@ -554,3 +550,10 @@ class ContactDetailScreen(BizScreen):
         name = self.view.name if self.view else f"#{self.contact_id}"
         self.notify(f"Deleted {name}")
         self.dismiss()
+
+
+def open_contact(app, contact_id: int) -> None:
+    """A contact's page from anywhere (the palette, another module's screen)."""
+    if app.current_mode != "contacts":
+        app.switch_mode("contacts")
+    app.push_screen(ContactDetailScreen(contact_id))

@@ -6,14 +6,14 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from bizsuite.core.auth import ROLES
 from bizsuite.core.errors import Refused
-from bizsuite.screens import MODULES, allowed_modules
+from bizsuite.core.modules import load
+from bizsuite.screens import allowed_modules, screen_modules
 from bizsuite.screens.base import BizScreen
 
 
@@ -24,7 +24,12 @@ class HomeScreen(BizScreen):
         "may open. Press a module's key, or pick it with the arrows and Enter. Ctrl+P opens the "
         "command palette: type a module or a contact's name to jump straight to it."
     )
-    BINDINGS = [Binding(m.key, f"open('{m.name}')", m.title) for m in MODULES]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for m in screen_modules():  # one key per installed module, from its declaration
+            if m.key:
+                self._bindings.bind(m.key, f"open('{m.name}')", m.title)
 
     DEFAULT_CSS = """
     HomeScreen {
@@ -87,7 +92,7 @@ class HomeScreen(BizScreen):
         try:
             with self.store.read(self.actor) as books:
                 company = books.company
-                summaries = {m.name: m.summary(books) for m in allowed_modules(self.actor) if m.summary}
+                summaries = {m.name: load(m.summary)(books) for m in allowed_modules(self.actor) if m.summary}
         except Refused as exc:
             self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
             return

@@ -1,7 +1,13 @@
-"""The schema comes only from Alembic revisions, and they match the models exactly."""
+"""The schema comes only from Alembic revisions, one branch per module, and they match the models.
+
+Books made at every earlier release of the schema upgrade to all heads with no drift; books at
+a revision this bizsuite does not know are refused before anything is written.
+"""
 
 from __future__ import annotations
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -10,13 +16,46 @@ from sqlmodel import SQLModel
 
 import bizsuite.models_registry  # noqa: F401
 from bizsuite import migrations
+from bizsuite.core import modules
+from bizsuite.core.errors import BooksError
 from bizsuite.core.store import Store
+from bizsuite.migrations.filters import include_object
+
+# Each schema a released bizsuite made books at (the straight chain before module branches).
+RELEASES = ["0001_foundation", "0002_ledger", "0003_tickets"]
 
 
-def test_head_constant_is_the_newest_revision():
-    script = ScriptDirectory.from_config(migrations.alembic_config())
-    assert script.get_current_head() == migrations.HEAD
-    assert migrations.HEAD in migrations.known_revisions()
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(migrations.alembic_config())
+
+
+def _drift(conn) -> list:
+    ctx = MigrationContext.configure(conn, opts={"include_object": include_object, "compare_type": True})
+    return compare_metadata(ctx, SQLModel.metadata)
+
+
+def test_the_light_parser_agrees_with_alembic_about_revisions_and_heads():
+    script = _script()
+    assert migrations.known_revisions() == {r.revision for r in script.walk_revisions()}
+    assert migrations.heads() == set(script.get_heads())
+    assert migrations.newest() == set(script.revision_map._real_heads)
+    assert len(migrations.heads()) > 1  # really branches, not one chain with a hard-coded head
+
+
+def test_every_module_with_tables_has_a_branch_of_its_own_that_depends_on_its_modules():
+    script = _script()
+    labels = {label: rev for rev in script.walk_revisions() for label in (rev._orig_branch_labels or ())}
+    assert "core" in labels
+    for m in modules.installed():
+        if not m.models:
+            continue
+        assert m.name in labels, f"module {m.name} has no migration branch"
+        base = labels[m.name]
+        assert base.module.__file__.startswith(str(m.migrations_dir())), "a module's revisions live in its own folder"
+        for dep in m.depends:
+            assert dep in (base.dependencies or ()), f"{m.name}'s branch does not depend on {dep}"
+        # the branch's newest revision is one of the heads the books are upgraded to
+        assert script.revision_map.get_current_head(m.name) in migrations.heads()
 
 
 def test_upgrade_from_empty_then_no_drift(location):
@@ -26,14 +65,8 @@ def test_upgrade_from_empty_then_no_drift(location):
         assert migrations.upgrade_if_needed(store.engine) is True
         assert migrations.upgrade_if_needed(store.engine) is False  # idempotent
         with store.engine.connect() as conn:
-            assert migrations.current_revision(conn) == migrations.HEAD
-            from bizsuite.migrations.filters import include_object
-
-            ctx = MigrationContext.configure(
-                conn, opts={"include_object": include_object, "compare_type": True}
-            )
-            diff = compare_metadata(ctx, SQLModel.metadata)
-            assert diff == [], f"models and migrations disagree: {diff}"
+            assert migrations.current_revisions(conn) == migrations.newest()
+            assert _drift(conn) == [], "models and migrations disagree"
             tables = set(inspect(conn).get_table_names())
             assert {"contacts", "contact_tags", "contact_activities", "users", "settings", "audit_log"} <= tables
             if conn.dialect.name == "sqlite":
@@ -47,9 +80,72 @@ def test_upgrade_from_empty_then_no_drift(location):
         store.close()
 
 
-def test_downgrade_to_empty_and_back(sqlite_location):
-    from alembic import command
+@pytest.mark.parametrize("release", RELEASES)
+def test_books_made_at_each_earlier_release_upgrade_to_every_head(location, owner_name, release):
+    """Books as that release made them (with data in them) open, upgrade, keep their data."""
+    store = Store.open_or_create_empty(location)
+    try:
+        with store.engine.begin() as conn:
+            command.upgrade(migrations.alembic_config(conn), release)
+            conn.execute(text("INSERT INTO settings (key, value) VALUES ('app', 'bizsuite')"))
+            conn.execute(text("INSERT INTO settings (key, value) VALUES ('company.name', 'Old Co')"))
+            conn.execute(text(
+                "INSERT INTO users (name, role, active, created_at, created_by) "
+                "VALUES (:n, 'owner', :t, '2026-01-01 00:00:00', :n)"), {"n": owner_name, "t": True})
+        with store.engine.connect() as conn:
+            assert migrations.current_revisions(conn) == {release}
+    finally:
+        store.close()
 
+    reopened = Store.open(location)  # opening upgrades
+    try:
+        with reopened.engine.connect() as conn:
+            assert migrations.current_revisions(conn) == migrations.newest()
+            assert _drift(conn) == []
+        with reopened.read(reopened.actor_for(owner_name)) as books:
+            assert books.company == "Old Co"
+            assert {c.name for c in books.admin.check() if not c.ok} == set()
+    finally:
+        reopened.close()
+
+
+def test_books_from_a_newer_bizsuite_are_refused_and_left_as_they_were(store):
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('stock_0009_future')"))
+    before = _schema(store)
+    store.close()
+    with pytest.raises(BooksError) as refused:
+        Store.open(store.location)
+    message = str(refused.value)
+    assert "newer bizsuite" in message and "stock_0009_future" in message
+    assert "\n" not in message
+    again = Store(store.location)
+    try:
+        assert _schema(again) == before  # nothing was upgraded, nothing half-done
+    finally:
+        again.close()
+
+
+def test_a_module_added_later_is_installed_by_its_own_branch(sqlite_location, tmp_path):
+    """Books made without a module get its tables when a bizsuite that has it opens them;
+    books that have it are refused by a bizsuite that lacks it (its revisions are unknown)."""
+    from memos_module import MODULE as MEMOS
+
+    store = Store.open_or_create_empty(sqlite_location)
+    try:
+        migrations.upgrade_if_needed(store.engine)
+        with modules.use([*modules.installed(), MEMOS]):
+            assert migrations.upgrade_if_needed(store.engine) is True
+            with store.engine.connect() as conn:
+                assert "memos" in inspect(conn).get_table_names()
+                assert "memos_0001" in migrations.current_revisions(conn)
+        with pytest.raises(BooksError, match="memos_0001"):
+            migrations.upgrade_if_needed(store.engine)
+    finally:
+        store.close()
+
+
+def test_downgrade_to_empty_and_back(sqlite_location):
     store = Store.open_or_create_empty(sqlite_location)
     try:
         migrations.upgrade_if_needed(store.engine)
@@ -61,3 +157,9 @@ def test_downgrade_to_empty_and_back(sqlite_location):
         assert migrations.upgrade_if_needed(store.engine) is True
     finally:
         store.close()
+
+
+def _schema(store: Store) -> tuple:
+    with store.engine.connect() as conn:
+        insp = inspect(conn)
+        return tuple(sorted(insp.get_table_names())), tuple(sorted(migrations.current_revisions(conn)))

@@ -2,3 +2,31 @@
 
 Every other module posts here through ``books.ledger.post_entry(...)`` in its own unit of work.
 """
+
+from bizsuite.core.modules import DemoPart, Module
+
+MODULE = Module(
+    name="ledger",
+    title="Ledger",
+    description="Accounts, journal entries, registers, trial balance, P&L, balance sheet",
+    depends=("contacts",),  # entries and lines may name a contact
+    repository="bizsuite.erp.ledger.repository:LedgerRepository",
+    models=("bizsuite.erp.ledger.models",),
+    permissions={
+        "ledger.read": ("owner", "accountant", "viewer"),
+        "ledger.write": ("owner", "accountant"),
+        "reports.read": ("owner", "accountant", "viewer"),
+    },
+    checks=("bizsuite.erp.ledger.checks:ledger_checks",),
+    setup_tables=("ledger_accounts",),  # a chart of accounts (``init --chart``) is not business data
+    demo=DemoPart("bizsuite.erp.ledger.demo:add_demo_ledger", 30),
+    migrations="bizsuite.erp.ledger.migrations",
+    summary="bizsuite.erp.ledger.overview:home_summary",
+    search="bizsuite.erp.ledger.overview:search",
+    cli_help="The general ledger: accounts, entries, reports, journal import and export.",
+    cli="bizsuite.cli.ledger:app",
+    screen="bizsuite.screens.ledger:AccountsScreen",
+    key="l",
+    records={"account": "bizsuite.screens.ledger:open_register"},
+    palette="bizsuite.screens.ledger:palette_sections",
+)

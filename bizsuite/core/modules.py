@@ -1,0 +1,213 @@
+"""Modules declare themselves once; the core finds them here.
+
+A module (contacts, the ledger, tickets, stock, …) is a package under ``bizsuite/crm`` or
+``bizsuite/erp`` whose ``__init__.py`` holds one :class:`Module`: its name, its repository, its
+models, the permissions it uses and which roles have them, its ``check`` invariants, its demo
+part, its CLI sub-app, its screens, its home-screen summary, its searcher (the command palette
+and ``bizsuite search``), the panels it adds to a contact's page, its migrations and the modules
+it depends on. Everything is an **import string** (``"package.module:attribute"``), resolved
+only when it is used, so ``bizsuite --help`` imports no ORM and a command loads only the modules
+it touches — the declaration itself costs nothing to import.
+
+Which modules are installed is one list above the core (``bizsuite/modules.py``, read by name the
+first time it is asked for, as Django reads ``INSTALLED_APPS``). ``Books``, ``check``, ``demo``,
+the CLI root, the home screen, the palette and the contact page loop over :func:`installed`;
+the core itself imports no module. Tests install other lists with :func:`use`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+INSTALLED_LIST = "bizsuite.modules"  # the module holding ``INSTALLED``: the packages that declare a Module
+ALL_ROLES = ("owner", "accountant", "hr", "sales", "support", "warehouse", "viewer")
+
+
+def load(target: str) -> Any:
+    """``"package.module:attr"`` → the attribute; ``"package.module"`` → the module."""
+    module, _, attr = target.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class DemoPart:
+    """A module's part of ``bizsuite demo``: ``fn(books, rng, size, *, base, seed, progress)``
+    returning what it made (``{"contacts": 200}``); ``weight`` is its share of the progress bar."""
+
+    target: str
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module's declaration. Only ``name`` and ``title`` are required; a module without a
+    screen has no home-screen line, one without ``cli`` no sub-command, and so on."""
+
+    name: str  # "contacts": ``books.contacts``, ``bizsuite contacts …``, the app mode's name
+    title: str  # "Contacts"
+    description: str = ""  # one line, for the home screen, the palette and ``bizsuite --help``
+    depends: tuple[str, ...] = ()  # modules this one needs (their tables, their repositories)
+
+    # the domain
+    repository: str | None = None  # "…repository:ContactsRepository", built with (books)
+    models: tuple[str, ...] = ()  # modules that define its tables
+    permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # permission → roles that have it
+    checks: tuple[str, ...] = ()  # "…checks:contact_checks": (books) -> list[CheckResult] each
+    demo: DemoPart | None = None
+    setup_tables: tuple[str, ...] = ()  # tables whose rows are set-up, not business data (a chart)
+    migrations: str | None = None  # a package whose folder holds the module's Alembic revisions
+    summary: str | None = None  # "…:home_summary": (books) -> str, a figure for the home screen
+    search: str | None = None  # "…:search": (books, query, limit) -> list[SearchHit]
+
+    # the edges (never imported by the core: resolved by the CLI and the app)
+    cli: str | None = None  # "bizsuite.cli.contacts:app" (a Typer app)
+    cli_help: str = ""  # one line for ``bizsuite --help`` (default: the description)
+    screen: str | None = None  # "bizsuite.screens.contacts:ContactsScreen": the module's first screen
+    key: str | None = None  # the key that opens it from the home screen
+    open_permission: str | None = None  # what a role needs to open it (default: "<name>.read")
+    records: dict[str, str] = field(default_factory=dict)  # hit kind → "…:open_x" (app, id) -> None
+    palette: str | None = None  # "…:palette_sections": (app) -> [(text, callback, help)]
+    contact_panels: tuple[str, ...] = ()  # widgets for a contact's page: cls(contact_id)
+
+    @property
+    def read_permission(self) -> str:
+        return self.open_permission or f"{self.name}.read"
+
+    def allowed(self, actor) -> bool:
+        return actor.can(self.read_permission)
+
+    def migrations_dir(self) -> Path | None:
+        if not self.migrations:
+            return None
+        spec = importlib.util.find_spec(self.migrations)
+        if spec is None or not spec.submodule_search_locations:
+            raise LookupError(f"module {self.name}: migrations package {self.migrations} not found")
+        return Path(list(spec.submodule_search_locations)[0])
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One record found by a module's searcher (the palette, ``bizsuite search``)."""
+
+    kind: str  # "contact", "ticket", "account" … (a key of the module's ``records``)
+    id: int
+    number: str  # what people call it: "#12", "INV-00003", "assets:bank", a contact's name
+    title: str
+    detail: str = ""
+    score: float = 0.5  # 0..1: 1 for an exact number match
+
+
+# -- the installed list -----------------------------------------------------------------------
+
+_installed: tuple[Module, ...] | None = None
+
+
+def _declared(package: str) -> Module:
+    mod = importlib.import_module(package)
+    declared = getattr(mod, "MODULE", None)
+    if not isinstance(declared, Module):
+        raise LookupError(f"{package} declares no MODULE = Module(...)")
+    return declared
+
+
+def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
+    """Declarations in dependency order (a module after those it depends on, else list order).
+    Refuses a list where a module depends on one that is not installed, or names clash."""
+    mods = [p if isinstance(p, Module) else _declared(p) for p in packages]
+    by_name: dict[str, Module] = {}
+    for m in mods:
+        if m.name in by_name or m.name in RESERVED:
+            raise LookupError(f"module name {m.name!r} is used twice (or is reserved)")
+        by_name[m.name] = m
+    keys = [m.key for m in mods if m.key]
+    if len(keys) != len(set(keys)):
+        raise LookupError(f"two modules use the same home-screen key: {sorted(keys)}")
+    ordered: list[Module] = []
+    visiting: set[str] = set()
+
+    def visit(m: Module) -> None:
+        if m in ordered:
+            return
+        if m.name in visiting:
+            raise LookupError(f"modules depend on each other in a circle: {m.name}")
+        visiting.add(m.name)
+        for dep in m.depends:
+            if dep not in by_name:
+                raise LookupError(f"module {m.name} needs module {dep}, which is not installed")
+            visit(by_name[dep])
+        visiting.discard(m.name)
+        ordered.append(m)
+
+    for m in mods:
+        visit(m)
+    return tuple(ordered)
+
+
+def installed() -> tuple[Module, ...]:
+    """The installed modules, in dependency order."""
+    global _installed
+    if _installed is None:
+        _installed = resolve(importlib.import_module(INSTALLED_LIST).INSTALLED)
+    return _installed
+
+
+def get(name: str) -> Module:
+    for m in installed():
+        if m.name == name:
+            return m
+    raise KeyError(name)
+
+
+def find(name: str) -> Module | None:
+    for m in installed():
+        if m.name == name:
+            return m
+    return None
+
+
+@contextmanager
+def use(packages: Sequence[str | Module]) -> Iterator[tuple[Module, ...]]:
+    """Install another list for the duration of the block (tests)."""
+    global _installed
+    previous = _installed
+    _installed = resolve(packages)
+    _changed()
+    try:
+        yield _installed
+    finally:
+        _installed = previous
+        _changed()
+
+
+_listeners: list = []
+
+
+def on_change(callback) -> None:
+    """Caches built from the installed list (the role matrix, the migration heads) register here."""
+    _listeners.append(callback)
+
+
+def _changed() -> None:
+    for cb in _listeners:
+        cb()
+
+
+# Names that are not modules: ``books.admin``, ``bizsuite users`` …
+RESERVED = frozenset({"admin", "home", "users", "audit", "init", "demo", "backup", "restore", "check",
+                      "search", "session", "actor", "store", "setting", "dialect"})
+
+
+def load_models() -> None:
+    """Import every installed module's tables (autogenerate, the migrations, merge of contacts)."""
+    importlib.import_module("bizsuite.core.models")
+    for m in installed():
+        for target in m.models:
+            importlib.import_module(target)

@@ -1,0 +1,1 @@
+"""The contacts module's Alembic revisions (branch ``contacts``); see bizsuite/migrations."""

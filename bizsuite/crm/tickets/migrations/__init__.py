@@ -1,0 +1,1 @@
+"""The tickets module's Alembic revisions (branch ``tickets``); see bizsuite/migrations."""

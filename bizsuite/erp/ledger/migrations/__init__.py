@@ -1,0 +1,1 @@
+"""The ledger module's Alembic revisions (branch ``ledger``); see bizsuite/migrations."""
