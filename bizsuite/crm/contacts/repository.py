@@ -13,7 +13,6 @@ from typing import Iterator, NamedTuple
 from sqlalchemy import Integer, and_, column, delete, exists, func, select, text, update
 from sqlalchemy.orm import aliased
 
-import bizsuite.models_registry  # noqa: F401  (every table, so merge follows every foreign key)
 from bizsuite.core import audit, clock
 from bizsuite.core.errors import FieldError, NotFound, Refused, StaleRecord, ValidationFailed
 from bizsuite.crm.contacts import normalise as norm
@@ -114,6 +113,10 @@ def contact_references(session, contact_id: int, *, include_owned: bool = False)
 def contact_foreign_keys():
     """Every (table, column) in the schema with a foreign key to contacts.id."""
     from sqlmodel import SQLModel
+
+    from bizsuite.core.modules import load_models
+
+    load_models()  # every installed module's tables: any of them may point at a contact
 
     out = []
     for table in SQLModel.metadata.sorted_tables:

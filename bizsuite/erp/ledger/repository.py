@@ -26,7 +26,7 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import and_, delete, exists, func, or_, select
 
-import bizsuite.models_registry  # noqa: F401  (every table: entries and lines point at contacts)
+import bizsuite.crm.contacts.models  # noqa: F401  (entries and lines point at contacts)
 from bizsuite.core import clock
 from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, StaleRecord, ValidationFailed
 from bizsuite.core.models import Setting
