@@ -60,6 +60,24 @@ class FormField(Vertical):
     def error(self) -> str | None:
         return self._error if self.has_class("-invalid") else None
 
+    def on_input_changed(self, event) -> None:
+        self._edited()
+
+    def on_select_changed(self, event) -> None:
+        self._edited()
+
+    def on_checkbox_changed(self, event) -> None:
+        self._edited()
+
+    def on_text_area_changed(self, event) -> None:
+        self._edited()
+
+    def _edited(self) -> None:
+        """The user is fixing what was wrong: the error goes as soon as they change the value
+        (it comes back, with the new reason, if the next save is refused too)."""
+        if self._error is not None:
+            self.set_error(None)
+
     def set_error(self, message: str | None) -> None:
         self._error = message
         self.query_one(".form-field--error", Static).update(f"↑ {message}" if message else "")
