@@ -64,6 +64,7 @@ class Module:
     demo: DemoPart | None = None
     setup_tables: tuple[str, ...] = ()  # tables whose rows are set-up, not business data (a chart)
     migrations: str | None = None  # a package whose folder holds the module's Alembic revisions
+    dialect_only: tuple[str, ...] = ()  # hand-made objects on one database only (autogenerate skips them)
     summary: str | None = None  # "…:home_summary": (books) -> str, a figure for the home screen
     search: str | None = None  # "…:search": (books, query, limit) -> list[SearchHit]
 

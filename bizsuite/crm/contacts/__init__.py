@@ -15,6 +15,7 @@ MODULE = Module(
     checks=("bizsuite.crm.contacts.checks:contact_checks", "bizsuite.crm.contacts.checks:search_index_check"),
     demo=DemoPart("bizsuite.crm.contacts.demo:add_demo_contacts", 50),
     migrations="bizsuite.crm.contacts.migrations",
+    dialect_only=("contacts_fts*", "ix_contacts_search_trgm", "search_index_paused"),
     summary="bizsuite.crm.contacts.overview:home_summary",
     search="bizsuite.crm.contacts.overview:search",
     cli_help="Companies and people: list, show, add, edit, import, export, merge.",
