@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from bizsuite import __version__
 from bizsuite.cli import admin
 from bizsuite.cli.common import Globals, globals_
+from bizsuite.cli.search import search as search_command
 
 
 class ModulesGroup(TyperGroup):
@@ -108,6 +109,7 @@ def root(
 
 
 admin.register(app)
+app.command("search")(search_command)
 
 
 def main() -> None:

@@ -20,5 +20,5 @@ def search(books, query: str, limit: int = ACCOUNT_HITS) -> list[SearchHit]:
     for a in books.ledger.accounts_matching(query, limit=limit, active_only=False):
         detail = " · ".join(p for p in (a.code, a.type, "" if a.active else "inactive") if p) + " — register"
         exact = query.strip().casefold() in (a.name.casefold(), (a.code or "").casefold())
-        hits.append(SearchHit("account", a.id, a.name, a.name, detail, 1.0 if exact else 0.3))
+        hits.append(SearchHit("account", a.id, a.code or a.name, a.name, detail, 1.0 if exact else 0.3))
     return hits
