@@ -1,4 +1,4 @@
-"""Nobody dates the books by setting a variable: the program reads no time from the environment."""
+"""What the environment may and may not change: BIZSUITE_DB picks the books; nothing dates them."""
 
 from __future__ import annotations
 
@@ -40,3 +40,11 @@ def test_the_test_launcher_freezes_the_clock_in_the_process_it_starts(cli, books
     assert r.rc == 0, r
     r = cli.process("audit", "--format", "json", "--entity", "contacts", db=books_path)
     assert [e["at"][:10] for e in json.loads(r.stdout)] == ["2001-02-03"], r
+
+
+def test_bizsuite_db_in_the_environment_picks_the_books_and_db_comes_first(cli, books_path, tmp_path):
+    r = cli.process("contacts", "add", "Env Eve", env={"BIZSUITE_DB": str(books_path)})
+    assert r.rc == 0, r
+    assert cli.sql(books_path, "SELECT name FROM contacts") == [("Env Eve",)]
+    r = cli.process("contacts", "list", "--format", "csv", db=books_path, env={"BIZSUITE_DB": str(tmp_path / "none")})
+    assert r.rc == 0 and "Env Eve" in r.stdout, r
