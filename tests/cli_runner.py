@@ -5,26 +5,40 @@
 XDG_CONFIG_HOME / XDG_DATA_HOME under the test's tmp dir and no ``BIZSUITE_*`` variables, so
 nothing reads or writes the developer's real books or config.
 
-``now=`` freezes the clock for that run: the program reads no time from the environment, so a
-real process is started through ``tests/frozen_bizsuite.py``, which freezes it and then runs
-the command line.
+Commands run **in this process** by default: the Typer app itself, with stdin, stdout and stderr
+captured, the run's environment in ``os.environ``, the working directory, TZ, and ``now=``
+(``clock.freeze``) applied for the call and undone after it — the same program, without paying
+~0.5 s of interpreter start and imports per command. An unexpected exception is reported as a
+real process would (traceback on stderr, exit code 1).
+
+``cli.process(...)`` (and ``cli.popen(...)``) start a **real process** instead: use it when the
+test is about the process itself — exit codes through ``os._exit``, closed pipes, two processes
+at once, signals and kill, isatty, start-up time, the environment a real run inherits. There
+``now=`` starts Python through ``tests/launch_bizsuite.py``, which freezes the clock and then
+runs the command line (the program reads no time from the environment). A run with no command
+(which would open the app) always gets a real process.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import time
+import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
-LAUNCHER = TESTS / "frozen_bizsuite.py"
+LAUNCHER = TESTS / "launch_bizsuite.py"
 
 
 def bizsuite_exe() -> str:
@@ -95,14 +109,47 @@ class Bizsuite:
         db = self.db if db is None else db
         return (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
 
-    def argv(self, args, db=None, now=None) -> list[str]:
+    def argv(self, args, db=None, now=None, launch: Sequence[str] = ()) -> list[str]:
+        """The real process's command line; ``now`` or ``launch`` options go through the launcher."""
         now = _iso(self.now if now is None else now)
-        head = [sys.executable, str(LAUNCHER), now] if now else [self.exe]
+        options = ([f"--now={now}"] if now else []) + list(launch)
+        head = [sys.executable, str(LAUNCHER), *options, "--"] if options else [self.exe]
         return head + self._args(args, db)
 
     def __call__(self, *args, db=None, env: dict[str, str] | None = None, input: str | None = None,
                  cwd=None, timeout: float = 120, now=None) -> Result:
-        return self.process(*args, db=db, env=env, input=input, cwd=cwd, timeout=timeout, now=now)
+        """Run in this process when that is faithful (see the module's docstring)."""
+        argv = self._args(args, db)
+        if not _names_a_command(argv):
+            return self.process(*args, db=db, env=env, input=input, cwd=cwd, timeout=timeout, now=now)
+        return self.in_process(argv, env=env, input=input, cwd=cwd, now=now)
+
+    def in_process(self, argv: list[str], *, env=None, input=None, cwd=None, now=None) -> Result:
+        from typer.testing import CliRunner
+
+        from bizsuite.core import clock, settings
+
+        now = self.now if now is None else now
+        changes = {k: None for k in os.environ if k.startswith("BIZSUITE_")}
+        changes.update({k: v for k, v in self.env(env).items() if os.environ.get(k) != v})
+        runner = CliRunner()
+        with _working_dir(cwd), runner.isolation(input=input if input is not None else "", env=changes) as streams:
+            out, err, _ = streams
+            _click_formatting().FORCED_WIDTH = None  # as in a real run: the terminal's width, at most 80
+            settings.current.cache_clear()  # read from this run's environment, as a new process would
+            if "TZ" in changes:
+                time.tzset()
+            try:
+                with clock.freeze(_parse_now(now)) if now else _nothing():
+                    rc = _run_app(argv)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                settings.current.cache_clear()
+                stdout, stderr = _text(out.getvalue()), _text(err.getvalue())
+        if "TZ" in changes:
+            time.tzset()
+        return Result(rc, stdout, stderr, tuple(argv))
 
     def process(self, *args, db=None, env: dict[str, str] | None = None, input: str | None = None,
                 cwd=None, timeout: float = 120, now=None) -> Result:
@@ -112,8 +159,91 @@ class Bizsuite:
                            capture_output=True, text=True, timeout=timeout, cwd=cwd)
         return Result(p.returncode, p.stdout, p.stderr, tuple(self._args(args, db)))
 
-    def popen(self, *args, db=None, env: dict[str, str] | None = None, now=None, **kw) -> subprocess.Popen:
-        kw.setdefault("stdin", subprocess.DEVNULL)
+    def popen(self, *args, db=None, env: dict[str, str] | None = None, now=None, pause_before: str | None = None,
+              pause_after: str | None = None, **kw) -> subprocess.Popen:
+        """A real process left running. ``pause_before="module:function"`` (or ``pause_after``) stops
+        it there the first time: read ``proc.stderr.readline()`` (``"paused at …"``) to wait for
+        that moment, then kill it, or write a line to its stdin to let it go on."""
+        launch = [f"--pause-before={pause_before}"] if pause_before else []
+        launch += [f"--pause-after={pause_after}"] if pause_after else []
+        kw.setdefault("stdin", subprocess.PIPE if launch else subprocess.DEVNULL)
         kw.setdefault("stdout", subprocess.PIPE)
         kw.setdefault("stderr", subprocess.PIPE)
-        return subprocess.Popen(self.argv(args, db, now), env=self.env(env), text=True, **kw)
+        return subprocess.Popen(self.argv(args, db, now, launch), env=self.env(env), text=True, **kw)
+
+
+# -- running the app in this process ------------------------------------------------------------
+
+
+def _app():
+    from bizsuite.cli import app
+
+    return app
+
+
+@functools.cache
+def _command():
+    import typer.main
+
+    return typer.main.get_command(_app())
+
+
+def _click_formatting():
+    import importlib
+
+    import typer
+
+    # Typer 0.2x carries its own copy of click (typer._click); older ones use click itself
+    name = "typer._click.formatting" if hasattr(typer, "_click") else "click.formatting"
+    return importlib.import_module(name)
+
+
+def _names_a_command(argv: list[str]) -> bool:
+    names = set(getattr(_command(), "commands", {}))
+    return any(a in names for a in argv) or "--help" in argv or "--version" in argv
+
+
+def _run_app(argv: list[str]) -> int:
+    """What ``bizsuite.cli.main`` does, without its ``os._exit``: the exit status of one command."""
+    try:
+        _command().main(args=argv, prog_name="bizsuite")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)  # sys.exit("message")
+        return 1
+    except BaseException:  # what the interpreter does with an uncaught exception
+        traceback.print_exc(file=sys.stderr)
+        return 1
+    return 0
+
+
+def _text(data: bytes) -> str:
+    """Captured bytes as ``subprocess.run(text=True)`` gives them: UTF-8, universal newlines."""
+    return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _parse_now(now) -> datetime:
+    value = now if isinstance(now, datetime) else datetime.fromisoformat(str(now))
+    return value
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
+@contextmanager
+def _working_dir(cwd):
+    if cwd is None:
+        yield
+        return
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(before)

@@ -1,8 +1,10 @@
 """The ``cli`` fixture: the command line as scripts and cron jobs use it (tests/cli_runner.py).
 
-Every run gets its own HOME / XDG_CONFIG_HOME / XDG_DATA_HOME under the test's tmp dir and no
-``BIZSUITE_DB``, so nothing reads or writes the developer's real books or config. Books are
-SQLite files in ``tmp_path`` given with ``--db``.
+``cli(...)`` runs a command in this process (the Typer app, output captured); ``cli.process(...)``
+and ``cli.popen(...)`` start the real program, for tests about the process itself. Every run gets
+its own HOME / XDG_CONFIG_HOME / XDG_DATA_HOME under the test's tmp dir and no ``BIZSUITE_*``
+variables, so nothing reads or writes the developer's real books or config. Books are SQLite
+files in ``tmp_path`` given with ``--db``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def cli(tmp_path) -> Bizsuite:
 
 @pytest.fixture(scope="session")
 def _template_books(tmp_path_factory) -> Path:
-    """Books made once per worker by a real ``bizsuite init``; tests get a copy (init costs ~0.5 s)."""
+    """Books made once per worker by ``bizsuite init``; tests get a copy."""
     root = tmp_path_factory.mktemp("template")
     path = root / "books.sqlite"
     r = Bizsuite(root)("init", "--company", "Test Co", "--currency", "USD", "--region", "US", db=path)

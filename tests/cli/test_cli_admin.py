@@ -1,4 +1,4 @@
-"""``bizsuite init | users | audit | backup | restore | check`` run as a real program."""
+"""``bizsuite init | users | audit | backup | restore | check`` on the command line, as scripts see it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``bizsuite tickets …`` run as a real program: exit codes, one line per problem, nothing written."""
+"""``bizsuite tickets …`` on the command line (tests/cli_runner.py): exit codes, one line per problem, nothing written."""
 
 from __future__ import annotations
 
