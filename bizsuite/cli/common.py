@@ -158,6 +158,77 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
     Console(file=out, width=width, emoji=False, markup=False).print(table)
 
 
+WARNINGS_SHOWN = 50  # an import prints at most this many warnings, then how many more there are
+
+
+def report_import(report, *, dry_run: bool) -> None:
+    """How every import reports: why each rejected row was rejected, the warnings (at most
+    WARNINGS_SHOWN, then "… and K more warnings"), all on stderr; the summary line, in the
+    module's words, on stdout. A dry run that found bad rows exits 1."""
+    for p in report.problems:
+        typer.echo(str(p), err=True)
+    for w in report.warnings[:WARNINGS_SHOWN]:
+        typer.echo(f"warning: {w}", err=True)
+    if len(report.warnings) > WARNINGS_SHOWN:
+        typer.echo(f"warning: … and {len(report.warnings) - WARNINGS_SHOWN} more warnings", err=True)
+    typer.echo(report.summary())
+    if dry_run and report.rejected:
+        raise typer.Exit(1)
+
+
+def run_import(ctx: typer.Context, importer, file: str, *, dry_run: bool, skip_invalid: bool,
+               rejects: str | None, **options) -> None:
+    """The one way the import commands run: check --rejects, open the books (a dry run never
+    takes the write lock), call ``importer(books, file, dry_run=…, skip_invalid=…, rejects=…,
+    progress=…, **options)`` once, and :func:`report_import` what it returns."""
+    import os
+    from contextlib import nullcontext
+
+    if rejects and not skip_invalid and not dry_run:
+        fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
+    if rejects and (os.path.isdir(rejects) or not os.path.isdir(os.path.dirname(os.path.abspath(rejects)))):
+        fail(f"--rejects {rejects}: cannot write a file there")
+    bar, update = progress_bar("importing")
+    kwargs = dict(options, dry_run=dry_run, skip_invalid=skip_invalid or dry_run, rejects=rejects)
+    if bar:
+        kwargs["progress"] = update
+    try:
+        with books(ctx, write=not dry_run) as b, bar or nullcontext():
+            report = importer(b, file, **kwargs)
+    except OSError as exc:  # the rejects file could not be written: the import was rolled back
+        if not rejects:
+            raise
+        fail(f"{exc.filename or rejects}: cannot write: {exc.strerror}; nothing was imported")
+    report_import(report, dry_run=dry_run)
+
+
+OUTPUT_OPTION_HELP = "Write to this file instead of standard output."
+
+
+def write_output(output: str | None, write, what: str) -> None:
+    """``write(stream) -> n`` to stdout, or to ``output`` through a temporary file that replaces it
+    only when complete; then "exported N WHAT to FILE" on stderr. A file that cannot be written
+    is one line and exit 1, and leaves nothing behind."""
+    import os
+
+    if not output:
+        write(sys.stdout)
+        return
+    if os.path.isdir(output):
+        fail(f"{output}: is a folder; give a file name")
+    tmp = output + ".partial"
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as out:
+            n = write(out)
+        os.replace(tmp, output)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror}")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    typer.echo(f"exported {n} {what} to {output}", err=True)
+
+
 def progress_bar(label: str):
     """A Rich progress callback on a terminal; silent in pipes and cron."""
     if not sys.stderr.isatty():

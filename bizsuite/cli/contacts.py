@@ -7,7 +7,16 @@ from typing import List, Optional
 
 import typer
 
-from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, fail, progress_bar
+from bizsuite.cli.common import (
+    FORMAT_OPTION,
+    OUTPUT_OPTION_HELP,
+    Fmt,
+    books,
+    emit,
+    fail,
+    run_import,
+    write_output,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -257,40 +266,15 @@ def import_(
 
     from bizsuite.crm.contacts.importer import import_contacts
 
-    if rejects and not skip_invalid and not dry_run:
-        fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
-    if rejects:
-        if os.path.isdir(rejects) or not os.path.isdir(os.path.dirname(os.path.abspath(rejects))):
-            fail(f"--rejects {rejects}: cannot write a file there")
-    bar, update = progress_bar("importing")
-    options = dict(maps=map_, dry_run=dry_run, skip_invalid=skip_invalid or dry_run, rejects=rejects,
-                   workers=os.cpu_count() or 1)  # big files are validated on every core
-    try:
-        with books(ctx, write=not dry_run) as b:  # a dry run never takes the write lock
-            if bar:
-                with bar:
-                    report = import_contacts(b, file, progress=update, **options)
-            else:
-                report = import_contacts(b, file, **options)
-    except OSError as exc:  # the rejects file could not be written: the import was rolled back
-        fail(f"{exc.filename or rejects}: cannot write: {exc.strerror}; nothing was imported")
-    for row in report.rejected:
-        for p in row.problems:
-            typer.echo(str(p), err=True)
-    for w in report.warnings[:50]:
-        typer.echo(f"warning: {w}", err=True)
-    if len(report.warnings) > 50:
-        typer.echo(f"warning: … and {len(report.warnings) - 50} more", err=True)
-    typer.echo(report.summary() + (f" (format: {report.format})" if report.format != "bizsuite" else ""))
-    if dry_run and report.rejected:
-        raise typer.Exit(1)
+    run_import(ctx, import_contacts, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects,
+               maps=map_, workers=os.cpu_count() or 1)  # big files are validated on every core
 
 
 @app.command("export")
 def export(
     ctx: typer.Context,
     fmt: Fmt = typer.Option(Fmt.csv, "--format", "-f", help="csv or json"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help=OUTPUT_OPTION_HELP),
     search: Optional[str] = typer.Option(None, "--search", "-s"),
     role: Optional[str] = typer.Option(None, "--role"),
     tag: Optional[str] = typer.Option(None, "--tag"),
@@ -302,21 +286,6 @@ def export(
     if fmt == Fmt.table:
         fail("--format: export writes csv or json", code=2)
     filters = dict(query=search or "", role=role, tag=tag, kind=kind)
+    writer = export_csv if fmt == Fmt.csv else export_json
     with books(ctx, write=False) as b:
-        if output:
-            import os
-
-            if os.path.isdir(output):
-                fail(f"{output}: is a folder; give a file name")
-            tmp = output + ".partial"
-            try:
-                with open(tmp, "w", newline="", encoding="utf-8") as out:
-                    n = (export_csv if fmt == Fmt.csv else export_json)(b, out, **filters)
-                os.replace(tmp, output)
-            except OSError as exc:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                fail(f"{output}: cannot write: {exc.strerror}")
-            typer.echo(f"exported {n} contacts to {output}", err=True)
-        else:
-            (export_csv if fmt == Fmt.csv else export_json)(b, sys.stdout, **filters)
+        write_output(output, lambda out: writer(b, out, **filters), "contacts")

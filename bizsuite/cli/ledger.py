@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from typing import List, Optional
 
 import typer
 
-from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, fail, progress_bar
+from bizsuite.cli.common import FORMAT_OPTION, OUTPUT_OPTION_HELP, Fmt, books, emit, fail, run_import, write_output
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -436,7 +435,7 @@ def import_(
     ctx: typer.Context,
     file: str = typer.Argument(..., help="A journal (.journal, .ledger, .hledger) or a lines CSV "
                                "(date,entry,account,debit,credit,memo)."),
-    fmt: Optional[FileFmt] = typer.Option(None, "--format", help="journal or csv (default: from the file)."),
+    fmt: Optional[FileFmt] = typer.Option(None, "--format", "-f", help="journal or csv (default: from the file)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good entries, skip the bad ones."),
     rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write the bad entries and why here."),
@@ -444,29 +443,16 @@ def import_(
     """Import entries: all or nothing unless --skip-invalid; re-running adds nothing."""
     from bizsuite.erp.ledger.importer import import_file
 
-    if rejects and not skip_invalid and not dry_run:
-        fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
-    bar, update = progress_bar("importing")
-    with books(ctx, write=not dry_run) as b:  # a dry run never takes the write lock
-        kwargs = dict(fmt=fmt.value if fmt else None, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
-                      rejects=rejects)
-        if bar:
-            with bar:
-                report = import_file(b, file, progress=update, **kwargs)
-        else:
-            report = import_file(b, file, **kwargs)
-    for p in report.problems:
-        typer.echo(str(p), err=True)
-    typer.echo(report.summary())
-    if dry_run and report.rejected:
-        raise typer.Exit(1)
+    run_import(ctx, import_file, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects,
+               fmt=fmt.value if fmt else None)
 
 
 @app.command("export")
 def export(
     ctx: typer.Context,
-    file: Optional[str] = typer.Argument(None, help="Write here (default: standard output)."),
-    fmt: FileFmt = typer.Option(FileFmt.journal, "--format", help="journal (hledger and ledger-cli read it) or csv."),
+    file: Optional[str] = typer.Argument(None, help="Write here (the same as -o FILE; default: standard output)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help=OUTPUT_OPTION_HELP),
+    fmt: FileFmt = typer.Option(FileFmt.journal, "--format", "-f", help="journal (hledger and ledger-cli read it) or csv."),
     from_: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
     to: Optional[str] = typer.Option(None, "--to", metavar="DATE"),
 ) -> None:
@@ -474,20 +460,8 @@ def export(
     from bizsuite.erp.ledger.importer import export_csv
     from bizsuite.erp.ledger.journal import write_journal
 
+    if file and output and file != output:
+        fail(f"give the file once: FILE ({file}) or -o ({output})", code=2)
     writer = write_journal if fmt == FileFmt.journal else export_csv
     with books(ctx, write=False) as b:
-        if file:
-            import os
-
-            tmp = file + ".partial"
-            try:
-                with open(tmp, "w", newline="", encoding="utf-8") as out:
-                    n = writer(b, out, start=from_, end=to)
-                os.replace(tmp, file)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.remove(tmp)
-                raise
-            typer.echo(f"exported {n} entries to {file}", err=True)
-        else:
-            writer(b, sys.stdout, start=from_, end=to)
+        write_output(output or file, lambda out: writer(b, out, start=from_, end=to), "entries")

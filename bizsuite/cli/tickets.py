@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, fail, progress_bar
+from bizsuite.cli.common import FORMAT_OPTION, OUTPUT_OPTION_HELP, Fmt, books, emit, fail, run_import, write_output
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -399,33 +399,15 @@ def import_(
     """
     from bizsuite.crm.tickets.importer import import_tickets
 
-    if rejects and not skip_invalid and not dry_run:
-        fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
-    bar, update = progress_bar("importing")
-    kw = dict(maps=map_, create_contacts=create_contacts, dry_run=dry_run, skip_invalid=skip_invalid or dry_run,
-              rejects=rejects)
-    with books(ctx, write=not dry_run) as b:  # a dry run never takes the write lock
-        if bar:
-            with bar:
-                report = import_tickets(b, file, progress=update, **kw)
-        else:
-            report = import_tickets(b, file, **kw)
-    for row in report.rejected:
-        for p in row.problems:
-            typer.echo(str(p), err=True)
-    for w in report.warnings[:50]:
-        typer.echo(f"warning: {w}", err=True)
-    summary = report.summary().replace("companies created", "contacts to create" if dry_run else "contacts created")
-    typer.echo(summary)
-    if dry_run and report.rejected:
-        raise typer.Exit(1)
+    run_import(ctx, import_tickets, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects,
+               maps=map_, create_contacts=create_contacts)
 
 
 @app.command("export")
 def export(
     ctx: typer.Context,
     fmt: Fmt = typer.Option(Fmt.csv, "--format", "-f", help="csv or json"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help=OUTPUT_OPTION_HELP),
     status: List[str] = typer.Option([], "--status", help="As for list; the default here is all."),
     contact: Optional[str] = typer.Option(None, "--contact"),
 ) -> None:
@@ -438,17 +420,8 @@ def export(
         filters = {"status": _statuses(status) or "all"}
         if contact:
             filters["contact_id"] = b.contacts.resolve(contact).id
-        write = export_csv if fmt == Fmt.csv else export_json
-        if output:
-            import os
-
-            tmp = output + ".partial"
-            with open(tmp, "w", newline="", encoding="utf-8") as out:
-                n = write(b, out, **filters)
-            os.replace(tmp, output)
-            typer.echo(f"exported {n} tickets to {output}", err=True)
-        else:
-            write(b, sys.stdout, **filters)
+        writer = export_csv if fmt == Fmt.csv else export_json
+        write_output(output, lambda out: writer(b, out, **filters), "tickets")
 
 
 @app.command("housekeep")

@@ -1,34 +1,23 @@
 """The one source of "now".
 
-Everything that needs the current time asks this module, so tests and snapshots can freeze it
-with :func:`freeze` (or the ``BIZSUITE_FROZEN_NOW`` environment variable, used by subprocess
-tests of the CLI).
+Everything that needs the current time asks this module. Tests and snapshots freeze it
+in-process with :func:`freeze`; nothing in the environment can move it (audit rows and ticket
+replies always carry the real time). Subprocess tests that need a frozen clock start Python
+through a launcher in ``tests/`` that freezes it and then runs the command line.
 """
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 _frozen: datetime | None = None
 
 
-def _env_frozen() -> datetime | None:
-    raw = os.environ.get("BIZSUITE_FROZEN_NOW")
-    if not raw:
-        return None
-    value = datetime.fromisoformat(raw)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def now() -> datetime:
     """The current time, timezone-aware (UTC)."""
     if _frozen is not None:
         return _frozen
-    env = _env_frozen()
-    if env is not None:
-        return env
     return datetime.now(timezone.utc)
 
 

@@ -6,7 +6,6 @@ file checks. The repositories above run unchanged on PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import tomllib
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
 from bizsuite.core.errors import BooksError
+from bizsuite.core.settings import Settings
+from bizsuite.core.settings import current as current_settings
 
 SITE_CONFIG = Path("/etc/bizsuite/config.toml")
 BUSY_TIMEOUT_MS = 30_000
@@ -95,13 +96,16 @@ def _config_db(path: Path) -> str | None:
     return db
 
 
-def locate(db_option: str | None) -> Location:
-    """First found wins: --db, BIZSUITE_DB, the user's config, /etc/bizsuite, the data dir."""
+def locate(db_option: str | None, settings: Settings | None = None) -> Location:
+    """First found wins: --db, BIZSUITE_DB, the user's config, /etc/bizsuite, the data dir.
+
+    ``settings``: the environment's (:func:`bizsuite.core.settings.current` unless given).
+    """
     if db_option:
         return Location(to_url(db_option), "--db")
-    env = os.environ.get("BIZSUITE_DB")
+    env = (settings or current_settings()).db
     if env:
-        return Location(to_url(env), "BIZSUITE_DB")
+        return Location(to_url(env), Settings.variable("db"))
     for cfg in (user_config_file(), SITE_CONFIG):
         db = _config_db(cfg)
         if db:

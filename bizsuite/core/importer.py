@@ -19,7 +19,7 @@ from contextlib import contextmanager
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, ClassVar, Iterable, Sequence
 
 from bizsuite.core.errors import Refused
 
@@ -169,28 +169,51 @@ def apply_columns(file: CsvFile, columns: dict[str, int]) -> None:
 
 @dataclass
 class ImportReport:
+    """What an import did, for every module: the CLI prints it the same way for all of them.
+
+    ``counts`` holds what else the import did, in the module's own words, filled by its
+    importer: ``{"companies created": 2}`` for contacts, ``{"accounts to create": 3}`` for a
+    ledger dry run. The summary line shows the non-zero ones in that order.
+    """
+
+    UNIT: ClassVar[str] = "rows"  # what ``read`` counts, in the summary ("entries" for the ledger)
+    NATIVE_FORMATS: ClassVar[tuple[str, ...]] = ("", "bizsuite")  # formats the summary does not name
+
     file: str
     read: int = 0
     imported: int = 0
     unchanged: int = 0  # already present: re-running an import adds nothing
-    created_related: int = 0  # e.g. companies created for the people that name them
-    rejected: list[SourceRow] = field(default_factory=list)
+    rejected: list = field(default_factory=list)  # rows (or entries) with their ``problems``
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     format: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def created_related(self) -> int:
+        """How many other records the import made for its rows (companies for people, contacts
+        for tickets): the sum of ``counts``."""
+        return sum(self.counts.values())
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Why each rejected row was rejected, in the order of the file."""
+        return sorted((p for r in self.rejected for p in r.problems), key=lambda p: p.line)
 
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
-        parts = [f"{self.file}: {self.read} rows read", f"{verb} {self.imported}"]
-        if self.created_related:
-            parts.append(f"{self.created_related} companies created")
+        parts = [f"{self.file}: {self.read} {self.UNIT} read", f"{verb} {self.imported}"]
+        parts += [f"{n} {words}" for words, n in self.counts.items() if n]
         if self.unchanged:
             parts.append(f"{self.unchanged} already present")
         if self.rejected:
             parts.append(f"{len(self.rejected)} rejected")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warnings")
-        return ", ".join(parts)
+        line = ", ".join(parts)
+        if self.format not in self.NATIVE_FORMATS:
+            line += f" (format: {self.format})"
+        return line
 
 
 def write_rejects(path: str | Path, file: CsvFile, rejected: Sequence[SourceRow]) -> None:

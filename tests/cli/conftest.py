@@ -1,88 +1,26 @@
-"""Run the real ``bizsuite`` program as a subprocess, as scripts and cron jobs do.
+"""The ``cli`` fixture: the command line as scripts and cron jobs use it (tests/cli_runner.py).
 
-Every run gets its own HOME / XDG_CONFIG_HOME / XDG_DATA_HOME under the test's tmp dir and no
-``BIZSUITE_DB``, so nothing reads or writes the developer's real books or config. Books are
-SQLite files in ``tmp_path`` given with ``--db``.
+``cli(...)`` runs a command in this process (the Typer app, output captured); ``cli.process(...)``
+and ``cli.popen(...)`` start the real program, for tests about the process itself. Every run gets
+its own HOME / XDG_CONFIG_HOME / XDG_DATA_HOME under the test's tmp dir and no ``BIZSUITE_*``
+variables, so nothing reads or writes the developer's real books or config. Books are SQLite
+files in ``tmp_path`` given with ``--db``.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+import cli_runner
+from cli_runner import DATA, Result  # noqa: F401  (Result: for type hints in the tests)
 
 
-def _bizsuite_exe() -> str:
-    beside = Path(sys.executable).with_name("bizsuite")
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("bizsuite")
-    if not found:
-        pytest.skip("the bizsuite console script is not installed")
-    return found
-
-
-@dataclass
-class Result:
-    rc: int
-    stdout: str
-    stderr: str
-    args: tuple
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.strip()]
-
-    def __repr__(self) -> str:  # what pytest shows when an assertion fails
-        return f"<bizsuite {' '.join(self.args)}: rc={self.rc}\n--stdout--\n{self.stdout}\n--stderr--\n{self.stderr}>"
-
-
-class Bizsuite:
+class Bizsuite(cli_runner.Bizsuite):
     """``cli("contacts", "list", db=path)`` runs ``bizsuite --db path contacts list``."""
-
-    def __init__(self, root: Path):
-        self.home = root / "home"
-        for d in (self.home, self.home / ".config", self.home / ".local" / "share"):
-            d.mkdir(parents=True, exist_ok=True)
-        self.exe = _bizsuite_exe()
-
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("BIZSUITE_DB", "BIZSUITE_FROZEN_NOW") and not k.startswith("PYTEST_")}
-        env.update(
-            HOME=str(self.home),
-            XDG_CONFIG_HOME=str(self.home / ".config"),
-            XDG_DATA_HOME=str(self.home / ".local" / "share"),
-            COLUMNS="200",
-            PYTHONDONTWRITEBYTECODE="1",
-        )
-        env.update(extra or {})
-        return env
-
-    def argv(self, args, db) -> list[str]:
-        head = [self.exe]
-        if db is not None:
-            head += ["--db", str(db)]
-        return head + [str(a) for a in args]
-
-    def __call__(self, *args, db=None, env: dict[str, str] | None = None, input: str | None = None,
-                 cwd=None, timeout: float = 120) -> Result:
-        argv = self.argv(args, db)
-        p = subprocess.run(argv, env=self.env(env), input=input if input is not None else "",
-                           capture_output=True, text=True, timeout=timeout, cwd=cwd)
-        return Result(p.returncode, p.stdout, p.stderr, tuple(argv[1:]))
-
-    def popen(self, *args, db=None, env: dict[str, str] | None = None) -> subprocess.Popen:
-        return subprocess.Popen(self.argv(args, db), env=self.env(env), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     # Helpers for set-up and checks (methods, because conftest modules are not importable by name).
     @staticmethod
@@ -110,7 +48,7 @@ def cli(tmp_path) -> Bizsuite:
 
 @pytest.fixture(scope="session")
 def _template_books(tmp_path_factory) -> Path:
-    """Books made once per worker by a real ``bizsuite init``; tests get a copy (init costs ~0.5 s)."""
+    """Books made once per worker by ``bizsuite init``; tests get a copy."""
     root = tmp_path_factory.mktemp("template")
     path = root / "books.sqlite"
     r = Bizsuite(root)("init", "--company", "Test Co", "--currency", "USD", "--region", "US", db=path)

@@ -1,4 +1,4 @@
-"""``bizsuite init | users | audit | backup | restore | check`` run as a real program."""
+"""``bizsuite init | users | audit | backup | restore | check`` on the command line, as scripts see it."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def test_owner_acting_as_is_audited_and_audit_filters(cli, books_path):
         ann = b.contacts.add(ContactIn(name="Early Ann", tags=["x"])).id
     # the owner acts as bob on the command line, a month later
     r = cli("--as", "bob", "contacts", "add", "Late Bob", db=books_path,
-            env={"BIZSUITE_FROZEN_NOW": "2030-02-10T10:00:00+00:00"})
+            now="2030-02-10T10:00:00+00:00")
     assert r.rc == 0, r
     with clock.freeze(datetime(2030, 2, 10, 11, tzinfo=timezone.utc)), cli.direct(books_path) as b:
         data = b.contacts.as_input(b.contacts.get(ann))

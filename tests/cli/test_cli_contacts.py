@@ -1,4 +1,4 @@
-"""``bizsuite contacts …`` run as a real program: what scripts see (exit codes, stdout, stderr)."""
+"""``bizsuite contacts …`` on the command line: what scripts see (exit codes, stdout, stderr)."""
 
 from __future__ import annotations
 

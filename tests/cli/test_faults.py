@@ -107,6 +107,25 @@ def test_bad_usage_is_exit_2(cli, books_path):
         assert r.stdout == "" and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("args, rc", [
+    (["contacts", "list", "--format", "csv"], 0),
+    (["ledger", "trial-balance"], 0),  # a Rich table
+    (["contacts", "add", " "], 1),  # a refusal
+    (["contacts", "show", "#99"], 1),
+    (["contacts", "list", "--no-such-option"], 2),  # a usage error
+    (["contacts", "--help"], 0),
+], ids=["ok", "table", "refused", "not-found", "usage", "help"])
+def test_a_real_process_ends_as_the_in_process_run_says(cli, books_path, args, rc):
+    """The runner's in-process path is faithful: the real program, ending through os._exit, gives
+    the same exit code, stdout and stderr."""
+    with cli.direct(books_path) as b:
+        b.contacts.add(ContactIn(name="Ann Lee", email="ann@example.com"))
+    inproc = cli(*args, db=books_path)
+    real = cli.process(*args, db=books_path)
+    assert real.rc == rc, real
+    assert (real.rc, real.stdout, real.stderr) == (inproc.rc, inproc.stdout, inproc.stderr), (real, inproc)
+
+
 # -- two clerks at once ------------------------------------------------------------------------
 
 

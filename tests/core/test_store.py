@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from bizsuite.core.db import Location, locate, to_url
+from bizsuite.core.settings import Settings
 from bizsuite.core.errors import BooksError, PermissionDenied
 from bizsuite.core.store import Store
 from bizsuite.crm.contacts.models import ContactIn
@@ -33,11 +34,40 @@ def test_locate_order(tmp_path, monkeypatch, _isolated_home):
     assert locate(None).url == to_url("/srv/user.sqlite")
 
     monkeypatch.setenv("BIZSUITE_DB", "/srv/env.sqlite")
-    assert locate(None).source == "BIZSUITE_DB"
+    env = Settings.from_env()
+    assert locate(None, env).source == "BIZSUITE_DB" and locate(None, env).url == to_url("/srv/env.sqlite")
+    assert locate("/srv/opt.sqlite", env).url == to_url("/srv/opt.sqlite")  # --db comes first
     assert locate("/srv/opt.sqlite").url == to_url("/srv/opt.sqlite")
     pg = locate("postgresql://u:p@h/db")
     assert pg.url.startswith("postgresql+psycopg://") and not pg.is_sqlite
     assert "p@" not in pg.display()  # the password is never shown
+
+
+def test_settings_are_typed_frozen_and_read_once(monkeypatch):
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    from bizsuite.core import settings
+
+    assert Settings.from_env({"BIZSUITE_DB": "  /srv/x.sqlite "}).db == "/srv/x.sqlite"
+    assert Settings.from_env({"BIZSUITE_DB": "  "}).db is None  # empty is unset
+    assert Settings.from_env({"DB": "/srv/x.sqlite"}).db is None  # only the BIZSUITE_ prefix counts
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Settings().db = "x"  # type: ignore[misc]
+    settings.current.cache_clear()
+    try:
+        monkeypatch.setenv("BIZSUITE_DB", "/srv/first.sqlite")
+        first = settings.current()
+        monkeypatch.setenv("BIZSUITE_DB", "/srv/later.sqlite")
+        assert settings.current() is first and locate(None).url == to_url("/srv/first.sqlite")
+    finally:
+        settings.current.cache_clear()
+    # nothing else in bizsuite reads its own variables from the environment
+    root = Path(settings.__file__).resolve().parents[1]
+    reads = re.compile(r"""(environ(\.get)?[\[(]|getenv\()\s*f?["']BIZSUITE_""")
+    readers = [p.relative_to(root).as_posix() for p in root.rglob("*.py") if reads.search(p.read_text("utf-8"))]
+    assert readers == []
 
 
 def test_bad_config_file_is_a_clear_refusal(_isolated_home, monkeypatch):

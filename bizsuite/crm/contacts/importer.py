@@ -410,7 +410,7 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
 
     report.imported = len(new_rows)
     if dry_run:
-        report.created_related = len(
+        report.counts["companies to create"] = len(
             {p[1] for _, c, p in new_rows if c.company}
             - set(companies) - {p[0] for _, c, p in new_rows if c.kind == "company"}
         )
@@ -461,7 +461,7 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
         extra_ids = write([(c, _prepare(c, source if each else None), None) for c in extra])
         for c, cid in zip(extra, extra_ids):
             companies[norm.sort_key(c.name)] = cid
-        report.created_related = len(extra_ids)
+        report.counts["companies created"] = len(extra_ids)
         if progress:
             progress(total // 2 + len(company_rows), total)
         step = 20000

@@ -262,7 +262,7 @@ def _import(books, path, *, maps, create_contacts, dry_run, skip_invalid, reject
             continue
         new_rows.append(row)
     needed = {prepared[r.line][2] for r in new_rows} - {None}
-    report.created_related = len(needed)
+    report.counts["contacts to create" if dry_run else "contacts created"] = len(needed)
     report.imported = len(new_rows)
     if dry_run or not new_rows:
         if rejects and bad:

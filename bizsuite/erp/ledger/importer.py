@@ -30,7 +30,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import Callable, ClassVar, Sequence, TextIO
 
 from sqlalchemy import select
 
@@ -39,6 +39,7 @@ from bizsuite.core.db import insert_rows, reserve_ids
 from bizsuite.core.errors import Refused
 from bizsuite.core.importer import (
     ImportFailed,
+    ImportReport,
     Problem,
     Progress,
     SourceRow,
@@ -79,31 +80,14 @@ CSV_ALIASES: dict[str, tuple[str, ...]] = {
 
 
 @dataclass
-class LedgerImportReport:
-    file: str
-    format: str
-    read: int = 0  # transactions (entries) in the file
-    imported: int = 0
-    unchanged: int = 0  # already in the books: re-importing adds nothing
+class LedgerImportReport(ImportReport):
+    """The shared report; ``read`` counts entries (transactions), ``rejected`` holds entries."""
+
+    UNIT: ClassVar[str] = "entries"
+    NATIVE_FORMATS: ClassVar[tuple[str, ...]] = ("journal", "csv")
+
     accounts_created: list[str] = field(default_factory=list)
-    rejected: list[Txn] = field(default_factory=list)
-    dry_run: bool = False
     entry_ids: list[int] = field(default_factory=list)
-
-    @property
-    def problems(self) -> list[Problem]:
-        return sorted((p for t in self.rejected for p in t.problems), key=lambda p: p.line)
-
-    def summary(self) -> str:
-        verb = "would import" if self.dry_run else "imported"
-        parts = [f"{self.file}: {self.read} entries read", f"{verb} {self.imported}"]
-        if self.unchanged:
-            parts.append(f"{self.unchanged} already present")
-        if self.accounts_created:
-            parts.append(f"{len(self.accounts_created)} accounts {'to create' if self.dry_run else 'created'}")
-        if self.rejected:
-            parts.append(f"{len(self.rejected)} rejected")
-        return ", ".join(parts)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -372,6 +356,7 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
     report.unchanged = len(good) - len(todo)
     report.imported = len(todo)
     report.accounts_created = sorted(new_accounts)
+    report.counts["accounts to create" if dry_run else "accounts created"] = len(new_accounts)
     if rejects and bad:
         _write_rejects(rejects, journal, bad, rows_of, csv_file)
     if dry_run:

@@ -1,15 +1,11 @@
-"""``bizsuite tickets …`` run as a real program: exit codes, one line per problem, nothing written."""
+"""``bizsuite tickets …`` on the command line (tests/cli_runner.py): exit codes, one line per problem, nothing written."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,29 +14,20 @@ from bizsuite.core.auth import os_login
 from bizsuite.core.db import Location, to_url
 from bizsuite.core.store import Store
 from bizsuite.crm.contacts.models import ContactIn
+from cli_runner import Bizsuite, Result  # the one CLI runner, tests/cli_runner.py
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "tickets"
 NOW = "2026-03-16T09:30:00+00:00"  # a Monday
 
 
-def _exe() -> str:
-    beside = Path(sys.executable).with_name("bizsuite")
-    found = str(beside) if beside.exists() else shutil.which("bizsuite")
-    if not found:
-        pytest.skip("the bizsuite console script is not installed")
-    return found
+class Run(Bizsuite):
+    """``run(*args, now=…)``: ``bizsuite --db BOOKS *args`` with the clock at ``now`` (default NOW)."""
 
-
-class Run:
     def __init__(self, db: Path):
-        self.db = db
-        self.exe = _exe()
+        super().__init__(db.parent, db=db, now=NOW, env={"TZ": "UTC"})
 
-    def __call__(self, *args, now: str = NOW, stdin: str = "") -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "BIZSUITE_"))}
-        env.update(BIZSUITE_FROZEN_NOW=now, COLUMNS="200", TZ="UTC")
-        return subprocess.run([self.exe, "--db", str(self.db), *map(str, args)], env=env, input=stdin,
-                              capture_output=True, text=True, timeout=60)
+    def __call__(self, *args, now: str = NOW, stdin: str = "") -> Result:
+        return super().__call__(*args, now=now, input=stdin, timeout=60)
 
     def sql(self, query: str, *params):
         with sqlite3.connect(self.db) as conn:

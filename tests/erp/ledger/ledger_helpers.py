@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+
+from cli_runner import Bizsuite, Result  # noqa: F401  (the one CLI runner, tests/cli_runner.py)
 
 LEDGER_DATA = Path(__file__).resolve().parents[2] / "data" / "ledger"
 
@@ -41,39 +40,8 @@ def tb_map(books, **kw) -> dict[str, Decimal]:
 # -- the real program ---------------------------------------------------------------------------
 
 
-@dataclass
-class Result:
-    rc: int
-    stdout: str
-    stderr: str
-    args: tuple
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [ln for ln in self.stderr.splitlines() if ln.strip()]
-
-    def __repr__(self) -> str:
-        return f"<bizsuite {' '.join(self.args)}: rc={self.rc}\n--stdout--\n{self.stdout}\n--stderr--\n{self.stderr}>"
-
-
-class Cli:
-    def __init__(self, root: Path):
-        self.home = root / "home"
-        self.home.mkdir(parents=True, exist_ok=True)
-        beside = Path(sys.executable).with_name("bizsuite")
-        self.exe = str(beside) if beside.exists() else shutil.which("bizsuite")
-        if not self.exe:
-            pytest.skip("the bizsuite console script is not installed")
-
-    def __call__(self, *args, db=None, cwd=None, timeout: float = 120, env: dict | None = None) -> Result:
-        argv = [self.exe] + (["--db", str(db)] if db is not None else []) + [str(a) for a in args]
-        e = {k: v for k, v in os.environ.items()
-             if k not in ("BIZSUITE_DB", "BIZSUITE_FROZEN_NOW") and not k.startswith("PYTEST_")}
-        e.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"),
-                 XDG_DATA_HOME=str(self.home / ".local" / "share"), COLUMNS="200")
-        e.update(env or {})
-        p = subprocess.run(argv, env=e, capture_output=True, text=True, timeout=timeout, cwd=cwd, input="")
-        return Result(p.returncode, p.stdout, p.stderr, tuple(argv[1:]))
+# one runner for every CLI test (tests/cli_runner.py); ``Cli(root)(*args, db=…)`` → Result
+Cli = Bizsuite
 
 
 def sql(path: Path, query: str, *params):
