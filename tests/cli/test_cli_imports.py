@@ -109,9 +109,10 @@ def _commands():
     from bizsuite.cli import app
 
     def walk(cmd, path):
-        if hasattr(cmd, "commands"):  # a group (Typer may bring its own click)
-            for name, sub in cmd.commands.items():
-                yield from walk(sub, (*path, name))
+        if hasattr(cmd, "list_commands"):  # a group (modules' sub-apps load when asked for)
+            ctx = cmd.context_class(cmd)
+            for name in cmd.list_commands(ctx):
+                yield from walk(cmd.get_command(ctx, name), (*path, name))
         else:
             yield " ".join(path), cmd
 
