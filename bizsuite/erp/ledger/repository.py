@@ -85,6 +85,27 @@ def parse_date(value: dt.date | str, what: str = "date") -> dt.date:
         raise BadDate(f"{what}: {text} is not a date (no such day)") from None
 
 
+def why_not_reverse(entry, reversed_by: int | None = None) -> str | None:
+    """Why ``entry`` may not be reversed, or None when it may.
+
+    ``entry`` is anything with ``id``, ``status``, ``source_kind`` and ``reverses_id`` (an
+    :class:`Entry`, a journal row, the entry screen's view); ``reversed_by`` is the entry that
+    already reverses it (read from ``entry.reversed_by`` when the row has it). Screens ask this
+    before opening a confirmation that would be refused anyway.
+    """
+    reversed_by = reversed_by if reversed_by is not None else getattr(entry, "reversed_by", None)
+    if entry.status != "posted":
+        return f"entry #{entry.id} is a draft; delete or edit it instead of reversing it"
+    if entry.source_kind == SOURCE_CLOSE:
+        return f"entry #{entry.id} closes a year; year-end closing entries are not reversed"
+    if reversed_by is not None:
+        return f"entry #{entry.id} is already reversed by #{reversed_by}"
+    if entry.reverses_id is not None:
+        return (f"entry #{entry.id} is the reversal of #{entry.reverses_id}; a reversal is not reversed "
+                f"— post the entry again instead")
+    return None
+
+
 class LedgerRepository:
     def __init__(self, books):
         self.books = books
@@ -712,13 +733,9 @@ class LedgerRepository:
             self._require_read()
             raise NotFound(f"no entry #{entry_id}")
         self.books.require(SOURCE_PERMISSIONS.get(e.source_kind, "ledger.write"))
-        if e.status != "posted":
-            raise Refused(f"entry #{entry_id} is a draft; delete or edit it instead of reversing it")
-        if e.source_kind == SOURCE_CLOSE:
-            raise Refused(f"entry #{entry_id} closes a year; year-end closing entries are not reversed")
-        done = self.reversed_by(entry_id)
-        if done is not None:
-            raise Refused(f"entry #{entry_id} is already reversed by #{done}")
+        why = why_not_reverse(e, self.reversed_by(entry_id) if e.status == "posted" else None)
+        if why is not None:
+            raise Refused(why)
         day = parse_date(date, "date") if date is not None else clock.today()
         locked = self._check_open(day, "the reversal date ")
         if locked:

@@ -379,3 +379,18 @@ def test_the_caller_cannot_choose_the_permission(books_store, owner):
         assert e.source_kind == "sales_invoice"
         with pytest.raises(Refused, match="source: 'tickets_ticket' is not a kind of entry"):
             b.ledger.post_entry("2025-01-09", "x", SALE, source=("tickets_ticket", 1))
+
+
+def test_why_not_reverse_says_why_before_anyone_asks(books_store, owner):
+    from bizsuite.erp.ledger.repository import why_not_reverse
+
+    with books_store.transaction(owner) as b:
+        e = b.ledger.post_entry("2025-01-09", "Invoice 1", SALE)
+        assert why_not_reverse(e) is None
+        r = b.ledger.reverse(e.id, date="2025-01-10")
+        assert why_not_reverse(e, r.id) == f"entry #{e.id} is already reversed by #{r.id}"
+        assert why_not_reverse(r).startswith(f"entry #{r.id} is the reversal of #{e.id}")
+        with pytest.raises(Refused, match="is the reversal of"):
+            b.ledger.reverse(r.id, date="2025-01-11")
+        rows = {row.id: row for row in b.ledger.journal_page().rows}
+        assert "already reversed" in why_not_reverse(rows[e.id])
