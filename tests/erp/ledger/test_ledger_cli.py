@@ -203,11 +203,11 @@ def test_commands_that_write_print_the_record_as_json(cli, books_path):
     reversal = json.loads(r.stdout)
     assert reversal == json.loads(cli("ledger", "show", "2", "-f", "json", db=books_path).stdout)
     assert {x["entry"] for x in reversal} == {2} and reversal[0]["credit"] == "25000.00"
-    r = cli("ledger", "add-account", "assets:bank:savings", "--code", "1015", "-f", "json", db=books_path)
+    r = cli("ledger", "add-account", "assets:bank:petty", "--code", "1015", "-f", "json", db=books_path)
     assert r.rc == 0, r
     added = json.loads(r.stdout)
     listed = json.loads(cli("ledger", "accounts", "--format", "json", db=books_path).stdout)
-    assert added == [a for a in listed if a["account"] == "assets:bank:savings"]
+    assert added == [a for a in listed if a["account"] == "assets:bank:petty"]
     assert added[0]["code"] == "1015" and added[0]["type"] == "asset"
     r = cli("ledger", "deactivate", "1015", "-f", "json", db=books_path)
     assert r.rc == 0 and json.loads(r.stdout)[0]["active"] is False, r
