@@ -366,39 +366,32 @@ def trial_balance(
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """One row per account with postings: debit and credit totals, balance = debit − credit."""
+    from bizsuite.erp.ledger.reports import TRIAL_BALANCE_COLUMNS, trial_balance_rows
+
     with books(ctx, write=False) as b:
         tb = b.ledger.trial_balance(as_of=as_of, depth=depth)
-    rows = [{"account": r.account, "type": r.type, "debit": r.debit, "credit": r.credit, "balance": r.balance}
-            for r in tb]
-    if fmt == Fmt.table:
-        from decimal import Decimal
-
-        d = sum((r.debit for r in tb), Decimal("0.00"))
-        c = sum((r.credit for r in tb), Decimal("0.00"))
-        rows.append({"account": "total", "type": "", "debit": d, "credit": c, "balance": d - c})
-    emit(rows, ["account", "type", "debit", "credit", "balance"], fmt,
+    emit(trial_balance_rows(tb, with_total=fmt == Fmt.table), TRIAL_BALANCE_COLUMNS, fmt,
          title=f"Trial balance{' as of ' + as_of if as_of else ''}", numeric=["debit", "credit", "balance"])
 
 
 def _emit_statement(st, fmt: Fmt) -> None:
+    from bizsuite.erp.ledger.reports import flatten_statement, statement_rows
+
     cols = list(st.columns)
+    if fmt != Fmt.table:
+        rows, columns = statement_rows(st)
+        emit(rows, columns, fmt, title=st.title, numeric=cols)
+        return
     rows = []
-    for section, srows in st.sections:
-        if fmt == Fmt.table:
-            rows.append({"account": section.upper()})
-        for r in srows:
-            label = ("  " * r.depth + r.label.rsplit(":", 1)[-1]) if fmt == Fmt.table and r.account_id else r.label
-            if fmt == Fmt.table and not r.account_id:
-                label = "  " + r.label
-            row = {"section": section, "account": label, "code": r.code or "", "depth": r.depth}
-            row.update(zip(cols, r.amounts))
-            rows.append(row)
-    for r in st.totals:
-        row = {"section": "total", "account": r.label, "code": "", "depth": 0}
-        row.update(zip(cols, r.amounts))
+    section = None
+    for ln in flatten_statement(st):
+        if ln.section != section and ln.section != "total":
+            rows.append({"account": ln.section.upper()})
+        section = ln.section
+        row = {"account": ln.label if ln.kind == "total" else "  " + ln.indented}
+        row.update(zip(cols, ln.amounts))
         rows.append(row)
-    columns = ["account", *cols] if fmt == Fmt.table else ["section", "account", "code", "depth", *cols]
-    emit(rows, columns, fmt, title=st.title, numeric=cols)
+    emit(rows, ["account", *cols], fmt, title=st.title, numeric=cols)
 
 
 @app.command("pnl")
