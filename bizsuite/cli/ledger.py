@@ -40,16 +40,28 @@ def accounts(
     """The chart of accounts with balances (sub-accounts included), in tree order."""
     with books(ctx, write=False) as b:
         nodes = b.ledger.account_tree(as_of=as_of, type=type_)
-    rows = []
-    for n in nodes:
-        a = n.account
-        if not all_ and not a.active:
-            continue
-        label = ("  " * (n.depth - 1) + a.leaf) if fmt == Fmt.table else a.name
-        rows.append({"code": a.code or "", "account": label, "type": a.type, "active": a.active,
-                     "balance": n.total, "postings": n.postings})
-    emit(rows, ["code", "account", "type", "active", "balance", "postings"], fmt, title="Accounts",
-         numeric=["balance", "postings"])
+    emit([_account_row(n, fmt) for n in nodes if all_ or n.account.active], ACCOUNT_COLUMNS, fmt,
+         title="Accounts", numeric=["balance", "postings"])
+
+
+ACCOUNT_COLUMNS = ["code", "account", "type", "active", "balance", "postings"]
+
+
+def _account_row(n, fmt: Fmt) -> dict:
+    a = n.account
+    label = ("  " * (n.depth - 1) + a.leaf) if fmt == Fmt.table else a.name
+    return {"code": a.code or "", "account": label, "type": a.type, "active": a.active,
+            "balance": n.total, "postings": n.postings}
+
+
+def _changed_account(b, account_id: int, fmt: Fmt, message: str) -> None:
+    """What a command that adds or changes an account prints: ``message``, or with ``--format``
+    the account as ``ledger accounts --format json`` prints it (a list of that one row)."""
+    if fmt == Fmt.table:
+        typer.echo(message)
+        return
+    node = next(n for n in b.ledger.account_tree() if n.account.id == account_id)
+    emit([_account_row(node, fmt)], ACCOUNT_COLUMNS, fmt, numeric=["balance", "postings"])
 
 
 @app.command("add-account")
@@ -59,50 +71,50 @@ def add_account(
     type_: Optional[str] = typer.Option(None, "--type", help="asset, liability, equity, income or expense "
                                         "(default: the parent's, or from the top-level name)."),
     code: Optional[str] = typer.Option(None, "--code", help="An optional unique code, e.g. 1002."),
+    fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """Add an account (missing parents are added too)."""
     with books(ctx) as b:
         a = b.ledger.add_account(name, type=type_, code=code)
-        label, t = a.label, a.type
-    typer.echo(f"added {label} ({t})")
+        _changed_account(b, a.id, fmt, f"added {a.label} ({a.type})")
 
 
 @app.command("rename-account")
 def rename_account(ctx: typer.Context, account: str = typer.Argument(..., help="Name, code or #id."),
-                   new_name: str = typer.Argument(..., help="The new full name.")) -> None:
+                   new_name: str = typer.Argument(..., help="The new full name."),
+                   fmt: Fmt = FORMAT_OPTION) -> None:
     """Rename an account and its sub-accounts; every entry shows the new name."""
     with books(ctx) as b:
         old = b.ledger.account(account).name
         a = b.ledger.rename_account(account, new_name)
-        new = a.name
-    typer.echo(f"renamed {old} to {new}")
+        _changed_account(b, a.id, fmt, f"renamed {old} to {a.name}")
 
 
 @app.command("edit-account")
 def edit_account(ctx: typer.Context, account: str = typer.Argument(...),
                  code: Optional[str] = typer.Option(None, "--code", help="A new code ('' removes it)."),
-                 type_: Optional[str] = typer.Option(None, "--type", help="A new type (only while nothing is posted to it).")) -> None:
+                 type_: Optional[str] = typer.Option(None, "--type", help="A new type (only while nothing is posted to it)."),
+                 fmt: Fmt = FORMAT_OPTION) -> None:
     """Change an account's code or type."""
     with books(ctx) as b:
         a = b.ledger.update_account(account, code=code, type=type_)
-        label, t = a.label, a.type
-    typer.echo(f"saved {label} ({t})")
+        _changed_account(b, a.id, fmt, f"saved {a.label} ({a.type})")
 
 
 @app.command("deactivate")
-def deactivate(ctx: typer.Context, account: str = typer.Argument(...)) -> None:
+def deactivate(ctx: typer.Context, account: str = typer.Argument(...), fmt: Fmt = FORMAT_OPTION) -> None:
     """No new postings to this account; its history and balances stay."""
     with books(ctx) as b:
-        name = b.ledger.set_active(account, False).name
-    typer.echo(f"{name} is inactive")
+        a = b.ledger.set_active(account, False)
+        _changed_account(b, a.id, fmt, f"{a.name} is inactive")
 
 
 @app.command("activate")
-def activate(ctx: typer.Context, account: str = typer.Argument(...)) -> None:
+def activate(ctx: typer.Context, account: str = typer.Argument(...), fmt: Fmt = FORMAT_OPTION) -> None:
     """Allow postings to an inactive account again."""
     with books(ctx) as b:
-        name = b.ledger.set_active(account, True).name
-    typer.echo(f"{name} is active")
+        a = b.ledger.set_active(account, True)
+        _changed_account(b, a.id, fmt, f"{a.name} is active")
 
 
 @app.command("delete-account")
@@ -189,6 +201,7 @@ def post(
     code: Optional[str] = typer.Option(None, "--code", help="A reference, e.g. a cheque or invoice number."),
     contact: Optional[str] = typer.Option(None, "--contact", help="The contact (#id, email or name) of the entry."),
     draft: bool = typer.Option(False, "--draft", help="Save as a draft (may be unbalanced) instead of posting."),
+    fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """Post a journal entry (or save a draft). Refused unless it balances exactly."""
     lines = [_parse_line(x) for x in line]
@@ -198,19 +211,19 @@ def post(
             e = b.ledger.save_draft(date, memo, lines, contact_id=cid, code=code)
         else:
             e = b.ledger.post_entry(date, memo, lines, contact_id=cid, code=code)
-        eid, day = e.id, e.date
-        total = b.ledger.entry(e.id).total
+        d = b.ledger.entry(e.id)
     what = "saved draft" if draft else "posted"
-    typer.echo(f"{what} #{eid} {day} {_money(total)}")
+    _changed_entry(d, fmt, f"{what} #{d.entry.id} {d.entry.date} {_money(d.total)}")
 
 
 @app.command("post-draft")
-def post_draft(ctx: typer.Context, entry: int = typer.Argument(..., help="The draft's number.")) -> None:
+def post_draft(ctx: typer.Context, entry: int = typer.Argument(..., help="The draft's number."),
+               fmt: Fmt = FORMAT_OPTION) -> None:
     """Post a draft (it must balance)."""
     with books(ctx) as b:
         e = b.ledger.post_draft(entry)
-        eid = e.id
-    typer.echo(f"posted #{eid}")
+        d = b.ledger.entry(e.id) if fmt != Fmt.table else None
+    _changed_entry(d, fmt, f"posted #{e.id}")
 
 
 @app.command("delete-draft")
@@ -219,6 +232,18 @@ def delete_draft(ctx: typer.Context, entry: int = typer.Argument(...)) -> None:
     with books(ctx) as b:
         b.ledger.delete_entry(entry)
     typer.echo(f"deleted draft #{entry}")
+
+
+ENTRY_COLUMNS = ["entry", "date", "status", "memo", "account", "debit", "credit", "line_memo", "contact_id"]
+
+
+def _changed_entry(detail, fmt: Fmt, message: str) -> None:
+    """What a command that posts prints: ``message``, or with ``--format`` the entry as
+    ``ledger show ID --format …`` prints it."""
+    if fmt == Fmt.table:
+        typer.echo(message)
+    else:
+        emit(_entry_rows(detail), ENTRY_COLUMNS, fmt, numeric=["debit", "credit"])
 
 
 def _entry_rows(detail) -> list[dict]:
@@ -235,8 +260,7 @@ def show(ctx: typer.Context, entry: int = typer.Argument(...), fmt: Fmt = FORMAT
         d = b.ledger.entry(entry)
     e = d.entry
     if fmt != Fmt.table:
-        emit(_entry_rows(d), ["entry", "date", "status", "memo", "account", "debit", "credit", "line_memo",
-                              "contact_id"], fmt, numeric=["debit", "credit"])
+        _changed_entry(d, fmt, "")
         return
     source = e.source_kind + (f" #{e.source_id}" if e.source_id is not None else "")
     head = [f"#{e.id}  {e.date}  {e.status}  {e.memo}"]
@@ -292,12 +316,12 @@ def journal(
 @app.command("reverse")
 def reverse(ctx: typer.Context, entry: int = typer.Argument(...),
             date: Optional[str] = typer.Option(None, "--date", help="The reversal's date (default: today)."),
-            memo: Optional[str] = typer.Option(None, "--memo", "-m")) -> None:
+            memo: Optional[str] = typer.Option(None, "--memo", "-m"), fmt: Fmt = FORMAT_OPTION) -> None:
     """Correct a posted entry: post its mirror image, linked to it."""
     with books(ctx) as b:
         r = b.ledger.reverse(entry, date=date, memo=memo)
-        rid, day = r.id, r.date
-    typer.echo(f"posted #{rid} {day}, reversing #{entry}")
+        d = b.ledger.entry(r.id) if fmt != Fmt.table else None
+    _changed_entry(d, fmt, f"posted #{r.id} {r.date}, reversing #{entry}")
 
 
 @app.command("lock")
@@ -315,13 +339,16 @@ def lock(ctx: typer.Context,
 
 
 @app.command("close-year")
-def close_year(ctx: typer.Context, year: int = typer.Argument(...)) -> None:
+def close_year(ctx: typer.Context, year: int = typer.Argument(...), fmt: Fmt = FORMAT_OPTION) -> None:
     """Close income and expenses of YEAR into retained earnings, then lock the year."""
     with books(ctx) as b:
         e = b.ledger.close_year(year)
         eid = e.id if e else None
         lock_ = b.ledger.lock_date
-    if eid:
+        d = b.ledger.entry(eid) if eid and fmt != Fmt.table else None
+    if fmt != Fmt.table:
+        emit(_entry_rows(d) if d else [], ENTRY_COLUMNS, fmt, numeric=["debit", "credit"])
+    elif eid:
         typer.echo(f"closed {year} with entry #{eid}; locked until {lock_}")
     else:
         typer.echo(f"nothing to close in {year}; locked until {lock_}")
@@ -338,39 +365,32 @@ def trial_balance(
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """One row per account with postings: debit and credit totals, balance = debit − credit."""
+    from bizsuite.erp.ledger.reports import TRIAL_BALANCE_COLUMNS, trial_balance_rows
+
     with books(ctx, write=False) as b:
         tb = b.ledger.trial_balance(as_of=as_of, depth=depth)
-    rows = [{"account": r.account, "type": r.type, "debit": r.debit, "credit": r.credit, "balance": r.balance}
-            for r in tb]
-    if fmt == Fmt.table:
-        from decimal import Decimal
-
-        d = sum((r.debit for r in tb), Decimal("0.00"))
-        c = sum((r.credit for r in tb), Decimal("0.00"))
-        rows.append({"account": "total", "type": "", "debit": d, "credit": c, "balance": d - c})
-    emit(rows, ["account", "type", "debit", "credit", "balance"], fmt,
+    emit(trial_balance_rows(tb, with_total=fmt == Fmt.table), TRIAL_BALANCE_COLUMNS, fmt,
          title=f"Trial balance{' as of ' + as_of if as_of else ''}", numeric=["debit", "credit", "balance"])
 
 
 def _emit_statement(st, fmt: Fmt) -> None:
+    from bizsuite.erp.ledger.reports import flatten_statement, statement_rows
+
     cols = list(st.columns)
+    if fmt != Fmt.table:
+        rows, columns = statement_rows(st)
+        emit(rows, columns, fmt, title=st.title, numeric=cols)
+        return
     rows = []
-    for section, srows in st.sections:
-        if fmt == Fmt.table:
-            rows.append({"account": section.upper()})
-        for r in srows:
-            label = ("  " * r.depth + r.label.rsplit(":", 1)[-1]) if fmt == Fmt.table and r.account_id else r.label
-            if fmt == Fmt.table and not r.account_id:
-                label = "  " + r.label
-            row = {"section": section, "account": label, "code": r.code or "", "depth": r.depth}
-            row.update(zip(cols, r.amounts))
-            rows.append(row)
-    for r in st.totals:
-        row = {"section": "total", "account": r.label, "code": "", "depth": 0}
-        row.update(zip(cols, r.amounts))
+    section = None
+    for ln in flatten_statement(st):
+        if ln.section != section and ln.section != "total":
+            rows.append({"account": ln.section.upper()})
+        section = ln.section
+        row = {"account": ln.label if ln.kind == "total" else "  " + ln.indented}
+        row.update(zip(cols, ln.amounts))
         rows.append(row)
-    columns = ["account", *cols] if fmt == Fmt.table else ["section", "account", "code", "depth", *cols]
-    emit(rows, columns, fmt, title=st.title, numeric=cols)
+    emit(rows, ["account", *cols], fmt, title=st.title, numeric=cols)
 
 
 @app.command("pnl")

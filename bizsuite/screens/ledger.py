@@ -31,6 +31,7 @@ from bizsuite.core import clock
 from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
 from bizsuite.core.money import format_human
+from bizsuite.erp.ledger.repository import why_not_reverse
 from bizsuite.screens.base import BizScreen, when
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
@@ -221,9 +222,16 @@ class LedgerSection(LedgerScreen):
 
 
 class _Reverses:
-    """Reverse a posted entry, after asking; the repository refuses what may not be reversed."""
+    """Reverse a posted entry, after asking; what may not be reversed is said at once (the
+    domain's :func:`why_not_reverse`), without a confirmation the repository would refuse."""
 
-    def ask_reverse(self, entry_id: int, memo: str) -> None:
+    def ask_reverse(self, entry, memo: str) -> None:
+        why = why_not_reverse(entry)
+        if why is not None:
+            self.notify(why, title="Not reversed", severity="warning", timeout=10)
+            return
+        entry_id = entry.id
+
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.reverse(entry_id)
@@ -722,7 +730,7 @@ class JournalScreen(_Reverses, LedgerSection):
         if row is None:
             self.notify("No entry under the cursor", severity="warning")
             return
-        self.ask_reverse(row.id, row.memo)
+        self.ask_reverse(row, row.memo)
 
     def _reversed(self, entry_id: int, new_id: int) -> None:
         self._cursor_id = entry_id  # the reversal comes in above it: keep the cursor on it
@@ -748,6 +756,7 @@ class EntryView:
     code: str | None
     comment: str | None
     source: str
+    source_kind: str
     source_ref: str | None
     reverses_id: int | None
     reversed_by: int | None
@@ -763,7 +772,7 @@ class EntryView:
         e = d.entry
         source = e.source_kind + (f" #{e.source_id}" if e.source_id is not None else "")
         return cls(id=e.id, date=e.date, status=e.status, memo=e.memo, code=e.code, comment=e.comment,
-                   source=source, source_ref=e.source_ref, reverses_id=e.reverses_id, reversed_by=d.reversed_by,
+                   source=source, source_kind=e.source_kind, source_ref=e.source_ref, reverses_id=e.reverses_id, reversed_by=d.reversed_by,
                    created=f"{when(e.created_at)} by {e.created_by}",
                    posted=f"{when(e.posted_at)} by {e.posted_by}" if e.posted_at else "",
                    lines=list(d.lines), total=d.total, difference=d.difference)
@@ -898,7 +907,7 @@ class EntryScreen(_Reverses, LedgerScreen):
 
     def action_reverse(self) -> None:
         if self.view is not None:
-            self.ask_reverse(self.view.id, self.view.memo)
+            self.ask_reverse(self.view, self.view.memo)
 
     def _reversed(self, entry_id: int, new_id: int) -> None:
         self.load()

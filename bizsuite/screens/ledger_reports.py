@@ -23,6 +23,12 @@ from textual.widgets import Checkbox, Footer, Input, Select, Static
 
 from bizsuite.core import clock
 from bizsuite.core.errors import Refused
+from bizsuite.erp.ledger.reports import (
+    TRIAL_BALANCE_COLUMNS,
+    flatten_statement,
+    statement_rows,
+    trial_balance_rows,
+)
 from bizsuite.screens.ledger import LedgerSection, money, problems, text_or_none
 from bizsuite.widgets.paged_table import Column, PagedTable
 
@@ -115,45 +121,30 @@ def statement_lines(st) -> list[ReportLine]:
     """A P&L or balance sheet as lines: each section's heading, its accounts indented (parents
     bold), then the totals."""
     out: list[ReportLine] = []
+    flat = flatten_statement(st)
     for section, rows in st.sections:
         if not rows:
             out.append(ReportLine(Text(f"no {section}", style="dim"), kind="blank"))
-        for r in rows:
-            if r.account_id is None:  # the year's earnings, in equity
-                out.append(ReportLine(Text("  " + r.label), list(r.amounts), kind="earnings"))
-                continue
-            leaf = r.label.rsplit(":", 1)[-1] if r.depth > 1 else r.label
-            out.append(ReportLine(Text("  " * (r.depth - 1) + leaf), list(r.amounts),
-                                  kind="parent" if r.is_parent or r.depth == 1 else "account",
-                                  account_id=r.account_id, type=r.type))
+        for ln in flat:
+            if ln.section == section:
+                out.append(ReportLine(Text(ln.indented), ln.amounts, kind=ln.kind, account_id=ln.account_id,
+                                      type=ln.type))
         out.append(ReportLine(Text(""), kind="blank"))
-    for r in st.totals:
-        out.append(ReportLine(Text(r.label.capitalize()), list(r.amounts), kind="total"))
+    for ln in flat:
+        if ln.kind == "total":
+            out.append(ReportLine(Text(ln.label.capitalize()), ln.amounts, kind="total"))
     return out
 
 
 def statement_csv(st) -> tuple[list[dict], list[str], list[str]]:
-    """The CLI's CSV of a statement (``bizsuite ledger pnl|balance-sheet --format csv``):
-    ``section,account,code,depth`` then one column per amount column."""
-    cols = list(st.columns)
-    rows: list[dict] = []
-    for section, srows in st.sections:
-        for r in srows:
-            row = {"section": section, "account": r.label, "code": r.code or "", "depth": r.depth}
-            row.update(zip(cols, r.amounts))
-            rows.append(row)
-    for r in st.totals:
-        row = {"section": "total", "account": r.label, "code": "", "depth": 0}
-        row.update(zip(cols, r.amounts))
-        rows.append(row)
-    return rows, ["section", "account", "code", "depth", *cols], cols
+    """The CLI's CSV of a statement (``bizsuite ledger pnl|balance-sheet --format csv``)."""
+    rows, columns = statement_rows(st)
+    return rows, columns, list(st.columns)
 
 
 def trial_balance_csv(tb) -> tuple[list[dict], list[str], list[str]]:
     """The CLI's CSV of a trial balance: exactly ``account,type,debit,credit,balance``."""
-    rows = [{"account": r.account, "type": r.type, "debit": r.debit, "credit": r.credit, "balance": r.balance}
-            for r in tb]
-    return rows, ["account", "type", "debit", "credit", "balance"], ["debit", "credit", "balance"]
+    return trial_balance_rows(tb), TRIAL_BALANCE_COLUMNS, ["debit", "credit", "balance"]
 
 
 def _plain(value: Any) -> str:
@@ -391,11 +382,11 @@ class TrialBalanceScreen(_AsOfReport):
         return ledger.trial_balance(as_of=wanted["as_of"], depth=wanted["depth"])
 
     def lines(self, tb) -> tuple[list[ReportLine], list[Column]]:
-        out = [ReportLine(Text(r.account), [r.debit, r.credit, r.balance], account_id=r.account_id, type=r.type)
-               for r in tb]
-        debits = sum((r.debit for r in tb), ZERO)
-        credits = sum((r.credit for r in tb), ZERO)
-        out.append(ReportLine(Text("Total"), [debits, credits, debits - credits], kind="total"))
+        out = [ReportLine(Text(r["account"].capitalize() if r["account_id"] is None else r["account"]),
+                          [r["debit"], r["credit"], r["balance"]], account_id=r["account_id"],
+                          kind="account" if r["account_id"] is not None else "total",
+                          type=r["type"])
+               for r in trial_balance_rows(tb, with_total=True)]
         return out, self.columns(width=amount_width(out, AMOUNT_WIDTH))
 
     def status(self, tb) -> str:

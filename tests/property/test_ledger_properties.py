@@ -1,7 +1,8 @@
 """Properties of the ledger (Hypothesis, on SQLite):
 
 - any sequence of posts, reversals and year closes keeps the trial balance at zero and the
-  balance sheet balanced, whatever is refused along the way;
+  balance sheet balanced; each operation is refused exactly when the rules say (on or before
+  the lock date, a second reversal, a year already closed), so the sequences really post;
 - exporting the books (journal or lines CSV) and importing the export into fresh books gives
   the identical trial balance.
 """
@@ -14,7 +15,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings, target
 from hypothesis import strategies as st
 
 from bizsuite.core.auth import os_login
@@ -63,26 +64,49 @@ close = st.tuples(st.just("close"), st.sampled_from([2024, 2025, 2026]))
 operations = st.lists(st.one_of(post, post, post, reverse, close), min_size=1, max_size=25)
 
 
-def apply(store: Store, ops) -> None:
+def apply(store: Store, ops) -> dict[str, int]:
+    """Run the operations; each must be refused exactly when the rules say so (a post or a
+    reversal on or before the lock date, a second reversal, a year already closed) — never
+    refused by accident. Returns how many of each were done."""
     actor = store.actor_for(os_login())
     posted: list[int] = []
+    reversed_: set[int] = set()
+    lock: dt.date | None = None
+    done = {"post": 0, "reverse": 0, "close": 0}
     for op in ops:
+        expected, after = None, None
         try:
             with store.transaction(actor) as b:
                 if op[0] == "post":
                     _, days, lines, memo = op
+                    day = START + dt.timedelta(days=days)
+                    expected = lock is None or day > lock
                     amounts = [(acct, Decimal(c).scaleb(-2)) for acct, c in lines]
-                    # the last line balances the entry (so most posts are valid; some are refused)
+                    # the last line balances the entry
                     amounts.append((ACCOUNTS[len(lines) % len(ACCOUNTS)], -sum(a for _, a in amounts)))
-                    e = b.ledger.post_entry(START + dt.timedelta(days=days), memo, amounts)
-                    posted.append(e.id)
+                    e = b.ledger.post_entry(day, memo, amounts)
+                    after = lambda e=e: posted.append(e.id)  # noqa: E731
                 elif op[0] == "reverse" and posted:
                     _, which, days = op
-                    b.ledger.reverse(posted[which % len(posted)], date=START + dt.timedelta(days=days + 365))
+                    target, day = posted[which % len(posted)], START + dt.timedelta(days=days + 365)
+                    expected = target not in reversed_ and (lock is None or day > lock)
+                    b.ledger.reverse(target, date=day)
+                    after = lambda t=target: reversed_.add(t)  # noqa: E731
                 elif op[0] == "close":
+                    end = dt.date(op[1], 12, 31)
+                    expected = lock is None or lock < end
                     b.ledger.close_year(op[1])
-        except Refused:
-            pass  # refused as a whole: nothing of it was written
+                    after = lambda end=end: None  # noqa: E731
+                    lock = end
+                else:
+                    continue
+        except Refused as exc:
+            assert expected is False, (op, exc.problems)
+            continue
+        assert expected is True, op
+        after()
+        done[op[0]] += 1
+    return done
 
 
 def invariants(store: Store) -> dict[str, Decimal]:
@@ -105,7 +129,11 @@ def test_any_sequence_keeps_the_books_balanced(ops):
     root = Path(tempfile.mkdtemp(prefix="ledger-prop-"))
     store = fresh(root, "books.sqlite")
     try:
-        apply(store, ops)
+        done = apply(store, ops)
+        target(done["post"], label="entries posted")
+        # posts are refused only once a year close has locked their dates: before any close, all post
+        first_close = next((i for i, op in enumerate(ops) if op[0] == "close"), len(ops))
+        assert done["post"] >= sum(1 for op in ops[:first_close] if op[0] == "post")
         invariants(store)
     finally:
         store.close()
@@ -122,14 +150,14 @@ def test_export_then_import_gives_the_identical_trial_balance(ops, fmt):
     store = fresh(root, "books.sqlite")
     other = fresh(root, "other.sqlite")
     try:
-        apply(store, ops)
+        done = apply(store, ops)
+        assume(done["post"] > 0)  # only an export of something says anything
         before = invariants(store)
         actor = store.actor_for(os_login())
         out = root / f"export.{fmt}"
         with store.read(actor) as b, out.open("w", encoding="utf-8", newline="") as fh:
             n = (write_journal if fmt == "journal" else export_csv)(b, fh)
-        if n == 0:
-            return
+        assert n >= done["post"] + done["reverse"] > 0  # and the year closes that had something to close
         with other.transaction(actor) as b:
             report = import_file(b, out)
             assert report.imported == n and not report.rejected

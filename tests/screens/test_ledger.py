@@ -438,10 +438,21 @@ async def test_reversing_twice_or_in_a_locked_period_shows_the_refusal(app, book
         pilot.app.push_screen(EntryScreen(DUPLICATE))
         await settle(pilot)
         before = counts(store, actor)
-        await pilot.press("v", "y")
+        entry = app.screen
+        await pilot.press("v")
         await settle(pilot)
+        assert app.screen is entry  # no confirmation that would be refused anyway
         shown = [n.message for n in app._notifications]
         assert f"entry #{DUPLICATE} is already reversed by #{NEWEST}" in shown
+        assert counts(store, actor) == before
+        await pilot.press("escape")
+        await settle(pilot)
+        pilot.app.push_screen(EntryScreen(NEWEST))  # a reversal is not reversed either
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
+        assert any(f"entry #{NEWEST} is the reversal of #{DUPLICATE}" in n.message for n in app._notifications)
         assert counts(store, actor) == before
         with store.transaction(actor) as b:
             b.ledger.lock("2026-12-31")

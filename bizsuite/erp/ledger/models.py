@@ -57,6 +57,22 @@ SOURCE_DEMO = "demo"
 # Sources that only ledger.write may post (modules' documents may post under their own permission).
 LEDGER_SOURCES = frozenset({SOURCE_MANUAL, SOURCE_IMPORT, SOURCE_REVERSAL, SOURCE_CLOSE, SOURCE_DEMO})
 
+# Who may post an entry of each source kind: the ledger decides, from the kind the caller names
+# (a warehouse clerk's receipt posts under purchasing.receive, not under ledger.write). A kind
+# missing here is refused. Permissions are those of bizsuite.core.auth.PERMISSIONS.
+SOURCE_PERMISSIONS: dict[str, str] = {
+    **{kind: "ledger.write" for kind in sorted(LEDGER_SOURCES)},
+    "sales_invoice": "sales.invoice",
+    "sales_credit_note": "sales.invoice",
+    "customer_payment": "sales.pay",
+    "supplier_bill": "purchasing.bill",
+    "supplier_payment": "purchasing.pay",
+    "purchase_receipt": "purchasing.receive",
+    "sales_delivery": "sales.deliver",
+    "stock_adjustment": "stock.write",
+    "payroll_run": "payroll.write",
+}
+
 
 def _where(condition: str) -> dict:
     """A partial index, the same on SQLite and PostgreSQL."""

@@ -12,6 +12,7 @@ expenses as debits, liabilities, equity and income as credits (positive when nor
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
@@ -183,6 +184,21 @@ def profit_and_loss(repo, start: dt.date, end: dt.date, *, monthly: bool, depth:
                      totals=total_rows)
 
 
+def _add_earnings(rows: list[StatementRow], earnings: list[tuple[str, int]], depth: int | None) -> None:
+    """Put the computed earnings rows into equity. With one top-level equity account (``equity``,
+    ``所有者权益``) they are its sub-rows (depth 2) and its line includes them, so the group line
+    is the sum of the rows under it; otherwise they stand at the top level of the section."""
+    tops = [r for r in rows if r.depth == 1]
+    if len(tops) == 1:
+        top = tops[0]
+        top.amounts = [top.amounts[0] + from_minor(sum(v for _, v in earnings))]
+        if depth is None or depth >= 2:
+            top.is_parent = True
+            rows.extend(StatementRow(label, "earnings", 2, [from_minor(v)]) for label, v in earnings)
+        return
+    rows.extend(StatementRow(label, "earnings", 1, [from_minor(v)]) for label, v in earnings)
+
+
 def balance_sheet(repo, as_of: dt.date, *, depth: int | None) -> Statement:
     """Assets, liabilities and equity as of a date. Income and expenses not yet closed show in
     equity as the current year's earnings (and, if earlier years were never closed, as
@@ -208,11 +224,12 @@ def balance_sheet(repo, as_of: dt.date, *, depth: int | None) -> Statement:
         rows, total = _section_rows(repo, own, type_, depth, sign, 1)
         sums = sign * total[0]
         if type_ == "equity":
+            earnings = []
             if prior:
-                rows.append(StatementRow("earnings of earlier years not closed", "earnings", 1, [from_minor(-prior)]))
-                sums += -prior
-            rows.append(StatementRow(f"current year earnings ({as_of.year})", "earnings", 1, [from_minor(-current)]))
-            sums += -current
+                earnings.append(("earnings of earlier years not closed", -prior))
+            earnings.append((f"current year earnings ({as_of.year})", -current))
+            _add_earnings(rows, earnings, depth)
+            sums += sum(v for _, v in earnings)
         sections.append((label, rows))
         totals[type_] = sums
     total_rows = [
@@ -356,3 +373,74 @@ def iter_entries(repo, *, start: dt.date | None, end: dt.date | None, batch: int
         last = (entries[-1].date, entries[-1].id)
         if len(entries) < batch:
             return
+
+
+# -- reports as rows: what the CLI prints and the screens show and export -----------------------
+
+
+TRIAL_BALANCE_COLUMNS = ["account", "type", "debit", "credit", "balance"]
+
+
+def trial_balance_total(tb: list[TrialBalanceRow]) -> tuple[Decimal, Decimal, Decimal]:
+    """The trial balance's totals: debits, credits, and their difference (zero in sound books)."""
+    debits = sum((r.debit for r in tb), ZERO)
+    credits = sum((r.credit for r in tb), ZERO)
+    return debits, credits, debits - credits
+
+
+def trial_balance_rows(tb: list[TrialBalanceRow], *, with_total: bool = False) -> list[dict]:
+    """The trial balance as rows of :data:`TRIAL_BALANCE_COLUMNS` (``ledger trial-balance
+    --format csv`` and the screen's export); ``with_total`` adds the ``total`` row of a table."""
+    rows = [{"account": r.account, "type": r.type, "debit": r.debit, "credit": r.credit, "balance": r.balance,
+             "account_id": r.account_id} for r in tb]
+    if with_total:
+        d, c, b = trial_balance_total(tb)
+        rows.append({"account": "total", "type": "", "debit": d, "credit": c, "balance": b, "account_id": None})
+    return rows
+
+
+@dataclass
+class FlatLine:
+    """One line of a statement as a table shows it: ``label`` is the full account name (or the
+    computed row's label), ``indented`` the leaf indented by depth; ``kind`` is ``parent``,
+    ``account``, ``earnings`` or ``total``."""
+
+    section: str
+    label: str
+    indented: str
+    code: str | None
+    depth: int
+    amounts: list[Decimal]
+    kind: str
+    account_id: int | None = None
+    type: str = ""
+
+
+def flatten_statement(st: Statement) -> list[FlatLine]:
+    """A P&L or balance sheet, section by section, then its totals: the one flattening that the
+    CLI's table and CSV and the screen's table and export all use, so they agree on depth."""
+    out: list[FlatLine] = []
+    for section, rows in st.sections:
+        for r in rows:
+            leaf = r.label.rsplit(":", 1)[-1] if r.account_id is not None and r.depth > 1 else r.label
+            if r.account_id is None:
+                kind = "earnings"
+            else:
+                kind = "parent" if r.is_parent or r.depth == 1 else "account"
+            out.append(FlatLine(section, r.label, "  " * (r.depth - 1) + leaf, r.code, r.depth, list(r.amounts),
+                                kind, r.account_id, r.type))
+    for r in st.totals:
+        out.append(FlatLine("total", r.label, r.label, None, 0, list(r.amounts), "total"))
+    return out
+
+
+def statement_rows(st: Statement) -> tuple[list[dict], list[str]]:
+    """A statement as CSV/JSON rows: ``section,account,code,depth`` then one column per amount
+    column (``ledger pnl|balance-sheet --format csv`` and the screens' export)."""
+    cols = list(st.columns)
+    rows = []
+    for ln in flatten_statement(st):
+        row = {"section": ln.section, "account": ln.label, "code": ln.code or "", "depth": ln.depth}
+        row.update(zip(cols, ln.amounts))
+        rows.append(row)
+    return rows, ["section", "account", "code", "depth", *cols]

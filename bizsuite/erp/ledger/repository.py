@@ -35,7 +35,7 @@ from bizsuite.erp.ledger import accounts as names
 from bizsuite.erp.ledger.models import (
     ACCOUNT_TYPES,
     ROLES,
-    LEDGER_SOURCES,
+    SOURCE_PERMISSIONS,
     SOURCE_CLOSE,
     SOURCE_MANUAL,
     Account,
@@ -83,6 +83,27 @@ def parse_date(value: dt.date | str, what: str = "date") -> dt.date:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         raise BadDate(f"{what}: {text} is not a date (no such day)") from None
+
+
+def why_not_reverse(entry, reversed_by: int | None = None) -> str | None:
+    """Why ``entry`` may not be reversed, or None when it may.
+
+    ``entry`` is anything with ``id``, ``status``, ``source_kind`` and ``reverses_id`` (an
+    :class:`Entry`, a journal row, the entry screen's view); ``reversed_by`` is the entry that
+    already reverses it (read from ``entry.reversed_by`` when the row has it). Screens ask this
+    before opening a confirmation that would be refused anyway.
+    """
+    reversed_by = reversed_by if reversed_by is not None else getattr(entry, "reversed_by", None)
+    if entry.status != "posted":
+        return f"entry #{entry.id} is a draft; delete or edit it instead of reversing it"
+    if entry.source_kind == SOURCE_CLOSE:
+        return f"entry #{entry.id} closes a year; year-end closing entries are not reversed"
+    if reversed_by is not None:
+        return f"entry #{entry.id} is already reversed by #{reversed_by}"
+    if entry.reverses_id is not None:
+        return (f"entry #{entry.id} is the reversal of #{entry.reverses_id}; a reversal is not reversed "
+                f"— post the entry again instead")
+    return None
 
 
 class LedgerRepository:
@@ -558,17 +579,25 @@ class LedgerRepository:
             errors.append(FieldError(where, f"no contact #{contact_id}"))
 
     # -- entries: posting ---------------------------------------------------------------------
-    def _require_posting(self, permission: str, source_kind: str, ledger_permission: str = "ledger.write") -> None:
-        """The ledger's permission, or a module's own permission for its own documents' entries."""
-        self.books.require(permission)
-        if permission != ledger_permission and source_kind in LEDGER_SOURCES:
-            raise PermissionDenied(f"{source_kind} entries need {ledger_permission}; only a module's "
-                                   "documents go by the module's own permission")
+    @staticmethod
+    def permission_for(source_kind: str) -> str:
+        """The permission that posting (or reversing) an entry of ``source_kind`` needs; the
+        ledger owns this map (:data:`SOURCE_PERMISSIONS`), callers only name the kind."""
+        permission = SOURCE_PERMISSIONS.get(source_kind)
+        if permission is None:
+            known = ", ".join(sorted(SOURCE_PERMISSIONS))
+            raise ValidationFailed([FieldError("source", f"{source_kind!r} is not a kind of entry the ledger knows "
+                                                         f"({known})")])
+        return permission
+
+    def _require_posting(self, source_kind: str) -> None:
+        """The permission of the source kind: ledger.write by hand, a module's own for its documents."""
+        self.books.require(self.permission_for(source_kind))
 
     def post_entry(self, date: dt.date | str, memo: str, lines: Sequence[LineIn | tuple], *,
                    source: tuple[str, int | None] | str = SOURCE_MANUAL, contact_id: int | None = None,
                    code: str | None = None, comment: str | None = None, source_ref: str | None = None,
-                   mark: str = "", permission: str = "ledger.write") -> Entry:
+                   mark: str = "") -> Entry:
         """Post a balanced entry at once (the way other modules post their documents).
 
         ``lines`` are :class:`LineIn` (or ``(account, amount[, memo[, contact_id]])`` tuples):
@@ -576,12 +605,13 @@ class LedgerRepository:
         whatever balances the entry). ``source`` is ``("sales_invoice", 42)`` for a module's
         document. ``contact_id`` is the entry's contact and the default of its lines.
 
-        ``permission``: a module posting its own document passes the permission that allowed
-        the document (``"purchasing.receive"``, ``"sales.invoice"``…), so a warehouse clerk who
-        receives goods posts the receipt without being allowed to write to the ledger by hand.
+        Who may post it follows from the source kind (:meth:`permission_for`): a manual entry
+        needs ``ledger.write``, a ``purchase_receipt`` ``purchasing.receive``…, so a warehouse
+        clerk who receives goods posts the receipt without being allowed to write to the ledger
+        by hand. Unknown kinds are refused.
         """
         kind_ = source if isinstance(source, str) else source[0]
-        self._require_posting(permission, kind_)
+        self._require_posting(kind_)
         day, memo_, code_, (kind, sid), cleaned = self._clean_entry(
             date, memo, lines, contact_id=contact_id, code=code, source=source, post=True)
         now = clock.now()
@@ -691,26 +721,21 @@ class LedgerRepository:
     def reversed_by(self, entry_id: int) -> int | None:
         return self.session.scalar(select(Entry.id).where(Entry.reverses_id == entry_id))
 
-    def reverse(self, entry_id: int, *, date: dt.date | str | None = None, memo: str | None = None,
-                permission: str = "ledger.write") -> Entry:
+    def reverse(self, entry_id: int, *, date: dt.date | str | None = None, memo: str | None = None) -> Entry:
         """Post the mirror image of a posted entry (every amount negated), linked to it.
 
         Dated today unless ``date`` is given; refused on or before the lock date. The reversal
-        keeps the original's source, so a document's entries include its reversals. A module
-        voiding its own document passes its ``permission`` as with :meth:`post_entry`.
+        keeps the original's source, so a document's entries include its reversals, and needs the
+        permission of that source, as :meth:`post_entry` does.
         """
         e = self.session.get(Entry, entry_id)
         if e is None:
-            self.books.require(permission)
+            self._require_read()
             raise NotFound(f"no entry #{entry_id}")
-        self._require_posting(permission, e.source_kind)
-        if e.status != "posted":
-            raise Refused(f"entry #{entry_id} is a draft; delete or edit it instead of reversing it")
-        if e.source_kind == SOURCE_CLOSE:
-            raise Refused(f"entry #{entry_id} closes a year; year-end closing entries are not reversed")
-        done = self.reversed_by(entry_id)
-        if done is not None:
-            raise Refused(f"entry #{entry_id} is already reversed by #{done}")
+        self.books.require(SOURCE_PERMISSIONS.get(e.source_kind, "ledger.write"))
+        why = why_not_reverse(e, self.reversed_by(entry_id) if e.status == "posted" else None)
+        if why is not None:
+            raise Refused(why)
         day = parse_date(date, "date") if date is not None else clock.today()
         locked = self._check_open(day, "the reversal date ")
         if locked:
@@ -782,9 +807,12 @@ class LedgerRepository:
                                memo=ln.memo, contact_id=ln.contact_id))
         return EntryDetail(entry=e, lines=out, reversed_by=self.reversed_by(e.id) if e.status == "posted" else None)
 
-    def entries_for_source(self, kind: str, source_id: int | None, *, permission: str = "ledger.read") -> list[Entry]:
-        """The entries a module's document made (its reversals included), oldest first."""
-        self._require_posting(permission, kind, "ledger.read")
+    def entries_for_source(self, kind: str, source_id: int | None) -> list[Entry]:
+        """The entries a module's document made (its reversals included), oldest first: for
+        whoever may read the ledger or post that kind of document."""
+        permission = self.permission_for(kind)
+        if not self.books.actor.can("ledger.read"):
+            self.books.require(permission)
         return list(self.session.scalars(
             select(Entry).where(Entry.source_kind == kind, Entry.source_id == source_id).order_by(Entry.id)))
 

@@ -187,3 +187,30 @@ def test_check_includes_the_ledger(cli, books_path):
     conn.close()
     r = cli("check", db=books_path)
     assert r.rc == 1 and "check failed: every posted entry balances: 1 entries do not balance" in r.stderr
+
+
+def test_commands_that_write_print_the_record_as_json(cli, books_path):
+    """post, reverse, add-account… with --format json print what show / accounts print for it."""
+    r = cli("ledger", "post", "--date", "2025-01-02", "-m", "Owner invests", "-f", "json",
+            "-l", "assets:bank:checking 25,000.00", "-l", "equity:owner capital", db=books_path)
+    assert r.rc == 0, r
+    posted = json.loads(r.stdout)
+    assert posted == json.loads(cli("ledger", "show", "1", "--format", "json", db=books_path).stdout)
+    assert [(x["account"], x["debit"], x["credit"]) for x in posted] == [
+        ("assets:bank:checking", "25000.00", None), ("equity:owner capital", None, "25000.00")]
+    r = cli("ledger", "reverse", "1", "--date", "2025-01-03", "--format", "json", db=books_path)
+    assert r.rc == 0, r
+    reversal = json.loads(r.stdout)
+    assert reversal == json.loads(cli("ledger", "show", "2", "-f", "json", db=books_path).stdout)
+    assert {x["entry"] for x in reversal} == {2} and reversal[0]["credit"] == "25000.00"
+    r = cli("ledger", "add-account", "assets:bank:petty", "--code", "1015", "-f", "json", db=books_path)
+    assert r.rc == 0, r
+    added = json.loads(r.stdout)
+    listed = json.loads(cli("ledger", "accounts", "--format", "json", db=books_path).stdout)
+    assert added == [a for a in listed if a["account"] == "assets:bank:petty"]
+    assert added[0]["code"] == "1015" and added[0]["type"] == "asset"
+    r = cli("ledger", "deactivate", "1015", "-f", "json", db=books_path)
+    assert r.rc == 0 and json.loads(r.stdout)[0]["active"] is False, r
+    r = cli("ledger", "post", "--date", "2025-01-02", "-m", "x", "-f", "json",
+            "-l", "assets:bank:checking 1", "-l", "equity:owner capital -2", db=books_path)
+    assert r.rc == 1 and r.stdout == "" and "does not balance" in r.stderr

@@ -147,3 +147,40 @@ def test_reports_need_ledger_or_reports_permission(books, owner):
             b.ledger.trial_balance()
         with pytest.raises(PermissionDenied):
             b.ledger.balance_sheet()
+
+
+def test_balance_sheet_equity_group_is_the_sum_of_its_rows_on_screen_and_in_csv(books, owner):
+    """The earnings rows are sub-rows of the one top-level equity account: the group line is
+    their sum with the equity accounts, and the CSV says the same depth the screen indents."""
+    from bizsuite.erp.ledger.reports import flatten_statement, statement_rows
+
+    with books.read(owner) as b:
+        st = b.ledger.balance_sheet(as_of="2026-01-31")
+    equity = dict(st.sections)["equity"]
+    top = next(r for r in equity if r.depth == 1)
+    assert top.label == "equity" and top.is_parent
+    assert top.amounts[0] == sum((r.amounts[0] for r in equity if r.depth == 2), D(0))
+    totals = {r.label: r.amounts[0] for r in st.totals}
+    assert top.amounts[0] == totals["total equity"] == D("10000.00") - D("900.00") - D("99.99")
+    flat = [ln for ln in flatten_statement(st) if ln.section == "equity"]
+    assert [(ln.indented, ln.depth) for ln in flat] == [
+        ("equity", 1), ("  owner capital", 2), ("  earnings of earlier years not closed", 2),
+        ("  current year earnings (2026)", 2)]
+    rows, _ = statement_rows(st)
+    assert [(r["account"], r["depth"]) for r in rows if r["section"] == "equity"] == [
+        ("equity", 1), ("equity:owner capital", 2), ("earnings of earlier years not closed", 2),
+        ("current year earnings (2026)", 2)]
+    with books.read(owner) as b:  # rolled up to one level: the group line still holds the earnings
+        st1 = b.ledger.balance_sheet(as_of="2026-01-31", depth=1)
+    assert [(r.label, r.amounts[0]) for r in dict(st1.sections)["equity"]] == [("equity", top.amounts[0])]
+
+
+def test_trial_balance_total_lives_once(books, owner):
+    from bizsuite.erp.ledger.reports import trial_balance_rows, trial_balance_total
+
+    with books.read(owner) as b:
+        tb = b.ledger.trial_balance()
+    d, c, diff = trial_balance_total(tb)
+    assert d == c and diff == 0 and d == sum((r.debit for r in tb), D(0))
+    assert trial_balance_rows(tb, with_total=True)[-1] == {
+        "account": "total", "type": "", "debit": d, "credit": c, "balance": D(0), "account_id": None}
