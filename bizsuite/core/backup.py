@@ -42,7 +42,7 @@ def _inspect_file(path: Path) -> dict:
             if not marker or marker[0] != "bizsuite":
                 raise Refused(f"{path}: not a bizsuite database")
             company = conn.execute("SELECT value FROM settings WHERE key='company.name'").fetchone()
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revisions = {r for (r,) in conn.execute("SELECT version_num FROM alembic_version").fetchall()}
             contacts = conn.execute("SELECT count(*) FROM contacts").fetchone()[0] if "contacts" in tables else 0
         finally:
             conn.close()
@@ -50,9 +50,10 @@ def _inspect_file(path: Path) -> dict:
         raise Refused(f"{path}: cannot be read: {exc}") from None
     from bizsuite.migrations import known_revisions
 
-    if revision is None or revision[0] not in known_revisions():
-        raise Refused(f"{path}: made by a newer bizsuite (schema {revision[0] if revision else '?'}); upgrade first")
-    return {"company": company[0] if company else "", "revision": revision[0], "contacts": contacts}
+    unknown = sorted(revisions - known_revisions())
+    if not revisions or unknown:
+        raise Refused(f"{path}: made by a newer bizsuite (schema {', '.join(unknown) or '?'}); upgrade first")
+    return {"company": company[0] if company else "", "revision": ", ".join(sorted(revisions)), "contacts": contacts}
 
 
 def backup(location: Location, dest: str | Path) -> dict:

@@ -60,6 +60,7 @@ class Module:
     repository: str | None = None  # "…repository:ContactsRepository", built with (books)
     models: tuple[str, ...] = ()  # modules that define its tables
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # permission → roles that have it
+    posts: dict[str, str] = field(default_factory=dict)  # ledger source kinds it posts → permission needed
     checks: tuple[str, ...] = ()  # "…checks:contact_checks": (books) -> list[CheckResult] each
     demo: DemoPart | None = None
     setup_tables: tuple[str, ...] = ()  # tables whose rows are set-up, not business data (a chart)

@@ -16,6 +16,7 @@ MODULE = Module(
     repository="memos_module.repository:MemosRepository",
     models=("memos_module.models",),
     permissions={"memos.read": ALL_ROLES, "memos.write": ("owner", "support")},
+    posts={"memo_fee": "memos.write"},  # a memo may carry a fee, posted to the ledger
     checks=("memos_module.repository:memo_checks",),
     migrations="memos_module.migrations",
     summary="memos_module.repository:home_summary",

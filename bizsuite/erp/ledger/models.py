@@ -18,8 +18,9 @@ in the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint, text
@@ -57,21 +58,35 @@ SOURCE_DEMO = "demo"
 # Sources that only ledger.write may post (modules' documents may post under their own permission).
 LEDGER_SOURCES = frozenset({SOURCE_MANUAL, SOURCE_IMPORT, SOURCE_REVERSAL, SOURCE_CLOSE, SOURCE_DEMO})
 
-# Who may post an entry of each source kind: the ledger decides, from the kind the caller names
-# (a warehouse clerk's receipt posts under purchasing.receive, not under ledger.write). A kind
-# missing here is refused. Permissions are those of bizsuite.core.auth.PERMISSIONS.
-SOURCE_PERMISSIONS: dict[str, str] = {
-    **{kind: "ledger.write" for kind in sorted(LEDGER_SOURCES)},
-    "sales_invoice": "sales.invoice",
-    "sales_credit_note": "sales.invoice",
-    "customer_payment": "sales.pay",
-    "supplier_bill": "purchasing.bill",
-    "supplier_payment": "purchasing.pay",
-    "purchase_receipt": "purchasing.receive",
-    "sales_delivery": "sales.deliver",
-    "stock_adjustment": "stock.write",
-    "payroll_run": "payroll.write",
-}
+class _SourcePermissions(Mapping):
+    """Who may post an entry of each source kind: the ledger decides, from the kind the caller
+    names (a warehouse clerk's receipt posts under purchasing.receive, not under ledger.write).
+    Its own kinds need ledger.write; each installed module declares the kinds of entry its
+    documents post and the permission each needs (``Module.posts``). A kind missing here is
+    refused."""
+
+    def _all(self) -> dict[str, str]:
+        from bizsuite.core.modules import installed
+
+        out = {kind: "ledger.write" for kind in sorted(LEDGER_SOURCES)}
+        for m in installed():
+            for kind, permission in m.posts.items():
+                if kind in out:
+                    raise LookupError(f"module {m.name} posts {kind!r}, which is already someone else's kind")
+                out[kind] = permission
+        return out
+
+    def __getitem__(self, kind: str) -> str:
+        return self._all()[kind]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+SOURCE_PERMISSIONS: Mapping[str, str] = _SourcePermissions()
 
 
 def _where(condition: str) -> dict:

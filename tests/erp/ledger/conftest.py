@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from ledger_helpers import LEDGER_DATA, Cli
+from ledger_helpers import DOCUMENT_MODULES, LEDGER_DATA, Cli
+
+from bizsuite.core import modules
+
+
+@pytest.fixture(autouse=True)
+def _document_modules():
+    """Install the stand-in for the modules that will post documents (ledger_helpers)."""
+    with modules.use([*modules.installed(), DOCUMENT_MODULES]):
+        yield
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from bizsuite.core.modules import Module
+
 from cli_runner import Bizsuite, Result  # noqa: F401  (the one CLI runner, tests/cli_runner.py)
 
 LEDGER_DATA = Path(__file__).resolve().parents[2] / "data" / "ledger"
@@ -121,3 +123,25 @@ def audit_count(books, entity: str) -> int:
     from bizsuite.core.models import AuditEntry
 
     return books.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == entity))
+
+
+# The modules that will post their documents here (sales, purchasing, stock, payroll) are not
+# built yet; this stand-in declares the permissions and the kinds of entry they will, so the
+# ledger's rules about who may post what are tested as they will be used.
+DOCUMENT_MODULES = Module(
+    name="documents_standin",
+    title="Documents (stand-in)",
+    depends=("ledger",),
+    permissions={
+        "sales.invoice": ("owner", "accountant"), "sales.pay": ("owner", "accountant"),
+        "sales.deliver": ("owner", "warehouse"), "purchasing.bill": ("owner", "accountant"),
+        "purchasing.pay": ("owner", "accountant"), "purchasing.receive": ("owner", "warehouse"),
+        "stock.write": ("owner", "warehouse"), "payroll.write": ("owner", "hr"),
+    },
+    posts={
+        "sales_invoice": "sales.invoice", "sales_credit_note": "sales.invoice", "customer_payment": "sales.pay",
+        "supplier_bill": "purchasing.bill", "supplier_payment": "purchasing.pay",
+        "purchase_receipt": "purchasing.receive", "sales_delivery": "sales.deliver",
+        "stock_adjustment": "stock.write", "payroll_run": "payroll.write",
+    },
+)
