@@ -1,5 +1,5 @@
 """What the bench scripts share: a figure with its target, time formatting, a clean environment
-for subprocesses, the ``bizsuite`` executable, and timing helpers."""
+for subprocesses, the ``bizsuite`` executable, timing helpers and the table of figures."""
 
 from __future__ import annotations
 
@@ -77,3 +77,24 @@ def best_of(fn, runs: int) -> tuple[float, float]:
 def fastest_and_median(fn, runs: int) -> tuple[float, float]:
     times = timings(fn, runs)
     return min(times), statistics.median(times)
+
+
+def print_figures(title: str, figures: list[Figure], started: float) -> None:
+    """The figures as a table: name, target, measured, pass/FAIL. Printed, never asserted."""
+    import unicodedata
+
+    def cols(text: str) -> int:  # terminal columns: CJK characters take two
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    width = max(cols(f.name) for f in figures)
+    print()
+    print(title)
+    print(f"{'figure':<{width}}  {'target':>9}  {'measured':>10}  {'result':>6}  note")
+    print("-" * (width + 40))
+    for f in figures:
+        target = f"< {secs(f.target)}" if f.target else ""
+        name = f.name + " " * max(0, width - cols(f.name))
+        print(f"{name}  {target:>9}  {secs(f.measured):>10}  {f.verdict:>6}  {f.note}")
+    failed = [f for f in figures if f.verdict == "FAIL"]
+    print(f"\n{len(figures) - len(failed)} of {len(figures)} figures met or have no target; "
+          f"total bench time {time.perf_counter() - started:.0f} s")

@@ -6,11 +6,11 @@ exactly as the console script does:
 
 ``--now=ISO``
     freeze :mod:`bizsuite.core.clock` at that moment (ISO 8601; UTC when it has no offset).
-``--pause-before=MODULE:NAME`` (``--pause-after=…``)
-    wrap the function NAME of MODULE: the first time it is called (it has returned), the process
-    writes ``paused at MODULE:NAME`` and a newline on stderr and then blocks until its stdin is
-    closed or given a line — so a test can act at a known point (kill it mid-write, save while
-    it validates) instead of sleeping and hoping.
+``--pause-before=MODULE:NAME[@N]`` (``--pause-after=…``)
+    wrap the function NAME of MODULE: before its first call (or after its Nth call returned), the
+    process writes ``paused at MODULE:NAME[@N]`` and a newline on stderr and then blocks until its
+    stdin is closed or given a line — so a test can act at a known point (kill it mid-write, save
+    while it validates) instead of sleeping and hoping.
 """
 
 import functools
@@ -21,9 +21,12 @@ from datetime import datetime
 
 def _pause_at(spec: str, *, after: bool) -> None:
     module_name, _, name = spec.partition(":")
+    name, _, nth = name.partition("@")
+    at_call = int(nth or 1)
     module = importlib.import_module(module_name)
     original = getattr(module, name)
     paused = False
+    calls = 0
 
     def pause() -> None:
         nonlocal paused
@@ -36,10 +39,12 @@ def _pause_at(spec: str, *, after: bool) -> None:
 
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
-        if not after:
+        nonlocal calls
+        calls += 1
+        if not after and calls == at_call:
             pause()
         result = original(*args, **kwargs)
-        if after:
+        if after and calls == at_call:
             pause()
         return result
 

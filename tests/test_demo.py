@@ -8,7 +8,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -255,9 +254,7 @@ def test_dedicated_file_is_reused_for_the_same_demo(tmp_path):
     path = tmp_path / "demo.sqlite"
     build(path)
     _poke(path, "kept")
-    started = time.perf_counter()
-    said = build(path)
-    assert time.perf_counter() - started < 1.0
+    said = build(path)  # how fast a reuse is: a figure of bench/cli.py, not a test
     assert "reusing" in said[-1]
     assert _setting(path, "test.mark") == "kept"
 
@@ -442,13 +439,10 @@ def test_cli_demo_in_its_own_file(tmp_path):
 @pytest.mark.skipif(not os.environ.get("BIZSUITE_TEST_LARGE"), reason="set BIZSUITE_TEST_LARGE=1")
 def test_large_demo_is_100k_contacts_fast(tmp_path):
     path = tmp_path / "large.sqlite"
-    started = time.perf_counter()
-    build(path, size="large")
-    took = time.perf_counter() - started
+    build(path, size="large")  # how long it takes: bench/contacts.py's "demo --size large" figure
     store = Store.open(loc(path))
     with store.read(store.actor_for(os_login())) as books:
         assert books.contacts.count() == 100_000
         assert all(r.ok for r in books.admin.check())
         assert books.session.scalar(select(func.count()).select_from(Activity)) > 100_000
     store.close()
-    assert took < 20, f"large demo took {took:.1f} s"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bizsuite.core.db import Location, locate, to_url
-from bizsuite.core.settings import Settings
 from bizsuite.core.errors import BooksError, PermissionDenied
+from bizsuite.core.settings import Settings
 from bizsuite.core.store import Store
 from bizsuite.crm.contacts.models import ContactIn
 
@@ -128,16 +127,29 @@ def test_write_transactions_take_the_lock_up_front(store, owner):
             probe.execute("BEGIN IMMEDIATE")
         probe.close()
 
-        def second():
-            with store.transaction(owner) as b2:
-                b2.contacts.add(ContactIn(name="Second"))
-            order.append("second")
+        waiting = threading.Event()  # set when the second writer sends its BEGIN IMMEDIATE
 
-        t = threading.Thread(target=second)
-        t.start()
-        time.sleep(0.3)
-        books.contacts.add(ContactIn(name="First"))
-        order.append("first")
+        def on_execute(conn, cursor, statement, *args):
+            if statement.startswith("BEGIN IMMEDIATE") and threading.current_thread() is t:
+                waiting.set()
+
+        def second():
+            try:
+                with store.transaction(owner) as b2:
+                    b2.contacts.add(ContactIn(name="Second"))
+                order.append("second")
+            except Exception as exc:  # "database is locked" would land here
+                order.append(repr(exc))
+
+        event.listen(store.engine, "before_cursor_execute", on_execute)
+        try:
+            t = threading.Thread(target=second)
+            t.start()
+            assert waiting.wait(10), "the second writer never began"
+            books.contacts.add(ContactIn(name="First"))  # while the second writer waits for the lock
+            order.append("first")
+        finally:
+            event.remove(store.engine, "before_cursor_execute", on_execute)
     t.join(10)
     assert order == ["first", "second"]
 
