@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -32,6 +33,11 @@ class BizsuiteApp(App[int]):
     CSS = """
     * { scrollbar-size-vertical: 1; }
     Footer { background: $panel; }
+    /* Without colour (NO_COLOR, or a terminal such as vt100 that has none) the cursor and the
+       focus still show: in reverse video and underline, not in a colour nobody sees. */
+    OptionList:nocolor > .option-list--option-highlighted { text-style: reverse; }
+    Input:nocolor:focus, Select:nocolor:focus > SelectCurrent, TextArea:nocolor:focus { text-style: underline; }
+    Button:nocolor:focus { text-style: reverse; }
     """
     COMMANDS = App.COMMANDS | {lambda: _commands_provider()}
     BINDINGS = [
@@ -127,12 +133,22 @@ def make_app(store: Store | None, actor: Actor | None, location: Location) -> Bi
     return BizsuiteApp(store, actor, location)
 
 
+MONOCHROME_TERMS = {"vt52", "vt100", "vt102", "vt220", "vt320", "dumb", "xterm-mono", "linux-m"}
+
+
+def _monochrome(term: str) -> bool:
+    """Terminals that show no colour at all (terminfo's ``*-m``/``*-mono`` entries among them)."""
+    return term in MONOCHROME_TERMS or term.endswith(("-m", "-mono"))
+
+
 def run_tui(location: Location, as_name: str | None) -> int:
     """Open the app (the CLI's ``bizsuite`` with no command). Returns the exit code."""
     from bizsuite.core.auth import os_login
     from bizsuite.core.db import sqlite_file_state
     from bizsuite.core.errors import Refused
 
+    if _monochrome(os.environ.get("TERM", "")):
+        os.environ.setdefault("NO_COLOR", "1")  # Textual then draws in monochrome
     store: Store | None = None
     try:
         if location.is_sqlite and location.path is not None and sqlite_file_state(location.path) in ("missing", "empty"):

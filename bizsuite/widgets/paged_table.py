@@ -102,6 +102,8 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
+        &:nocolor > .paged-table--cursor { text-style: reverse bold; }
+        &:nocolor > .paged-table--header { text-style: bold underline; }
         & > .paged-table--cursor-blurred {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
