@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -463,9 +463,16 @@ def _clock(calendar: Calendar, metric: str, target: timedelta,
 
 
 def evaluate(policy: Policy, priority: str, history: Sequence[tuple[datetime, str]],
-             first_response_at: datetime | None, now: datetime) -> SlaState:
+             first_response_at: datetime | None, now: datetime,
+             priority_changes: Sequence[tuple[datetime, str]] = ()) -> SlaState:
     """The clocks of a ticket from its status history: ``[(when, status), …]`` in order, the
-    first entry being its creation. ``now`` matters only for ``used`` and the states."""
+    first entry being its creation. ``now`` matters only for ``used`` and the states.
+
+    ``priority_changes`` are the moments the priority changed, each with the priority it had
+    until then (``[(when, old priority), …]``, in order). A breach is a fact: a clock whose
+    target, under the priority then in force, had already passed when the priority changed
+    stays breached, with that due time; the clocks not breached then run to the targets of
+    ``priority`` (the business time already used counts against them)."""
     if not history:
         raise ValueError("a ticket's history starts with its creation")
     intervals: list[tuple[datetime, datetime | None, str]] = []
@@ -480,8 +487,27 @@ def evaluate(policy: Policy, priority: str, history: Sequence[tuple[datetime, st
             finished_at = None
         previous = status
     finished = history[-1][1] in FINISHED
-    first, resolution = policy.targets[priority]
     cal = policy.calendar
-    response = _clock(cal, "first_response", first, intervals, first_response_at, first_response_at, now)
-    resolved = _clock(cal, "resolution", resolution, intervals, None, finished_at if finished else None, now)
-    return SlaState(response=response, resolution=resolved, finished=finished)
+    clocks = []
+    for metric, stop, done_at in (("first_response", first_response_at, first_response_at),
+                                  ("resolution", None, finished_at if finished else None)):
+        c = _clock(cal, metric, policy.target(priority, metric), intervals, stop, done_at, now)
+        missed = _missed_before(cal, policy, metric, intervals, stop, priority_changes)
+        if missed is not None:
+            c = replace(c, due=missed if c.due is None else min(missed, c.due))
+        clocks.append(c)
+    return SlaState(response=clocks[0], resolution=clocks[1], finished=finished)
+
+
+def _missed_before(calendar: Calendar, policy: Policy, metric: str,
+                   intervals: list[tuple[datetime, datetime | None, str]], stop: datetime | None,
+                   priority_changes: Sequence[tuple[datetime, str]]) -> datetime | None:
+    """The due time this clock had already missed when a priority changed (the first such), if any."""
+    for at, old in priority_changes:
+        if old not in policy.targets:
+            continue
+        end = at if stop is None else min(stop, at)
+        then = _clock(calendar, metric, policy.target(old, metric), intervals, end, None, at)
+        if then.due is not None and then.used > then.target:  # business time ran on past the target
+            return then.due
+    return None
