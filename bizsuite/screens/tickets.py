@@ -35,6 +35,7 @@ from bizsuite.crm.tickets.models import (
     TRANSITIONS,
     TicketRow,
 )
+from bizsuite.crm.tickets.repository import ticket_number
 from bizsuite.crm.tickets.sla import format_duration
 from bizsuite.screens.base import BizModal, BizScreen, when
 from bizsuite.widgets.paged_table import Column, PagedTable
@@ -43,6 +44,9 @@ PAGE_SIZE = 100
 STATUS_FILTERS = [("Active", "active"), ("New", "new"), ("Open", "open"), ("Pending", "pending"),
                   ("On hold", "on_hold"), ("Resolved", "resolved"), ("Closed", "closed"), ("All", "all")]
 WHO_FILTERS = [("Anyone's", "anyone"), ("Mine", "mine"), ("Unassigned", "unassigned")]
+AGENT = "agent:"  # the who-filter's value for one agent's tickets: "agent:tom"
+PRIORITY_FILTERS = [("Any priority", "any"), *[(p.capitalize(), p) for p in reversed(PRIORITIES)]]
+NOBODY = " nobody"  # the assign dialog's "nobody" (no login has a space)
 SLA_FILTERS = [("Any SLA", "any"), ("Breached", "breached"), ("Due within 1h", "soon")]
 BREACHED_STYLE = "bold red"
 SOON_STYLE = "yellow"
@@ -230,10 +234,42 @@ class _TicketActions:
     def _after_change(self, message: str) -> None:
         raise NotImplementedError
 
-    def action_take(self) -> None:
+    def action_assign(self) -> None:
         row = self._target()
         if row is not None:
-            self.change(row.id, row.version, "assign", self.actor.name, f"#{row.id} is yours")
+            self._pick_assignee(row)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workers")
+    def _pick_assignee(self, row: TicketRow) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                workers = books.tickets.workers()
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._assignee_dialog, row, workers)
+
+    def _assignee_dialog(self, row: TicketRow, workers: list[tuple[str, str]]) -> None:
+        """Any agent (an active user whose role may work tickets): you first, nobody last."""
+        me = self.actor.name
+        ordered = sorted(workers, key=lambda w: (w[0] != me, w[0].lower()))
+        choices = [(name, f"{name} ({role})" + (" · you" if name == me else "")
+                    + (" · now" if name == row.assignee else "")) for name, role in ordered]
+        choices.append((NOBODY, "nobody" + (" · now" if row.assignee is None else "")))
+        names = [name for name, _ in ordered]
+
+        def picked(value: str | None) -> None:
+            if value is None:
+                return
+            name = None if value == NOBODY else value
+            if name == row.assignee:
+                return
+            done = (f"#{row.id} is yours" if name == me else f"#{row.id} is assigned to {name}" if name
+                    else f"#{row.id} is assigned to nobody")
+            self.change(row.id, row.version, "assign", name, done)
+
+        self.app.push_screen(ChoiceDialog(f"Assign #{row.id} to", choices, me if me in names else row.assignee,
+                                          hint="support users and the owner work tickets"), picked)
 
     def action_status(self) -> None:
         row = self._target()
@@ -266,7 +302,7 @@ class _TicketActions:
                                           row.priority, hint="the SLA targets follow the priority"), picked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
-    def change(self, ticket_id: int, version: int, what: str, value: str, done: str) -> None:
+    def change(self, ticket_id: int, version: int, what: str, value: str | None, done: str) -> None:
         try:
             with self.store.transaction(self.actor) as books:
                 if what == "assign":
@@ -293,19 +329,22 @@ class QueueScreen(_TicketActions, BizScreen):
         "whose SLA is due soonest first. !! and red: an SLA target is breached; ! and yellow: due "
         "within the hour; 'paused': pending or on hold, so the clocks stand still. Due times count "
         "business hours only (see `bizsuite tickets sla`).\n\n"
-        "Filters: m only mine, u only unassigned, b only breached (each again to undo), f the next "
-        "status filter (active, new, open, …, all), / search subjects or a #number; Tab reaches "
-        "the same filters as selects. On the ticket under the cursor: a takes it, s changes its "
-        "status, p its priority, Enter opens it; n opens a new ticket."
+        "Filters: m only mine, u only unassigned, b only breached, c only the customer of the "
+        "ticket under the cursor (each again to undo), f the next status filter (active, new, "
+        "open, …, all), / search subjects; Tab reaches the filters by status, agent, priority and "
+        "SLA as selects. A search for #12 shows ticket 12 whatever the filters. On the ticket under "
+        "the cursor: a assigns it (to you, another agent or nobody), s changes its status, p its "
+        "priority, Enter opens it; n opens a new ticket."
     )
     BINDINGS = [
         Binding("n", "new", "New"),
-        Binding("a", "take", "Take"),
+        Binding("a", "assign", "Assign"),
         Binding("s", "status", "Status"),
         Binding("p", "priority", "Prio"),
         Binding("m", "filter_who('mine')", "Mine"),
         Binding("b", "filter_sla", "Breached"),
         Binding("u", "filter_who('unassigned')", "Unassigned only", show=False),
+        Binding("c", "filter_customer", "Only this customer", show=False),
         Binding("f", "filter_status", "Next status filter", show=False),
         Binding("slash", "search", "Search", key_display="/", show=False),
         Binding("escape", "back", "Home", show=False),
@@ -318,6 +357,7 @@ class QueueScreen(_TicketActions, BizScreen):
         self._applied: dict[str, Any] | None = None
         self._total: int | None = None
         self._summary: dict[str, int] | None = None
+        self._customer: tuple[int, str] | None = None  # c: only this contact's tickets
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -325,6 +365,7 @@ class QueueScreen(_TicketActions, BizScreen):
         with Horizontal(id="filters"):
             yield Select(STATUS_FILTERS, allow_blank=False, value="active", id="status-filter", compact=True)
             yield Select(WHO_FILTERS, allow_blank=False, value="anyone", id="who-filter", compact=True)
+            yield Select(PRIORITY_FILTERS, allow_blank=False, value="any", id="priority-filter", compact=True)
             yield Select(SLA_FILTERS, allow_blank=False, value="any", id="sla-filter", compact=True)
         yield PagedTable(QUEUE_COLUMNS, id="queue", page_size=PAGE_SIZE, empty_text="No tickets match.")
         yield Static("", id="status-line")
@@ -337,7 +378,26 @@ class QueueScreen(_TicketActions, BizScreen):
     def on_mount(self) -> None:
         self.table.focus()
         self.refresh_list(keep_cursor=False)
+        self.load_agents()
         self.set_interval(60, self._tick)  # time passes: rows turn due-soon, then breached
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="agents")
+    def load_agents(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                workers = books.tickets.workers()
+        except Refused:
+            return  # the filter keeps anyone's / mine / unassigned
+        self.app.call_from_thread(self._agents_loaded, workers)
+
+    def _agents_loaded(self, workers: list[tuple[str, str]]) -> None:
+        select = self.query_one("#who-filter", Select)
+        value = select.value
+        options = WHO_FILTERS + [(f"{name}'s", AGENT + name) for name, _ in sorted(workers)
+                                 if name != self.actor.name]
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+            select.value = value if value in [v for _, v in options] else "anyone"
 
     def _tick(self) -> None:
         if not self._suspended:
@@ -349,13 +409,17 @@ class QueueScreen(_TicketActions, BizScreen):
 
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
-        who = self.query_one("#who-filter", Select).value
+        who = str(self.query_one("#who-filter", Select).value)
         sla_ = self.query_one("#sla-filter", Select).value
+        priority = self.query_one("#priority-filter", Select).value
         return {
             "query": self.query_one("#search", Input).value,
             "status": self.query_one("#status-filter", Select).value,
             "mine": who == "mine",
             "unassigned": who == "unassigned",
+            "assignee": who[len(AGENT):] if who.startswith(AGENT) else None,
+            "priority": None if priority == "any" else priority,
+            "contact_id": self._customer[0] if self._customer else None,
             "breached": sla_ == "breached",
             "due_soon": sla_ == "soon",
         }
@@ -390,10 +454,15 @@ class QueueScreen(_TicketActions, BizScreen):
 
     def _show_status(self) -> None:
         parts = []
-        if self._total is not None:
+        number = ticket_number(self.query_one("#search", Input).value)
+        if number is not None:  # the filters do not apply: say so, or that there is no such ticket
+            parts.append(f"no ticket #{number}" if self._total == 0 else f"#{number}, whatever the filters")
+        elif self._total is not None:
             parts.append(f"{self._total:,} ticket{'' if self._total == 1 else 's'} shown")
         elif self.table.is_loading:
             parts.append("counting…")
+        if self._customer is not None and number is None:
+            parts.insert(0, f"{self._customer[1]}'s (c: everyone's)")
         s = self._summary
         if s is not None:
             parts.append(f"{s['active']:,} active: {s['breached']:,} breached (!!), {s['due_soon']:,} due within the hour (!)")
@@ -425,7 +494,7 @@ class QueueScreen(_TicketActions, BizScreen):
 
     # -- actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("new", "take", "status", "priority"):
+        if action in ("new", "assign", "status", "priority"):
             return self.actor.can("tickets.write")
         if action == "to_table":
             return self.focused is not None and self.focused.id == "search"
@@ -457,6 +526,16 @@ class QueueScreen(_TicketActions, BizScreen):
     def action_filter_who(self, who: str) -> None:
         select = self.query_one("#who-filter", Select)
         select.value = "anyone" if select.value == who else who
+
+    def action_filter_customer(self) -> None:
+        if self._customer is not None:
+            self._customer = None
+        else:
+            row = self._target()
+            if row is None:
+                return
+            self._customer = (row.contact_id, row.contact)
+        self._reload()
 
     def action_filter_sla(self) -> None:
         select = self.query_one("#sla-filter", Select)
@@ -579,13 +658,14 @@ class TicketScreen(_TicketActions, BizScreen):
         "r writes in the reply box; Ctrl+T switches it between a public reply (the first one is "
         "the first response), an internal note (staff only) and the customer's own words, logged "
         "from a call or a mail (they reopen a resolved ticket); Ctrl+S sends; Esc leaves the box. "
-        "a takes the ticket, s changes its status, p its priority, c opens the customer."
+        "a assigns the ticket (to you, another agent or nobody), s changes its status, p its "
+        "priority, c opens the customer."
     )
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
         Binding("ctrl+t", "mode", "Reply / note / customer", priority=True, show=False),
         Binding("r", "write", "Write a reply", show=False),
-        Binding("a", "take", "Take"),
+        Binding("a", "assign", "Assign"),
         Binding("s", "status", "Status"),
         Binding("p", "priority", "Prio"),
         Binding("c", "contact", "Customer"),
@@ -720,7 +800,7 @@ class TicketScreen(_TicketActions, BizScreen):
 
     # -- keys ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("send", "mode", "write", "take", "status", "priority"):
+        if action in ("send", "mode", "write", "assign", "status", "priority"):
             if not self.actor.can("tickets.write"):
                 return False
             if self.view is None or (self.view.row.status == "closed" and action != "status"):

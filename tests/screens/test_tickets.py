@@ -152,6 +152,85 @@ async def test_queue_filters_by_key(app, tickets):
         assert rows(table) == [tickets["closed"]]
 
 
+def choice_ids(dialog) -> list[str]:
+    options = dialog.query_one("#choices", OptionList)
+    return [options.get_option_at_index(i).id for i in range(options.option_count)]
+
+
+async def test_assign_to_any_agent_from_the_ticket_and_the_queue(app, books, tickets):
+    store, owner, _ = books
+    with store.transaction(owner) as b:
+        b.admin.add_user("raj", "support")
+        b.admin.add_user("sam", "sales")  # may not work tickets: not offered
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ticket(pilot, tickets["soon"])
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog)
+        from bizsuite.screens.tickets import NOBODY
+
+        assert choice_ids(app.screen) == ["alice", "raj", "tom", NOBODY]  # you first, nobody last
+        await pilot.press("down", "down", "enter")  # tom
+        await settle(pilot)
+        assert text_of(screen, "#ticket-heading").rstrip().endswith("new · urgent · tom")
+        await pilot.press("escape")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        table = queue.query_one("#queue", PagedTable)
+        table.move_cursor(rows(table).index(tickets["checkout"]))
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("end", "enter")  # nobody
+        await settle(pilot)
+    with store.read(owner) as b:
+        assert b.tickets.get(tickets["soon"]).assignee == "tom"
+        assert b.tickets.get(tickets["checkout"]).assignee is None
+
+
+async def test_the_queue_filters_by_agent_priority_and_customer(app, books, tickets):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot)
+        table = screen.query_one("#queue", PagedTable)
+        who = screen.query_one("#who-filter")
+        assert [v for _, v in who._options] == ["anyone", "mine", "unassigned", "agent:tom"]
+        who.value = "agent:tom"
+        await settle(pilot)
+        assert rows(table) == [tickets["checkout"]]
+        who.value = "anyone"
+        screen.query_one("#priority-filter").value = "high"
+        await settle(pilot)
+        assert rows(table) == [tickets["late"], tickets["paused"]]
+        screen.query_one("#priority-filter").value = "any"
+        await settle(pilot)
+        table.move_cursor(rows(table).index(tickets["checkout"]))  # 王小明's
+        await pilot.press("c")
+        await settle(pilot)
+        assert rows(table) == [tickets["checkout"]]  # the other two are resolved and closed
+        assert text_of(screen, "#status-line").startswith("王小明's (c: everyone's) · 1 ticket shown")
+        screen.query_one("#status-filter").value = "all"
+        await settle(pilot)
+        assert set(rows(table)) == {tickets["checkout"], tickets["resolved"], tickets["closed"]}
+        await pilot.press("c")
+        await settle(pilot)
+        assert len(rows(table)) == len(tickets)
+
+
+async def test_a_number_search_finds_the_ticket_whatever_the_filters(app, tickets):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot)
+        table = screen.query_one("#queue", PagedTable)
+        await pilot.press("m", "b")  # mine, breached: the closed one is neither, nor active
+        await pilot.press("slash", *"#", *str(tickets["closed"]))
+        await settle(pilot)
+        assert rows(table) == [tickets["closed"]]
+        assert text_of(screen, "#status-line").startswith(f"#{tickets['closed']}, whatever the filters")
+        await pilot.press("9", "9")
+        await settle(pilot)
+        assert rows(table) == []
+        assert text_of(screen, "#status-line").startswith(f"no ticket #{tickets['closed']}99")
+
+
 async def test_take_change_status_and_priority_from_the_queue(app, books, tickets):
     store, owner, _ = books
     async with app.run_test(size=SIZE) as pilot:
@@ -160,6 +239,9 @@ async def test_take_change_status_and_priority_from_the_queue(app, books, ticket
         await pilot.press("down")  # the due-soon one
         assert table.cursor_row.id == tickets["soon"]
         await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("enter")  # you are offered first
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
@@ -353,7 +435,7 @@ async def test_help_lists_the_queue_keys(app, tickets):
         await pilot.press("question_mark")
         await settle(pilot)
         described = [what for _, what, _ in key_rows(app.screen.for_screen)]
-        assert described[:6] == ["New", "Take", "Status", "Prio", "Mine", "Breached"]
+        assert described[:6] == ["New", "Assign", "Status", "Prio", "Mine", "Breached"]
         text = str(app.screen.query_one("#help-text", Static).content)
         assert "u only unassigned" in text and "f the next status" in text and "!! and red" in text
 

@@ -76,6 +76,14 @@ def parse_channel(value: str | None) -> str:
                                                                      "e_mail": "email"})
 
 
+def ticket_number(text: str | None) -> int | None:
+    """The number of a ``#12`` search (the ``#`` is what says "this ticket", not a word)."""
+    text = (text or "").strip()
+    if text.startswith("#") and text[1:].isdigit():
+        return int(text[1:])
+    return None
+
+
 def clean_body(value: str | None, errors: list[FieldError], field: str = "body") -> str | None:
     """Message text: CRLF becomes LF; tabs and newlines are kept; it may not be empty."""
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
@@ -275,6 +283,9 @@ class TicketsRepository:
                  breached: bool = False, due_soon: bool = False, contact_id: int | None = None,
                  query: str = "", ids: list[int] | None = None, now: datetime | None = None) -> list:
         t = Ticket.__table__
+        number = ticket_number(query)
+        if number is not None:  # "#12" is that ticket, whatever the other filters say
+            return [t.c.id == number] + ([t.c.id.in_(ids)] if ids is not None else [])
         conds = []
         statuses = self._statuses(status)
         if statuses is not None:

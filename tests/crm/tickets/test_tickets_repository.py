@@ -467,3 +467,11 @@ def test_a_priority_lowered_before_the_target_moves_it(store, owner, people):
         t = b.tickets.get(tid)
         assert t.response_due == b.tickets.policy.calendar.add(MON, b.tickets.policy.target("normal", "first_response"))
         assert not t.sla_missed and b.tickets.page(breached=True).rows == []
+
+
+def test_a_number_search_finds_the_ticket_whatever_the_filters(store, owner, queue):
+    with clock.freeze(MON + 2 * H), store.read(owner) as b:
+        done = queue["done"]  # resolved: not in the default (active) list
+        assert [r.id for r in b.tickets.page(query=f"#{done}", unassigned=True, priority="low").rows] == [done]
+        assert b.tickets.count(query=f" #{done} ", breached=True) == 1
+        assert {r.id for r in b.tickets.page(query="#").rows} == set()  # a lone # is a word, not a number
