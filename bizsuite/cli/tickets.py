@@ -80,18 +80,18 @@ def list_(
     emit(rows, LIST_COLUMNS if fmt == Fmt.table else DATA_COLUMNS, fmt, title=title)
 
 
-def _clock_text(c, now, day, finished: bool) -> str:
+def _clock_text(c, now, day) -> str:
     from bizsuite.crm.tickets.sla import format_duration
 
     state = c.state(now)
     due = c.due.astimezone().strftime("%Y-%m-%d %H:%M") if c.due else ""
     if state == "met":
         return f"met {c.done_at.astimezone():%Y-%m-%d %H:%M} ({format_duration(c.used, day)} of {format_duration(c.target, day)})"
-    if state == "missed":
-        return f"MISSED: due {due}, done {c.done_at.astimezone():%Y-%m-%d %H:%M}"
+    if state == "missed":  # done late, or finished after the due time without it
+        return f"MISSED: due {due}" + (f", done {c.done_at.astimezone():%Y-%m-%d %H:%M}" if c.done_at else "")
     if state == "overdue":
-        return f"OVERDUE since {due}" if not finished else f"MISSED: due {due}"
-    if finished:
+        return f"OVERDUE since {due}"
+    if state == "not needed":
         return "not needed (finished)"
     if state == "paused":
         return f"paused, {format_duration(c.left, day)} of business time left"
@@ -147,13 +147,12 @@ def show(ctx: typer.Context, ticket: str = typer.Argument(..., help="The ticket'
     grid.add_column(style="bold")
     grid.add_column()
     contact = d.contact.name + (f" · {d.company.name}" if d.company else "") + (f" · {d.contact.email}" if d.contact.email else "")
-    finished = t.status in ("resolved", "closed")
     for label, value in (
         ("status", f"{STATUS_LABELS[t.status]} · {t.priority} · {CHANNEL_LABELS[t.channel]}"),
         ("contact", f"{contact} (#{t.contact_id})"), ("assignee", t.assignee or "nobody"),
         ("tags", ", ".join(d.tags)), ("related", f"#{t.related_id}" if t.related_id else ""),
-        ("first response", _clock_text(state.response, now, day, finished)),
-        ("resolution", _clock_text(state.resolution, now, day, False)),
+        ("first response", _clock_text(state.response, now, day)),
+        ("resolution", _clock_text(state.resolution, now, day)),
         ("opened", f"{t.created_at.astimezone():%Y-%m-%d %H:%M} by {t.created_by}"),
         ("updated", f"{t.updated_at.astimezone():%Y-%m-%d %H:%M} by {t.updated_by} (version {t.version})"),
     ):

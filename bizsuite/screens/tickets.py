@@ -29,7 +29,6 @@ from bizsuite.core.errors import Refused, ValidationFailed
 from bizsuite.crm.contacts.normalise import format_phone
 from bizsuite.crm.tickets.models import (
     CHANNEL_LABELS,
-    FINISHED_STATUSES,
     PRIORITIES,
     STATUS_LABELS,
     TRANSITIONS,
@@ -611,25 +610,24 @@ class TicketView:
         day = books.tickets.policy.calendar.day
         return cls(
             row=row, description=t.description, channel=t.channel, tags=d.tags, contact_name=c.name,
-            contact_lines=lines, thread=thread, clocks=clock_texts(d.sla, t.status, now, day), others=d.others,
+            contact_lines=lines, thread=thread, clocks=clock_texts(d.sla, now, day), others=d.others,
             related=d.related,
         )
 
 
-def clock_texts(state, status: str, now: datetime, day: timedelta) -> list[tuple[str, str, str]]:
+def clock_texts(state, now: datetime, day: timedelta) -> list[tuple[str, str, str]]:
     """The header's two SLA clocks as (label, text, style)."""
     out = []
-    finished = status in FINISHED_STATUSES
     for c in state.clocks:
         label = "First reply" if c.metric == "first_response" else "Resolution"
         st = c.state(now)
         if st == "met":
             text, style = f"met, {when(c.done_at)}", "green"
-        elif st == "missed" or (st == "overdue" and finished):
+        elif st == "missed":
             text, style = f"missed (due {when(c.due)})", BREACHED_STYLE
         elif st == "overdue":
             text, style = f"!! {_short(now - c.due)} late (due {when(c.due)})", BREACHED_STYLE
-        elif finished:
+        elif st == "not needed":
             text, style = "not needed", "dim"
         elif st == "paused":
             text, style = f"paused, {format_duration(c.left, day)} left", "dim"

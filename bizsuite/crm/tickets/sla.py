@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from bizsuite.core.errors import Refused
+from bizsuite.crm.tickets.models import FINISHED_STATUSES
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "sla" / "default.toml"
 SETTING = "tickets.sla_policy"
@@ -41,7 +42,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = ("low", "normal", "high", "urgent")
 METRICS = ("first_response", "resolution")
 ACTIVE = frozenset({"new", "open"})  # the clocks run only in these statuses
-FINISHED = frozenset({"resolved", "closed"})
+FINISHED = frozenset(FINISHED_STATUSES)  # the clocks stop for good (until a reopening)
 SOON = timedelta(hours=1)  # "due soon": due within the hour
 _MAX_DAYS = 3660  # a calendar with no business hours for ten years is refused, not looped on
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -361,6 +362,7 @@ class Clock:
     used: timedelta  # business time counted until now, or until the clock stopped
     done_at: datetime | None  # when it was met: the first public reply; resolved or closed
     running: bool
+    finished: bool = False  # the ticket is resolved or closed: this clock will not run again
 
     @property
     def label(self) -> str:
@@ -376,9 +378,12 @@ class Clock:
         return self.due is not None and self.due < end
 
     def state(self, now: datetime) -> str:
-        """met, missed, overdue, due soon, running, paused, or stopped (finished without it)."""
+        """met, missed, overdue, due soon, running, paused, or not needed (the ticket was
+        finished before the target; a first reply that never came and was never due)."""
         if self.done_at is not None:
             return "missed" if self.breached(now) else "met"
+        if self.finished:
+            return "missed" if self.breached(now) else "not needed"
         if self.breached(now):
             return "overdue"
         if self.running:
@@ -414,7 +419,7 @@ class SlaState:
                 continue
             if c.done_at is not None and c.due < c.done_at:
                 return True
-            if c.done_at is None and self.finished:
+            if c.done_at is None and c.finished:
                 return True
         return False
 
@@ -491,7 +496,8 @@ def evaluate(policy: Policy, priority: str, history: Sequence[tuple[datetime, st
     clocks = []
     for metric, stop, done_at in (("first_response", first_response_at, first_response_at),
                                   ("resolution", None, finished_at if finished else None)):
-        c = _clock(cal, metric, policy.target(priority, metric), intervals, stop, done_at, now)
+        c = replace(_clock(cal, metric, policy.target(priority, metric), intervals, stop, done_at, now),
+                    finished=finished)
         missed = _missed_before(cal, policy, metric, intervals, stop, priority_changes)
         if missed is not None:
             c = replace(c, due=missed if c.due is None else min(missed, c.due))
