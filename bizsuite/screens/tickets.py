@@ -115,16 +115,18 @@ def _cell(render):
     return go
 
 
+DUE_WIDTH = len("10h 59m late")  # the widest due_text: _short() is at most six characters
 QUEUE_COLUMNS = [
     Column("marker", "", width=2, render=_cell(lambda r: r.marker(clock.now()))),
     Column("id", "#", width=5, align="right", render=_cell(lambda r: str(r.id))),
     Column("subject", "Subject", ratio=3, min_width=10, render=_cell(lambda r: r.subject)),
     Column("contact", "Customer", ratio=2, min_width=6, render=_cell(lambda r: r.contact)),
-    Column("priority", "Prio", width=6,
+    Column("priority", "Prio", width=max(map(len, PRIORITIES)),
            render=_cell(lambda r: Text(r.priority, style=PRIORITY_STYLE[r.priority]))),
-    Column("status", "Status", width=7, render=_cell(lambda r: STATUS_LABELS[r.status])),
-    Column("assignee", "Who", width=6, render=_cell(lambda r: r.assignee or "")),
-    Column("due", "Due", width=9, render=_cell(lambda r: due_text(r, clock.now()))),
+    Column("status", "Status", width=max(map(len, STATUS_LABELS.values())),
+           render=_cell(lambda r: STATUS_LABELS[r.status])),
+    Column("assignee", "Who", width=8, render=_cell(lambda r: r.assignee or "")),
+    Column("due", "Due", width=DUE_WIDTH, render=_cell(lambda r: due_text(r, clock.now()))),
 ]
 
 
@@ -186,7 +188,7 @@ class ContactTickets(OptionList):
 class ChoiceDialog(BizModal):
     """Pick one value from a short list; dismisses with the value, or None."""
 
-    PLACE = "Choose"
+    PLACE = "Tickets › Choose"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ChoiceDialog {
@@ -639,6 +641,25 @@ def clock_texts(state, now: datetime, day: timedelta) -> list[tuple[str, str, st
     return out
 
 
+class ThreadText(Static):
+    """The thread; after new messages it scrolls its container to the end once it has been laid
+    out again (its new size is known only then)."""
+
+    _follow = False
+
+    def follow(self) -> None:
+        self._follow = True
+        self.call_after_refresh(self._to_end)  # in case the size does not change
+
+    def on_resize(self) -> None:
+        if self._follow:
+            self._follow = False
+            self._to_end()
+
+    def _to_end(self) -> None:
+        self.parent.scroll_end(animate=False, immediate=True)
+
+
 MODES = ("reply", "note", "customer")
 MODE_LABELS = {
     "reply": "Public reply — the customer sees it",
@@ -648,7 +669,7 @@ MODE_LABELS = {
 
 
 class TicketScreen(_TicketActions, BizScreen):
-    PLACE = "Ticket"
+    PLACE = "Tickets"
     HELP = (
         "One ticket: its SLA clocks at the top, the thread on the left (the request, public "
         "replies, internal notes in yellow, what the customer said, and every change), the "
@@ -674,6 +695,7 @@ class TicketScreen(_TicketActions, BizScreen):
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
+        self.PLACE = f"Tickets › #{ticket_id}"
         self.view: TicketView | None = None
         self.mode = "reply"
         self._thread_length = -1
@@ -684,7 +706,7 @@ class TicketScreen(_TicketActions, BizScreen):
         yield Static("", id="ticket-clocks")
         with Horizontal(id="ticket-body"):
             with VerticalScroll(id="thread"):
-                yield Static("", id="thread-text")
+                yield ThreadText("", id="thread-text")
             with Vertical(id="side"):
                 yield Static("", id="customer")
                 yield Static("", id="others-title", classes="section")
@@ -716,7 +738,7 @@ class TicketScreen(_TicketActions, BizScreen):
     def _show(self, v: TicketView) -> None:
         self.view = v
         r = v.row
-        self.PLACE = f"Ticket #{r.id}"
+        self.PLACE = f"Tickets › #{r.id} {r.subject}"
         self._update_title_bar()
         now = clock.now()
         heading = Table.grid(expand=True, padding=(0, 1))
@@ -742,8 +764,7 @@ class TicketScreen(_TicketActions, BizScreen):
         self.query_one("#thread-text", Static).update(self._thread(v))
         if len(v.thread) != self._thread_length:  # new messages: show the latest
             self._thread_length = len(v.thread)
-            scroll = self.query_one("#thread", VerticalScroll)
-            scroll.call_after_refresh(scroll.scroll_end, animate=False, immediate=True)
+            self.query_one("#thread-text", ThreadText).follow()
         customer = Text(no_wrap=True, overflow="ellipsis")
         customer.append(v.contact_name, style="bold")
         for line in v.contact_lines:

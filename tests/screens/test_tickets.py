@@ -393,6 +393,149 @@ async def test_an_empty_reply_is_not_sent(app, books, tickets):
         assert b.tickets.detail(tickets["late"]).messages == []
 
 
+# -- how it reads at 80x24 ------------------------------------------------------------------------
+
+
+def lines_of(widget) -> list[str]:
+    """What a widget shows on screen, line by line."""
+    return [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]
+
+
+async def test_the_queue_columns_fit_their_content(app, tickets, frozen_clock):
+    from bizsuite.crm.tickets.models import STATUS_LABELS
+    from bizsuite.screens.tickets import QUEUE_COLUMNS, due_text
+
+    widths = {c.key: c.width for c in QUEUE_COLUMNS}
+    assert widths["status"] >= max(len(label) for label in STATUS_LABELS.values())  # "resolved", "on hold"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot)
+        table = screen.query_one("#queue", PagedTable)
+        late = next(r for r in table.loaded_rows() if r.id == tickets["checkout"])
+        late.sla_due = frozen_clock - timedelta(hours=9, minutes=59)
+        assert due_text(late, frozen_clock) == "9h 59m late" and len("9h 59m late") <= widths["due"]
+        screen.query_one("#status-filter").value = "all"
+        await settle(pilot)
+        shown = "\n".join(lines_of(table))
+        assert " resolved " in shown and " closed " in shown and " pending " in shown
+
+
+async def test_the_side_panel_keeps_an_email_address_whole(app, books, tickets):
+    store, owner, ids = books
+    from bizsuite.crm.contacts.models import ContactIn
+
+    with store.transaction(owner) as b:
+        cid = b.contacts.add(ContactIn(name="Stefan Schneider", email="stefan.schneider@silverline.de")).id
+        tid = b.tickets.add(TicketIn(subject="Carton crushed", contact_id=cid)).id
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ticket(pilot, tid)
+        shown = lines_of(screen.query_one("#customer"))
+        assert not any(line.startswith(("ne.de", "e.de", ".de")) for line in shown)  # no broken-off tail
+        [email] = [line for line in shown if line.startswith("stefan")]
+        assert "stefan.schneider@silverline.de".startswith(email.rstrip("…"))
+
+
+async def test_enter_in_the_tags_field_moves_on_and_does_not_open_the_ticket(app, books, tickets):
+    store, owner, _ = books
+    async with app.run_test(size=SIZE) as pilot:
+        await open_queue(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        await pilot.press(*"Mugs chipped", "enter")
+        assert form.focused.id == "contact"  # Enter in the subject moves on too
+        form.query_one("#tags", Input).focus()
+        await pilot.press(*"damage", "enter")
+        await settle(pilot)
+        assert app.screen is form and form.focused.id == "description"
+    with store.read(owner) as b:
+        assert b.tickets.count(status="all") == len(tickets)
+
+
+async def test_the_thread_shows_the_newest_message_after_sending(app, books, tickets):
+    store, owner, _ = books
+    with store.transaction(owner) as b:
+        for n in range(8):
+            b.tickets.reply(tickets["checkout"], f"Update {n}: still looking into it.", kind="note")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ticket(pilot, tickets["checkout"])
+        thread = screen.query_one("#thread")
+        assert thread.max_scroll_y > 0 and thread.scroll_y == thread.max_scroll_y  # opened at the end
+        thread.scroll_home(animate=False)
+        await settle(pilot)
+        await pilot.press("r", *"Fixed: the gateway is back.", "ctrl+s")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert thread.scroll_y == thread.max_scroll_y > 0
+
+
+async def test_detail_screens_name_their_module_in_the_title_bar(app, tickets):
+    from bizsuite.widgets.titlebar import TitleBar
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ticket(pilot, tickets["checkout"])
+        assert screen.query_one(TitleBar).place == "Test Co › Tickets › #4 Checkout fails on the trade portal"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.PLACE == "Tickets › New ticket"
+
+
+def painted(screen, widget) -> list:
+    """The cells the screen paints where ``widget`` is: text and style, as the terminal gets them."""
+    from rich.segment import Segment
+
+    region = widget.region
+    strips = screen._compositor.render_full_update().strips
+    out = []
+    for y in range(region.y, region.bottom):
+        line = [seg for strip in strips[y] for seg in strip]
+        cells = [(ch, seg.style) for seg in line for ch in seg.text]
+        out.append(cells[region.x:region.right])
+    return out
+
+
+@pytest.mark.parametrize("where", ["queue", "ticket", "form"])
+async def test_every_tab_stop_shows_its_focus(app, tickets, where):
+    """Focus a widget, and where it is looks different from when nothing there is focused."""
+    async with app.run_test(size=SIZE) as pilot:
+        if where == "ticket":
+            screen = await open_ticket(pilot, tickets["checkout"])
+        else:
+            screen = await open_queue(pilot)
+            if where == "form":
+                await pilot.press("n")
+                await settle(pilot)
+                screen = app.screen
+        chain = list(screen.focus_chain)
+        assert chain and all(w.id for w in chain)  # no anonymous container among the Tab stops
+        for widget in chain:
+            screen.set_focus(widget)
+            await settle(pilot)
+            focused = painted(screen, widget)
+            screen.set_focus(None)
+            await settle(pilot)
+            assert plainly_different(painted(screen, widget), focused), \
+                f"#{widget.id} does not show that it has the focus"
+
+
+def plainly_different(a: list, b: list) -> bool:
+    """Other characters, other text attributes, or colours that differ by more than a faint tint
+    (a 5% tint moves a channel by about ten of 255: nobody sees it at a glance)."""
+
+    def rgb(color):
+        return color.get_truecolor() if color is not None else None
+
+    for row_a, row_b in zip(a, b):
+        for (ch_a, st_a), (ch_b, st_b) in zip(row_a, row_b):
+            if ch_a != ch_b or (st_a.bold, st_a.reverse, st_a.underline) != (st_b.bold, st_b.reverse, st_b.underline):
+                return True
+            for x, y in ((rgb(st_a.bgcolor), rgb(st_b.bgcolor)), (rgb(st_a.color), rgb(st_b.color))):
+                if (x is None) != (y is None) or (x and max(abs(i - j) for i, j in zip(x, y)) > 24):
+                    return True
+    return False
+
+
 # -- around the module -----------------------------------------------------------------------------
 
 
