@@ -37,6 +37,7 @@ from bizsuite.crm.tickets.models import (
 from bizsuite.crm.tickets.repository import ticket_number
 from bizsuite.crm.tickets.sla import format_duration
 from bizsuite.screens.base import BizModal, BizScreen, when
+from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
 
 PAGE_SIZE = 100
@@ -676,7 +677,8 @@ class TicketScreen(_TicketActions, BizScreen):
         "customer and their other tickets on the right (Tab, then Enter opens one).\n\n"
         "r writes in the reply box; Ctrl+T switches it between a public reply (the first one is "
         "the first response), an internal note (staff only) and the customer's own words, logged "
-        "from a call or a mail (they reopen a resolved ticket); Ctrl+S sends; Esc leaves the box. "
+        "from a call or a mail (they reopen a resolved ticket); Ctrl+S sends; Esc leaves the box "
+        "(what you typed stays; leaving the ticket with it unsent asks first). "
         "a assigns the ticket (to you, another agent or nobody), s changes its status, p its "
         "priority, c opens the customer."
     )
@@ -845,10 +847,21 @@ class TicketScreen(_TicketActions, BizScreen):
         self._show_mode()
 
     def action_back(self) -> None:
-        if self.focused is self.query_one("#reply"):
-            self.query_one("#thread").focus()
+        box = self.query_one("#reply", TextArea)
+        if self.focused is box:
+            self.query_one("#thread").focus()  # leaves the box; what is typed stays there
             return
-        self.dismiss()
+        if not box.text.strip():
+            self.dismiss()
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss()
+
+        what = {"reply": "reply", "note": "internal note", "customer": "customer's words"}[self.mode]
+        self.app.push_screen(Confirm("Leave without sending?", f"The {what} you typed is dropped; nothing is "
+                                     "sent or saved.", yes="leave"), confirmed)
 
     def action_contact(self) -> None:
         from bizsuite.screens.contacts import ContactDetailScreen

@@ -393,6 +393,34 @@ async def test_an_empty_reply_is_not_sent(app, books, tickets):
         assert b.tickets.detail(tickets["late"]).messages == []
 
 
+async def test_leaving_with_an_unsent_reply_asks_first(app, books, tickets):
+    from bizsuite.widgets.confirm import Confirm
+
+    store, owner, _ = books
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ticket(pilot, tickets["late"])
+        await pilot.press("r", *"We are sending new mugs.", "escape")  # out of the box: the text stays
+        assert screen.focused.id == "thread" and screen.query_one("#reply", TextArea).text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")  # stay
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#reply", TextArea).text == "We are sending new mugs."
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")  # leave
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("enter")  # another ticket, nothing typed: Esc leaves at once
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+    with store.read(owner) as b:
+        assert b.tickets.detail(tickets["late"]).messages == []
+
+
 # -- how it reads at 80x24 ------------------------------------------------------------------------
 
 
