@@ -343,7 +343,7 @@ class QueueScreen(_TicketActions, BizScreen):
         Binding("a", "assign", "Assign"),
         Binding("s", "status", "Status"),
         Binding("p", "priority", "Prio"),
-        Binding("m", "filter_who('mine')", "Mine"),
+        Binding("m", "filter_who('mine')", "Mine", show=False),
         Binding("b", "filter_sla", "Breached"),
         Binding("u", "filter_who('unassigned')", "Unassigned only", show=False),
         Binding("c", "filter_customer", "Only this customer", show=False),
@@ -757,9 +757,11 @@ class TicketScreen(_TicketActions, BizScreen):
         heading.add_row(left, right)
         self.query_one("#ticket-heading", Static).update(heading)
         clocks = Text()
+        width = self.query_one("#ticket-clocks", Static).content_size.width or self.size.width - 2
+        one_line = sum(len(f"{label}: {text}") for label, text, _ in v.clocks) + 3 * (len(v.clocks) - 1)
         for n, (label, text, style) in enumerate(v.clocks):
-            if n:
-                clocks.append("   ")
+            if n:  # side by side when they fit, else one under the other: never cut off
+                clocks.append("   " if one_line <= width else "\n")
             clocks.append(f"{label}: ", style="dim")
             clocks.append(text, style=style)
         self.query_one("#ticket-clocks", Static).update(clocks)
@@ -816,7 +818,7 @@ class TicketScreen(_TicketActions, BizScreen):
         for m in MODES:
             box.set_class(m == self.mode, f"-{m}")
         text = Text(MODE_LABELS[self.mode], style={"note": "bold yellow", "customer": "bold cyan"}.get(self.mode, "bold"))
-        text.append("  (ctrl+t: reply / note / customer)", style="dim")
+        text.append("  (ctrl+t switches)", style="dim")
         label.update(text)
 
     # -- keys ----------------------------------------------------------------------------------
@@ -885,8 +887,8 @@ class TicketScreen(_TicketActions, BizScreen):
             with self.store.transaction(self.actor) as books:
                 books.tickets.reply(ticket_id, text, kind=mode)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "; ".join(e.message for e in exc.errors).capitalize()
-                                      + " — type it in the box first", severity="warning")
+            self.app.call_from_thread(self.notify, "; ".join(str(e) for e in exc.errors)
+                                      + " — type it in the box first", title="Not sent", severity="warning")
             return
         except Refused as exc:
             self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not sent", severity="error",

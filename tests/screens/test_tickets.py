@@ -564,6 +564,33 @@ def plainly_different(a: list, b: list) -> bool:
     return False
 
 
+def painted_text(screen, widget) -> str:
+    return "\n".join("".join(ch for ch, _ in row).rstrip() for row in painted(screen, widget))
+
+
+async def test_messages_are_not_cut_off(app, books, tickets):
+    from textual.widgets import Footer
+
+    async with app.run_test(size=SIZE) as pilot:
+        queue = await open_queue(pilot)
+        table = queue.query_one("#queue", PagedTable)
+        table.move_cursor(rows(table).index(tickets["checkout"]))
+        await pilot.press("c")  # 王小明's: a longer status line
+        await settle(pilot)
+        status = " ".join(painted_text(queue, queue.query_one("#status-line")).split())
+        assert status == "王小明's (c: everyone's) · 1 ticket shown · 5 active: 2 breached (!!), 1 due within the hour (!)"
+        assert "b Breached  ? Help " in painted_text(queue, queue.query_one(Footer))  # the last key whole
+        screen = await open_ticket(pilot, tickets["late"])
+        await pilot.press("r", "ctrl+t", "ctrl+t")  # the longest mode label
+        assert painted_text(screen, screen.query_one("#reply-mode")).endswith("(ctrl+t switches)")
+        clocks = " ".join(painted_text(screen, screen.query_one("#ticket-clocks")).split())
+        assert clocks == " ".join(f"{label}: {text}" for label, text, _ in screen.view.clocks)
+        await pilot.press("ctrl+s")  # nothing typed
+        await settle(pilot)
+        [said] = [n.message for n in app._notifications if "empty" in n.message]
+        assert said == "reply: is empty — type it in the box first"  # the field, never a CLI flag
+
+
 # -- around the module -----------------------------------------------------------------------------
 
 
@@ -606,9 +633,10 @@ async def test_help_lists_the_queue_keys(app, tickets):
         await pilot.press("question_mark")
         await settle(pilot)
         described = [what for _, what, _ in key_rows(app.screen.for_screen)]
-        assert described[:6] == ["New", "Assign", "Status", "Prio", "Mine", "Breached"]
+        assert described[:5] == ["New", "Assign", "Status", "Prio", "Breached"]
         text = str(app.screen.query_one("#help-text", Static).content)
         assert "u only unassigned" in text and "f the next status" in text and "!! and red" in text
+        assert "m only mine" in text  # not in the footer: it would push Help off the line
 
 
 @pytest.mark.parametrize("role", ["sales", "warehouse"])

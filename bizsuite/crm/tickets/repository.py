@@ -663,7 +663,7 @@ class TicketsRepository:
         """Close every ticket resolved more than ``days`` days ago; returns how many."""
         self.books.require("tickets.write")
         if days < 0:
-            raise Refused("--days: must be 0 or more")
+            raise Refused("days: must be 0 or more")
         now = clock.now()
         t = Ticket.__table__
         ids = list(self.session.scalars(

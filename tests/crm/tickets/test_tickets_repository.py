@@ -475,3 +475,9 @@ def test_a_number_search_finds_the_ticket_whatever_the_filters(store, owner, que
         assert [r.id for r in b.tickets.page(query=f"#{done}", unassigned=True, priority="low").rows] == [done]
         assert b.tickets.count(query=f" #{done} ", breached=True) == 1
         assert {r.id for r in b.tickets.page(query="#").rows} == set()  # a lone # is a word, not a number
+
+
+def test_domain_refusals_name_fields_not_command_line_flags(store, owner):
+    with store.transaction(owner) as b, pytest.raises(Refused) as exc:
+        b.tickets.housekeep(days=-1)
+    assert exc.value.problems == ["days: must be 0 or more"]
