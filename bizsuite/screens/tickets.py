@@ -301,7 +301,7 @@ class _TicketActions:
                 self.change(row.id, row.version, "priority", value, f"#{row.id} is {value}")
 
         self.app.push_screen(ChoiceDialog(f"Priority of #{row.id}", [(p, p) for p in reversed(PRIORITIES)],
-                                          row.priority, hint="the SLA targets follow the priority"), picked)
+                                          row.priority, hint="targets ahead move; a breach stays"), picked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def change(self, ticket_id: int, version: int, what: str, value: str | None, done: str) -> None:
