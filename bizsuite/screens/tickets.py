@@ -8,7 +8,7 @@ the same on a monochrome terminal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -126,9 +126,16 @@ QUEUE_COLUMNS = [
            render=_cell(lambda r: Text(r.priority, style=PRIORITY_STYLE[r.priority]))),
     Column("status", "Status", width=max(map(len, STATUS_LABELS.values())),
            render=_cell(lambda r: STATUS_LABELS[r.status])),
-    Column("assignee", "Who", width=8, render=_cell(lambda r: r.assignee or "")),
+    Column("assignee", "Who", width=6, render=_cell(lambda r: r.assignee or "")),  # then: who_width()
     Column("due", "Due", width=DUE_WIDTH, render=_cell(lambda r: due_text(r, clock.now()))),
 ]
+
+
+def who_width(names) -> int:
+    """The Who column: as wide as the longest agent's login (at most 12; a longer one gets …)."""
+    from rich.cells import cell_len
+
+    return min(12, max([len("Who"), *(cell_len(n) for n in names)]))
 
 
 def ticket_source(store, actor: Actor, **filters):
@@ -400,6 +407,10 @@ class QueueScreen(_TicketActions, BizScreen):
         with select.prevent(Select.Changed):
             select.set_options(options)
             select.value = value if value in [v for _, v in options] else "anyone"
+        columns = self.table.columns
+        i = next(n for n, c in enumerate(columns) if c.key == "assignee")
+        columns[i] = replace(columns[i], width=who_width(name for name, _ in workers))
+        self.table.refresh()
 
     def _tick(self) -> None:
         if not self._suspended:

@@ -441,6 +441,8 @@ async def test_the_queue_columns_fit_their_content(app, tickets, frozen_clock):
         late = next(r for r in table.loaded_rows() if r.id == tickets["checkout"])
         late.sla_due = frozen_clock - timedelta(hours=9, minutes=59)
         assert due_text(late, frozen_clock) == "9h 59m late" and len("9h 59m late") <= widths["due"]
+        who = next(c for c in table.columns if c.key == "assignee")
+        assert who.width == len("alice")  # the longest agent's login (alice, tom)
         screen.query_one("#status-filter").value = "all"
         await settle(pilot)
         shown = "\n".join(lines_of(table))
