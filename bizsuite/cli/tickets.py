@@ -52,7 +52,8 @@ def list_(
     unassigned: bool = typer.Option(False, "--unassigned", help="Tickets assigned to nobody."),
     breached: bool = typer.Option(False, "--breached", help="Tickets past an SLA target."),
     contact: Optional[str] = typer.Option(None, "--contact", help="Tickets of this contact (#id, email or name)."),
-    search: Optional[str] = typer.Option(None, "--search", "-s", help="Words of the subject, or #number."),
+    search: Optional[str] = typer.Option(None, "--search", "-s",
+                                         help="Words of the subject, or #number (that ticket, whatever the other filters)."),
     sort: str = typer.Option("due", "--sort", help="due (nearest SLA due time first), newest or updated."),
     limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
     offset: int = typer.Option(0, "--offset", min=0),
@@ -80,37 +81,39 @@ def list_(
     emit(rows, LIST_COLUMNS if fmt == Fmt.table else DATA_COLUMNS, fmt, title=title)
 
 
-def _clock_text(c, now, day, finished: bool) -> str:
+def _changed(b, ticket_id: int) -> dict:
+    """The record of a ticket just changed, read in the same unit of work as the change."""
+    from bizsuite.core import clock
+
+    return _record(b.tickets.detail(ticket_id), clock.now())
+
+
+def _clock_text(c, now, day) -> str:
     from bizsuite.crm.tickets.sla import format_duration
 
     state = c.state(now)
     due = c.due.astimezone().strftime("%Y-%m-%d %H:%M") if c.due else ""
     if state == "met":
         return f"met {c.done_at.astimezone():%Y-%m-%d %H:%M} ({format_duration(c.used, day)} of {format_duration(c.target, day)})"
-    if state == "missed":
-        return f"MISSED: due {due}, done {c.done_at.astimezone():%Y-%m-%d %H:%M}"
+    if state == "missed":  # done late, or finished after the due time without it
+        return f"MISSED: due {due}" + (f", done {c.done_at.astimezone():%Y-%m-%d %H:%M}" if c.done_at else "")
     if state == "overdue":
-        return f"OVERDUE since {due}" if not finished else f"MISSED: due {due}"
-    if finished:
+        return f"OVERDUE since {due}"
+    if state == "not needed":
         return "not needed (finished)"
     if state == "paused":
         return f"paused, {format_duration(c.left, day)} of business time left"
     return f"due {due} (in {format_duration(c.due - now)})" + ("  — due soon" if state == "due soon" else "")
 
 
-@app.command("show")
-def show(ctx: typer.Context, ticket: str = typer.Argument(..., help="The ticket's number (#12 or 12)."),
-         fmt: Fmt = FORMAT_OPTION) -> None:
-    """One ticket: its fields, SLA clocks, thread and history."""
-    from bizsuite.core import clock
-    from bizsuite.crm.tickets.models import CHANNEL_LABELS, MESSAGE_LABELS, STATUS_LABELS
+RECORD_FORMAT = typer.Option(Fmt.table, "--format", "-f",
+                             help="table (one line, the default) or json (the ticket, as `tickets show -f json`)")
 
-    now = clock.now()
-    with books(ctx, write=False) as b:
-        d = b.tickets.detail(b.tickets.resolve(ticket).id)
-        day = b.tickets.policy.calendar.day
+
+def _record(d, now) -> dict:
+    """A ticket as `tickets show --format json` prints it (and the commands that change one)."""
     t, state = d.ticket, d.sla
-    data = {
+    return {
         "id": t.id, "subject": t.subject, "status": t.status, "priority": t.priority, "channel": t.channel,
         "contact_id": t.contact_id, "contact": d.contact.name, "contact_email": d.contact.email,
         "company": d.company.name if d.company else None, "assignee": t.assignee, "tags": d.tags,
@@ -126,11 +129,37 @@ def show(ctx: typer.Context, ticket: str = typer.Argument(..., help="The ticket'
         "history": [{"at": e.at, "actor": e.actor, "kind": e.kind, "old": e.old, "new": e.new} for e in d.events],
         "other_tickets": [{"id": o.id, "subject": o.subject, "status": o.status} for o in d.others],
     }
-    if fmt == Fmt.json:
-        import json
 
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=lambda v: v.isoformat())
-        sys.stdout.write("\n")
+
+def _print_json(data: dict) -> None:
+    import json
+
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=lambda v: v.isoformat())
+    sys.stdout.write("\n")
+
+
+def _record_format(fmt: Fmt) -> bool:
+    """True for json; table is the one line of prose; csv is refused before anything is written."""
+    if fmt == Fmt.csv:
+        fail("--format: give table or json (a changed ticket is one record, not a list)", code=2)
+    return fmt == Fmt.json
+
+
+@app.command("show")
+def show(ctx: typer.Context, ticket: str = typer.Argument(..., help="The ticket's number (#12 or 12)."),
+         fmt: Fmt = FORMAT_OPTION) -> None:
+    """One ticket: its fields, SLA clocks, thread and history."""
+    from bizsuite.core import clock
+    from bizsuite.crm.tickets.models import CHANNEL_LABELS, MESSAGE_LABELS, STATUS_LABELS
+
+    now = clock.now()
+    with books(ctx, write=False) as b:
+        d = b.tickets.detail(b.tickets.resolve(ticket).id)
+        day = b.tickets.policy.calendar.day
+    t, state = d.ticket, d.sla
+    data = _record(d, now)
+    if fmt == Fmt.json:
+        _print_json(data)
         return
     if fmt == Fmt.csv:
         emit([{**data, "tags": d.tags}], ["id", "subject", "status", "priority", "channel", "contact_id", "contact",
@@ -147,13 +176,12 @@ def show(ctx: typer.Context, ticket: str = typer.Argument(..., help="The ticket'
     grid.add_column(style="bold")
     grid.add_column()
     contact = d.contact.name + (f" · {d.company.name}" if d.company else "") + (f" · {d.contact.email}" if d.contact.email else "")
-    finished = t.status in ("resolved", "closed")
     for label, value in (
         ("status", f"{STATUS_LABELS[t.status]} · {t.priority} · {CHANNEL_LABELS[t.channel]}"),
         ("contact", f"{contact} (#{t.contact_id})"), ("assignee", t.assignee or "nobody"),
         ("tags", ", ".join(d.tags)), ("related", f"#{t.related_id}" if t.related_id else ""),
-        ("first response", _clock_text(state.response, now, day, finished)),
-        ("resolution", _clock_text(state.resolution, now, day, False)),
+        ("first response", _clock_text(state.response, now, day)),
+        ("resolution", _clock_text(state.resolution, now, day)),
         ("opened", f"{t.created_at.astimezone():%Y-%m-%d %H:%M} by {t.created_by}"),
         ("updated", f"{t.updated_at.astimezone():%Y-%m-%d %H:%M} by {t.updated_by} (version {t.version})"),
     ):
@@ -187,11 +215,13 @@ def new(
     assignee: Optional[str] = typer.Option(None, "--assignee", "-a", help="A user whose role may work tickets."),
     tag: List[str] = typer.Option([], "--tag", help="A tag (repeat or separate with ;)."),
     related: Optional[str] = typer.Option(None, "--related", help="An earlier (e.g. closed) ticket this one follows."),
+    fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Open a ticket for a contact; its SLA clocks start now."""
     from bizsuite.crm.contacts.normalise import split_multi
     from bizsuite.crm.tickets.models import TicketIn
 
+    as_json = _record_format(fmt)
     if description == "-":
         description = sys.stdin.read()
     with books(ctx) as b:
@@ -201,6 +231,10 @@ def new(
                                    channel=channel, assignee=assignee, tags=[x for t in tag for x in split_multi(t)],
                                    related_id=related_id))
         tid, subj, due = t.id, t.subject, t.response_due
+        data = _changed(b, tid) if as_json else None
+    if data is not None:
+        _print_json(data)
+        return
     when = f"; first response due {due.astimezone():%Y-%m-%d %H:%M}" if due else ""
     typer.echo(f"opened #{tid} {subj}{when}")
 
@@ -215,10 +249,12 @@ def reply(
     status: Optional[str] = typer.Option(None, "--status", help="Change the status too, e.g. pending or resolved."),
     expect_version: Optional[int] = typer.Option(None, "--expect-version",
                                                  help="Refuse if the ticket changed since you read this version."),
+    fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Add a public reply (the first one is the first response), an internal note or the customer's words."""
     from bizsuite.crm.tickets.models import STATUS_LABELS
 
+    as_json = _record_format(fmt)
     if internal and customer:
         fail("--internal and --customer do not go together", code=2)
     if text == "-":
@@ -228,6 +264,10 @@ def reply(
         t = b.tickets.resolve(ticket)
         b.tickets.reply(t.id, text, kind=kind, status=status, expected_version=expect_version)
         tid, st = t.id, t.status
+        data = _changed(b, tid) if as_json else None
+    if data is not None:
+        _print_json(data)
+        return
     what = {"reply": "replied to", "note": "added an internal note to", "customer": "recorded the customer's reply on"}
     typer.echo(f"{what[kind]} #{tid} ({STATUS_LABELS[st]})")
 
@@ -240,14 +280,20 @@ def assign(
     me: bool = typer.Option(False, "--me", help="Assign it to yourself."),
     nobody: bool = typer.Option(False, "--nobody", help="Assign it to nobody."),
     expect_version: Optional[int] = typer.Option(None, "--expect-version"),
+    fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Give a ticket to a support user or the owner."""
+    as_json = _record_format(fmt)
     if sum((bool(user), me, nobody)) != 1:
         fail("give one of: USER, --me, --nobody", code=2)
     with books(ctx) as b:
         t = b.tickets.resolve(ticket)
         t = b.tickets.assign(t.id, b.actor.name if me else None if nobody else user, expected_version=expect_version)
         tid, who = t.id, t.assignee
+        data = _changed(b, tid) if as_json else None
+    if data is not None:
+        _print_json(data)
+        return
     typer.echo(f"#{tid} is assigned to {who}" if who else f"#{tid} is assigned to nobody")
 
 
@@ -257,14 +303,20 @@ def status_(
     ticket: str = typer.Argument(..., help="The ticket's number."),
     status: str = typer.Argument(..., help="new, open, pending, on-hold, resolved or closed."),
     expect_version: Optional[int] = typer.Option(None, "--expect-version"),
+    fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Change a ticket's status (pending and on hold pause the SLA clocks; closed is final)."""
     from bizsuite.crm.tickets.models import STATUS_LABELS
 
+    as_json = _record_format(fmt)
     with books(ctx) as b:
         t = b.tickets.resolve(ticket)
         t = b.tickets.set_status(t.id, status, expected_version=expect_version)
         tid, st = t.id, t.status
+        data = _changed(b, tid) if as_json else None
+    if data is not None:
+        _print_json(data)
+        return
     typer.echo(f"#{tid} is {STATUS_LABELS[st]}")
 
 
@@ -274,12 +326,18 @@ def priority_(
     ticket: str = typer.Argument(..., help="The ticket's number."),
     priority: str = typer.Argument(..., help="low, normal, high or urgent."),
     expect_version: Optional[int] = typer.Option(None, "--expect-version"),
+    fmt: Fmt = RECORD_FORMAT,
 ) -> None:
-    """Change a ticket's priority (its SLA targets change with it)."""
+    """Change a ticket's priority (the targets still ahead follow it; a breach that happened stays)."""
+    as_json = _record_format(fmt)
     with books(ctx) as b:
         t = b.tickets.resolve(ticket)
         t = b.tickets.set_priority(t.id, priority, expected_version=expect_version)
         tid, p = t.id, t.priority
+        data = _changed(b, tid) if as_json else None
+    if data is not None:
+        _print_json(data)
+        return
     typer.echo(f"#{tid} is {p}")
 
 

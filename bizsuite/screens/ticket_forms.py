@@ -23,12 +23,13 @@ PICKER_HITS = 10
 class NewTicketForm(BizModal):
     """Open a ticket; dismisses with the new ticket's id (or None)."""
 
-    PLACE = "New ticket"
+    PLACE = "Tickets › New ticket"
     HELP = (
         "Give the subject, then find the customer: type part of a name, company, email or phone "
         "and the matches appear under the field — Down or Enter moves to them, Enter picks one. "
         "Priority sets the SLA targets (urgent: first reply within 1 business hour). Tags are "
-        "separated by commas. Ctrl+S opens the ticket; what is wrong appears under its field."
+        "separated by commas. Enter moves to the next field; Ctrl+S opens the ticket; what is "
+        "wrong appears under its field."
     )
     BINDINGS = [
         Binding("ctrl+s", "save", "Open ticket"),
@@ -41,6 +42,7 @@ class NewTicketForm(BizModal):
     & #contact-results.-shown { display: block; }
     & #contact-results:focus { background-tint: $foreground 8%; }
     & TextArea { height: 4; }
+    & Select:focus > SelectCurrent { background: $accent 35%; text-style: bold; }
     }"""
 
     def __init__(self, contact_id: int | None = None, contact_name: str = "") -> None:
@@ -70,6 +72,7 @@ class NewTicketForm(BizModal):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(Form).can_focus = False  # not a Tab stop of its own: the fields are
         self.query_one("#subject", Input).focus()
         self.load_workers()
 
@@ -158,13 +161,15 @@ class NewTicketForm(BizModal):
         self.query_one("#priority", Select).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves on to the next field (Ctrl+S opens the ticket): a half-filled form is
+        never sent by a habit."""
         event.stop()
         if event.input.id == "contact" and self.contact_id is None:
             results = self.query_one("#contact-results", OptionList)
             if results.option_count:
                 results.focus()
             return
-        self.action_save()
+        self.focus_next()
 
     # -- saving --------------------------------------------------------------------------------
     def action_cancel(self) -> None:

@@ -8,7 +8,7 @@ the same on a monochrome terminal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,20 +29,24 @@ from bizsuite.core.errors import Refused, ValidationFailed
 from bizsuite.crm.contacts.normalise import format_phone
 from bizsuite.crm.tickets.models import (
     CHANNEL_LABELS,
-    FINISHED_STATUSES,
     PRIORITIES,
     STATUS_LABELS,
     TRANSITIONS,
     TicketRow,
 )
+from bizsuite.crm.tickets.repository import ticket_number
 from bizsuite.crm.tickets.sla import format_duration
 from bizsuite.screens.base import BizModal, BizScreen, when
+from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
 
 PAGE_SIZE = 100
 STATUS_FILTERS = [("Active", "active"), ("New", "new"), ("Open", "open"), ("Pending", "pending"),
                   ("On hold", "on_hold"), ("Resolved", "resolved"), ("Closed", "closed"), ("All", "all")]
 WHO_FILTERS = [("Anyone's", "anyone"), ("Mine", "mine"), ("Unassigned", "unassigned")]
+AGENT = "agent:"  # the who-filter's value for one agent's tickets: "agent:tom"
+PRIORITY_FILTERS = [("Any priority", "any"), *[(p.capitalize(), p) for p in reversed(PRIORITIES)]]
+NOBODY = " nobody"  # the assign dialog's "nobody" (no login has a space)
 SLA_FILTERS = [("Any SLA", "any"), ("Breached", "breached"), ("Due within 1h", "soon")]
 BREACHED_STYLE = "bold red"
 SOON_STYLE = "yellow"
@@ -112,17 +116,26 @@ def _cell(render):
     return go
 
 
+DUE_WIDTH = len("10h 59m late")  # the widest due_text: _short() is at most six characters
 QUEUE_COLUMNS = [
     Column("marker", "", width=2, render=_cell(lambda r: r.marker(clock.now()))),
     Column("id", "#", width=5, align="right", render=_cell(lambda r: str(r.id))),
     Column("subject", "Subject", ratio=3, min_width=10, render=_cell(lambda r: r.subject)),
     Column("contact", "Customer", ratio=2, min_width=6, render=_cell(lambda r: r.contact)),
-    Column("priority", "Prio", width=6,
+    Column("priority", "Prio", width=max(map(len, PRIORITIES)),
            render=_cell(lambda r: Text(r.priority, style=PRIORITY_STYLE[r.priority]))),
-    Column("status", "Status", width=7, render=_cell(lambda r: STATUS_LABELS[r.status])),
-    Column("assignee", "Who", width=6, render=_cell(lambda r: r.assignee or "")),
-    Column("due", "Due", width=9, render=_cell(lambda r: due_text(r, clock.now()))),
+    Column("status", "Status", width=max(map(len, STATUS_LABELS.values())),
+           render=_cell(lambda r: STATUS_LABELS[r.status])),
+    Column("assignee", "Who", width=6, render=_cell(lambda r: r.assignee or "")),  # then: who_width()
+    Column("due", "Due", width=DUE_WIDTH, render=_cell(lambda r: due_text(r, clock.now()))),
 ]
+
+
+def who_width(names) -> int:
+    """The Who column: as wide as the longest agent's login (at most 12; a longer one gets …)."""
+    from rich.cells import cell_len
+
+    return min(12, max([len("Who"), *(cell_len(n) for n in names)]))
 
 
 def ticket_source(store, actor: Actor, **filters):
@@ -183,7 +196,7 @@ class ContactTickets(OptionList):
 class ChoiceDialog(BizModal):
     """Pick one value from a short list; dismisses with the value, or None."""
 
-    PLACE = "Choose"
+    PLACE = "Tickets › Choose"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ChoiceDialog {
@@ -230,10 +243,42 @@ class _TicketActions:
     def _after_change(self, message: str) -> None:
         raise NotImplementedError
 
-    def action_take(self) -> None:
+    def action_assign(self) -> None:
         row = self._target()
         if row is not None:
-            self.change(row.id, row.version, "assign", self.actor.name, f"#{row.id} is yours")
+            self._pick_assignee(row)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workers")
+    def _pick_assignee(self, row: TicketRow) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                workers = books.tickets.workers()
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._assignee_dialog, row, workers)
+
+    def _assignee_dialog(self, row: TicketRow, workers: list[tuple[str, str]]) -> None:
+        """Any agent (an active user whose role may work tickets): you first, nobody last."""
+        me = self.actor.name
+        ordered = sorted(workers, key=lambda w: (w[0] != me, w[0].lower()))
+        choices = [(name, f"{name} ({role})" + (" · you" if name == me else "")
+                    + (" · now" if name == row.assignee else "")) for name, role in ordered]
+        choices.append((NOBODY, "nobody" + (" · now" if row.assignee is None else "")))
+        names = [name for name, _ in ordered]
+
+        def picked(value: str | None) -> None:
+            if value is None:
+                return
+            name = None if value == NOBODY else value
+            if name == row.assignee:
+                return
+            done = (f"#{row.id} is yours" if name == me else f"#{row.id} is assigned to {name}" if name
+                    else f"#{row.id} is assigned to nobody")
+            self.change(row.id, row.version, "assign", name, done)
+
+        self.app.push_screen(ChoiceDialog(f"Assign #{row.id} to", choices, me if me in names else row.assignee,
+                                          hint="support users and the owner work tickets"), picked)
 
     def action_status(self) -> None:
         row = self._target()
@@ -263,10 +308,10 @@ class _TicketActions:
                 self.change(row.id, row.version, "priority", value, f"#{row.id} is {value}")
 
         self.app.push_screen(ChoiceDialog(f"Priority of #{row.id}", [(p, p) for p in reversed(PRIORITIES)],
-                                          row.priority, hint="the SLA targets follow the priority"), picked)
+                                          row.priority, hint="targets ahead move; a breach stays"), picked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="change")
-    def change(self, ticket_id: int, version: int, what: str, value: str, done: str) -> None:
+    def change(self, ticket_id: int, version: int, what: str, value: str | None, done: str) -> None:
         try:
             with self.store.transaction(self.actor) as books:
                 if what == "assign":
@@ -293,19 +338,22 @@ class QueueScreen(_TicketActions, BizScreen):
         "whose SLA is due soonest first. !! and red: an SLA target is breached; ! and yellow: due "
         "within the hour; 'paused': pending or on hold, so the clocks stand still. Due times count "
         "business hours only (see `bizsuite tickets sla`).\n\n"
-        "Filters: m only mine, u only unassigned, b only breached (each again to undo), f the next "
-        "status filter (active, new, open, …, all), / search subjects or a #number; Tab reaches "
-        "the same filters as selects. On the ticket under the cursor: a takes it, s changes its "
-        "status, p its priority, Enter opens it; n opens a new ticket."
+        "Filters: m only mine, u only unassigned, b only breached, c only the customer of the "
+        "ticket under the cursor (each again to undo), f the next status filter (active, new, "
+        "open, …, all), / search subjects; Tab reaches the filters by status, agent, priority and "
+        "SLA as selects. A search for #12 shows ticket 12 whatever the filters. On the ticket under "
+        "the cursor: a assigns it (to you, another agent or nobody), s changes its status, p its "
+        "priority, Enter opens it; n opens a new ticket."
     )
     BINDINGS = [
         Binding("n", "new", "New"),
-        Binding("a", "take", "Take"),
+        Binding("a", "assign", "Assign"),
         Binding("s", "status", "Status"),
         Binding("p", "priority", "Prio"),
-        Binding("m", "filter_who('mine')", "Mine"),
+        Binding("m", "filter_who('mine')", "Mine", show=False),
         Binding("b", "filter_sla", "Breached"),
         Binding("u", "filter_who('unassigned')", "Unassigned only", show=False),
+        Binding("c", "filter_customer", "Only this customer", show=False),
         Binding("f", "filter_status", "Next status filter", show=False),
         Binding("slash", "search", "Search", key_display="/", show=False),
         Binding("escape", "back", "Home", show=False),
@@ -318,6 +366,7 @@ class QueueScreen(_TicketActions, BizScreen):
         self._applied: dict[str, Any] | None = None
         self._total: int | None = None
         self._summary: dict[str, int] | None = None
+        self._customer: tuple[int, str] | None = None  # c: only this contact's tickets
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -325,6 +374,7 @@ class QueueScreen(_TicketActions, BizScreen):
         with Horizontal(id="filters"):
             yield Select(STATUS_FILTERS, allow_blank=False, value="active", id="status-filter", compact=True)
             yield Select(WHO_FILTERS, allow_blank=False, value="anyone", id="who-filter", compact=True)
+            yield Select(PRIORITY_FILTERS, allow_blank=False, value="any", id="priority-filter", compact=True)
             yield Select(SLA_FILTERS, allow_blank=False, value="any", id="sla-filter", compact=True)
         yield PagedTable(QUEUE_COLUMNS, id="queue", page_size=PAGE_SIZE, empty_text="No tickets match.")
         yield Static("", id="status-line")
@@ -337,7 +387,30 @@ class QueueScreen(_TicketActions, BizScreen):
     def on_mount(self) -> None:
         self.table.focus()
         self.refresh_list(keep_cursor=False)
+        self.load_agents()
         self.set_interval(60, self._tick)  # time passes: rows turn due-soon, then breached
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="agents")
+    def load_agents(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                workers = books.tickets.workers()
+        except Refused:
+            return  # the filter keeps anyone's / mine / unassigned
+        self.app.call_from_thread(self._agents_loaded, workers)
+
+    def _agents_loaded(self, workers: list[tuple[str, str]]) -> None:
+        select = self.query_one("#who-filter", Select)
+        value = select.value
+        options = WHO_FILTERS + [(f"{name}'s", AGENT + name) for name, _ in sorted(workers)
+                                 if name != self.actor.name]
+        with select.prevent(Select.Changed):
+            select.set_options(options)
+            select.value = value if value in [v for _, v in options] else "anyone"
+        columns = self.table.columns
+        i = next(n for n, c in enumerate(columns) if c.key == "assignee")
+        columns[i] = replace(columns[i], width=who_width(name for name, _ in workers))
+        self.table.refresh()
 
     def _tick(self) -> None:
         if not self._suspended:
@@ -349,13 +422,17 @@ class QueueScreen(_TicketActions, BizScreen):
 
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
-        who = self.query_one("#who-filter", Select).value
+        who = str(self.query_one("#who-filter", Select).value)
         sla_ = self.query_one("#sla-filter", Select).value
+        priority = self.query_one("#priority-filter", Select).value
         return {
             "query": self.query_one("#search", Input).value,
             "status": self.query_one("#status-filter", Select).value,
             "mine": who == "mine",
             "unassigned": who == "unassigned",
+            "assignee": who[len(AGENT):] if who.startswith(AGENT) else None,
+            "priority": None if priority == "any" else priority,
+            "contact_id": self._customer[0] if self._customer else None,
             "breached": sla_ == "breached",
             "due_soon": sla_ == "soon",
         }
@@ -390,10 +467,15 @@ class QueueScreen(_TicketActions, BizScreen):
 
     def _show_status(self) -> None:
         parts = []
-        if self._total is not None:
+        number = ticket_number(self.query_one("#search", Input).value)
+        if number is not None:  # the filters do not apply: say so, or that there is no such ticket
+            parts.append(f"no ticket #{number}" if self._total == 0 else f"#{number}, whatever the filters")
+        elif self._total is not None:
             parts.append(f"{self._total:,} ticket{'' if self._total == 1 else 's'} shown")
         elif self.table.is_loading:
             parts.append("counting…")
+        if self._customer is not None and number is None:
+            parts.insert(0, f"{self._customer[1]}'s (c: everyone's)")
         s = self._summary
         if s is not None:
             parts.append(f"{s['active']:,} active: {s['breached']:,} breached (!!), {s['due_soon']:,} due within the hour (!)")
@@ -425,7 +507,7 @@ class QueueScreen(_TicketActions, BizScreen):
 
     # -- actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("new", "take", "status", "priority"):
+        if action in ("new", "assign", "status", "priority"):
             return self.actor.can("tickets.write")
         if action == "to_table":
             return self.focused is not None and self.focused.id == "search"
@@ -457,6 +539,16 @@ class QueueScreen(_TicketActions, BizScreen):
     def action_filter_who(self, who: str) -> None:
         select = self.query_one("#who-filter", Select)
         select.value = "anyone" if select.value == who else who
+
+    def action_filter_customer(self) -> None:
+        if self._customer is not None:
+            self._customer = None
+        else:
+            row = self._target()
+            if row is None:
+                return
+            self._customer = (row.contact_id, row.contact)
+        self._reload()
 
     def action_filter_sla(self) -> None:
         select = self.query_one("#sla-filter", Select)
@@ -532,25 +624,24 @@ class TicketView:
         day = books.tickets.policy.calendar.day
         return cls(
             row=row, description=t.description, channel=t.channel, tags=d.tags, contact_name=c.name,
-            contact_lines=lines, thread=thread, clocks=clock_texts(d.sla, t.status, now, day), others=d.others,
+            contact_lines=lines, thread=thread, clocks=clock_texts(d.sla, now, day), others=d.others,
             related=d.related,
         )
 
 
-def clock_texts(state, status: str, now: datetime, day: timedelta) -> list[tuple[str, str, str]]:
+def clock_texts(state, now: datetime, day: timedelta) -> list[tuple[str, str, str]]:
     """The header's two SLA clocks as (label, text, style)."""
     out = []
-    finished = status in FINISHED_STATUSES
     for c in state.clocks:
         label = "First reply" if c.metric == "first_response" else "Resolution"
         st = c.state(now)
         if st == "met":
             text, style = f"met, {when(c.done_at)}", "green"
-        elif st == "missed" or (st == "overdue" and finished):
+        elif st == "missed":
             text, style = f"missed (due {when(c.due)})", BREACHED_STYLE
         elif st == "overdue":
             text, style = f"!! {_short(now - c.due)} late (due {when(c.due)})", BREACHED_STYLE
-        elif finished:
+        elif st == "not needed":
             text, style = "not needed", "dim"
         elif st == "paused":
             text, style = f"paused, {format_duration(c.left, day)} left", "dim"
@@ -562,6 +653,25 @@ def clock_texts(state, status: str, now: datetime, day: timedelta) -> list[tuple
     return out
 
 
+class ThreadText(Static):
+    """The thread; after new messages it scrolls its container to the end once it has been laid
+    out again (its new size is known only then)."""
+
+    _follow = False
+
+    def follow(self) -> None:
+        self._follow = True
+        self.call_after_refresh(self._to_end)  # in case the size does not change
+
+    def on_resize(self) -> None:
+        if self._follow:
+            self._follow = False
+            self._to_end()
+
+    def _to_end(self) -> None:
+        self.parent.scroll_end(animate=False, immediate=True)
+
+
 MODES = ("reply", "note", "customer")
 MODE_LABELS = {
     "reply": "Public reply — the customer sees it",
@@ -571,21 +681,23 @@ MODE_LABELS = {
 
 
 class TicketScreen(_TicketActions, BizScreen):
-    PLACE = "Ticket"
+    PLACE = "Tickets"
     HELP = (
         "One ticket: its SLA clocks at the top, the thread on the left (the request, public "
         "replies, internal notes in yellow, what the customer said, and every change), the "
         "customer and their other tickets on the right (Tab, then Enter opens one).\n\n"
         "r writes in the reply box; Ctrl+T switches it between a public reply (the first one is "
         "the first response), an internal note (staff only) and the customer's own words, logged "
-        "from a call or a mail (they reopen a resolved ticket); Ctrl+S sends; Esc leaves the box. "
-        "a takes the ticket, s changes its status, p its priority, c opens the customer."
+        "from a call or a mail (they reopen a resolved ticket); Ctrl+S sends; Esc leaves the box "
+        "(what you typed stays; leaving the ticket with it unsent asks first). "
+        "a assigns the ticket (to you, another agent or nobody), s changes its status, p its "
+        "priority, c opens the customer."
     )
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
         Binding("ctrl+t", "mode", "Reply / note / customer", priority=True, show=False),
         Binding("r", "write", "Write a reply", show=False),
-        Binding("a", "take", "Take"),
+        Binding("a", "assign", "Assign"),
         Binding("s", "status", "Status"),
         Binding("p", "priority", "Prio"),
         Binding("c", "contact", "Customer"),
@@ -596,6 +708,7 @@ class TicketScreen(_TicketActions, BizScreen):
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
+        self.PLACE = f"Tickets › #{ticket_id}"
         self.view: TicketView | None = None
         self.mode = "reply"
         self._thread_length = -1
@@ -606,7 +719,7 @@ class TicketScreen(_TicketActions, BizScreen):
         yield Static("", id="ticket-clocks")
         with Horizontal(id="ticket-body"):
             with VerticalScroll(id="thread"):
-                yield Static("", id="thread-text")
+                yield ThreadText("", id="thread-text")
             with Vertical(id="side"):
                 yield Static("", id="customer")
                 yield Static("", id="others-title", classes="section")
@@ -638,7 +751,7 @@ class TicketScreen(_TicketActions, BizScreen):
     def _show(self, v: TicketView) -> None:
         self.view = v
         r = v.row
-        self.PLACE = f"Ticket #{r.id}"
+        self.PLACE = f"Tickets › #{r.id} {r.subject}"
         self._update_title_bar()
         now = clock.now()
         heading = Table.grid(expand=True, padding=(0, 1))
@@ -655,17 +768,18 @@ class TicketScreen(_TicketActions, BizScreen):
         heading.add_row(left, right)
         self.query_one("#ticket-heading", Static).update(heading)
         clocks = Text()
+        width = self.query_one("#ticket-clocks", Static).content_size.width or self.size.width - 2
+        one_line = sum(len(f"{label}: {text}") for label, text, _ in v.clocks) + 3 * (len(v.clocks) - 1)
         for n, (label, text, style) in enumerate(v.clocks):
-            if n:
-                clocks.append("   ")
+            if n:  # side by side when they fit, else one under the other: never cut off
+                clocks.append("   " if one_line <= width else "\n")
             clocks.append(f"{label}: ", style="dim")
             clocks.append(text, style=style)
         self.query_one("#ticket-clocks", Static).update(clocks)
         self.query_one("#thread-text", Static).update(self._thread(v))
         if len(v.thread) != self._thread_length:  # new messages: show the latest
             self._thread_length = len(v.thread)
-            scroll = self.query_one("#thread", VerticalScroll)
-            scroll.call_after_refresh(scroll.scroll_end, animate=False, immediate=True)
+            self.query_one("#thread-text", ThreadText).follow()
         customer = Text(no_wrap=True, overflow="ellipsis")
         customer.append(v.contact_name, style="bold")
         for line in v.contact_lines:
@@ -715,12 +829,12 @@ class TicketScreen(_TicketActions, BizScreen):
         for m in MODES:
             box.set_class(m == self.mode, f"-{m}")
         text = Text(MODE_LABELS[self.mode], style={"note": "bold yellow", "customer": "bold cyan"}.get(self.mode, "bold"))
-        text.append("  (ctrl+t: reply / note / customer)", style="dim")
+        text.append("  (ctrl+t switches)", style="dim")
         label.update(text)
 
     # -- keys ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("send", "mode", "write", "take", "status", "priority"):
+        if action in ("send", "mode", "write", "assign", "status", "priority"):
             if not self.actor.can("tickets.write"):
                 return False
             if self.view is None or (self.view.row.status == "closed" and action != "status"):
@@ -746,10 +860,21 @@ class TicketScreen(_TicketActions, BizScreen):
         self._show_mode()
 
     def action_back(self) -> None:
-        if self.focused is self.query_one("#reply"):
-            self.query_one("#thread").focus()
+        box = self.query_one("#reply", TextArea)
+        if self.focused is box:
+            self.query_one("#thread").focus()  # leaves the box; what is typed stays there
             return
-        self.dismiss()
+        if not box.text.strip():
+            self.dismiss()
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss()
+
+        what = {"reply": "reply", "note": "internal note", "customer": "customer's words"}[self.mode]
+        self.app.push_screen(Confirm("Leave without sending?", f"The {what} you typed is dropped; nothing is "
+                                     "sent or saved.", yes="leave"), confirmed)
 
     def action_contact(self) -> None:
         from bizsuite.screens.contacts import ContactDetailScreen
@@ -773,8 +898,8 @@ class TicketScreen(_TicketActions, BizScreen):
             with self.store.transaction(self.actor) as books:
                 books.tickets.reply(ticket_id, text, kind=mode)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "; ".join(e.message for e in exc.errors).capitalize()
-                                      + " — type it in the box first", severity="warning")
+            self.app.call_from_thread(self.notify, "; ".join(str(e) for e in exc.errors)
+                                      + " — type it in the box first", title="Not sent", severity="warning")
             return
         except Refused as exc:
             self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not sent", severity="error",

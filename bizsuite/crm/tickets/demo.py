@@ -283,6 +283,7 @@ def add_demo_tickets(books, rng: random.Random, size: str, *, base: datetime, se
         # play the story up to now
         status, assignee, first_response, resolved_at, closed_at = "new", None, None, None, None
         history = [(created, "new")]
+        priority_changes: list = []
         row_events = [{"ticket_id": tid, "at": created, "actor": agent, "kind": "status", "old": None, "new": "new"}]
         row_messages = []
         last = created
@@ -300,6 +301,7 @@ def add_demo_tickets(books, rng: random.Random, size: str, *, base: datetime, se
             if what == "priority":
                 row_events.append({"ticket_id": tid, "at": at, "actor": agent, "kind": "priority", "old": priority,
                                    "new": detail})
+                priority_changes.append((at, priority))
                 priority = detail
                 continue
             new_status = None
@@ -327,7 +329,7 @@ def add_demo_tickets(books, rng: random.Random, size: str, *, base: datetime, se
                 elif status == "resolved":
                     resolved_at = None
                 status = new_status
-        state = sla.evaluate(policy, priority, history, first_response, now)
+        state = sla.evaluate(policy, priority, history, first_response, now, priority_changes)
         tickets.append({
             "id": tid, "subject": subject, "description": say(requests), "contact_id": cid, "priority": priority,
             "status": status, "channel": channel, "assignee": assignee, "related_id": None, "import_key": None,

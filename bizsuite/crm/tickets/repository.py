@@ -76,6 +76,14 @@ def parse_channel(value: str | None) -> str:
                                                                      "e_mail": "email"})
 
 
+def ticket_number(text: str | None) -> int | None:
+    """The number of a ``#12`` search (the ``#`` is what says "this ticket", not a word)."""
+    text = (text or "").strip()
+    if text.startswith("#") and text[1:].isdigit():
+        return int(text[1:])
+    return None
+
+
 def clean_body(value: str | None, errors: list[FieldError], field: str = "body") -> str | None:
     """Message text: CRLF becomes LF; tabs and newlines are kept; it may not be empty."""
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
@@ -220,9 +228,17 @@ class TicketsRepository:
             .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "status")
             .order_by(TicketEvent.at, TicketEvent.id))]
 
+    def priority_changes(self, ticket_id: int) -> list[tuple[datetime, str]]:
+        """When the priority changed, each with the priority it had until then."""
+        return [(at, old) for at, old in self.session.execute(
+            select(TicketEvent.at, TicketEvent.old)
+            .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "priority")
+            .order_by(TicketEvent.at, TicketEvent.id))]
+
     def sla_of(self, t: Ticket, now: datetime | None = None) -> sla.SlaState:
         history = self.history(t.id) or [(t.created_at, t.status)]
-        return sla.evaluate(self.policy, t.priority, history, t.first_response_at, now or clock.now())
+        return sla.evaluate(self.policy, t.priority, history, t.first_response_at, now or clock.now(),
+                            self.priority_changes(t.id))
 
     def detail(self, ticket_id: int) -> TicketDetail:
         t = self.get(ticket_id)
@@ -234,7 +250,8 @@ class TicketsRepository:
         events = list(self.session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.at, TicketEvent.id)))
         history = [(e.at, e.new) for e in events if e.kind == "status"] or [(t.created_at, t.status)]
-        state = sla.evaluate(self.policy, t.priority, history, t.first_response_at, clock.now())
+        changes = [(e.at, e.old) for e in events if e.kind == "priority"]
+        state = sla.evaluate(self.policy, t.priority, history, t.first_response_at, clock.now(), changes)
         related = None
         if t.related_id:
             found = self.page(ids=[t.related_id], status="all", limit=1, with_total=False).rows
@@ -266,6 +283,9 @@ class TicketsRepository:
                  breached: bool = False, due_soon: bool = False, contact_id: int | None = None,
                  query: str = "", ids: list[int] | None = None, now: datetime | None = None) -> list:
         t = Ticket.__table__
+        number = ticket_number(query)
+        if number is not None:  # "#12" is that ticket, whatever the other filters say
+            return [t.c.id == number] + ([t.c.id.in_(ids)] if ids is not None else [])
         conds = []
         statuses = self._statuses(status)
         if statuses is not None:
@@ -410,7 +430,7 @@ class TicketsRepository:
     def _refresh_sla(self, t: Ticket, history: list[tuple[datetime, str]] | None = None) -> sla.SlaState:
         self.session.flush()
         state = sla.evaluate(self.policy, t.priority, history or self.history(t.id), t.first_response_at,
-                             clock.now())
+                             clock.now(), self.priority_changes(t.id))
         for k, v in state.columns().items():
             if getattr(t, k) != v:
                 setattr(t, k, v)
@@ -593,16 +613,19 @@ class TicketsRepository:
         return t
 
     # -- bulk ---------------------------------------------------------------------------------
-    def histories(self, ids: list[int]) -> dict[int, list[tuple[datetime, str]]]:
+    def histories(self, ids: list[int], kind: str = "status") -> dict[int, list[tuple[datetime, str]]]:
+        """Status histories [(when, status)] by ticket, or with ``kind="priority"`` the priority
+        changes [(when, the priority until then)]."""
         out: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+        value = TicketEvent.new if kind == "status" else TicketEvent.old
         step = 5000
         for i in range(0, len(ids), step):
-            for tid, at, new in self.session.execute(
-                select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.new)
-                .where(TicketEvent.kind == "status", TicketEvent.ticket_id.in_(ids[i:i + step]))
+            for tid, at, v in self.session.execute(
+                select(TicketEvent.ticket_id, TicketEvent.at, value)
+                .where(TicketEvent.kind == kind, TicketEvent.ticket_id.in_(ids[i:i + step]))
                 .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
             ):
-                out[tid].append((at, new))
+                out[tid].append((at, v))
         return out
 
     def stale_sla(self, *, include_closed: bool = True) -> list[tuple[int, dict]]:
@@ -615,11 +638,13 @@ class TicketsRepository:
             stmt = stmt.where(t.c.status != "closed")
         rows = self.session.execute(stmt.order_by(t.c.id)).all()
         histories = self.histories([r.id for r in rows])
+        changes = self.histories([r.id for r in rows], kind="priority")
         now = clock.now()
         out = []
         for r in rows:
             history = histories.get(r.id) or [(r.created_at, r.status)]
-            right = sla.evaluate(self.policy, r.priority, history, r.first_response_at, now).columns()
+            right = sla.evaluate(self.policy, r.priority, history, r.first_response_at, now,
+                                 changes.get(r.id, ())).columns()
             if any(getattr(r, k) != v for k, v in right.items()):
                 out.append((r.id, right))
         return out
@@ -638,7 +663,7 @@ class TicketsRepository:
         """Close every ticket resolved more than ``days`` days ago; returns how many."""
         self.books.require("tickets.write")
         if days < 0:
-            raise Refused("--days: must be 0 or more")
+            raise Refused("days: must be 0 or more")
         now = clock.now()
         t = Ticket.__table__
         ids = list(self.session.scalars(

@@ -27,13 +27,14 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from bizsuite.core.errors import Refused
+from bizsuite.crm.tickets.models import FINISHED_STATUSES
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "sla" / "default.toml"
 SETTING = "tickets.sla_policy"
@@ -41,7 +42,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = ("low", "normal", "high", "urgent")
 METRICS = ("first_response", "resolution")
 ACTIVE = frozenset({"new", "open"})  # the clocks run only in these statuses
-FINISHED = frozenset({"resolved", "closed"})
+FINISHED = frozenset(FINISHED_STATUSES)  # the clocks stop for good (until a reopening)
 SOON = timedelta(hours=1)  # "due soon": due within the hour
 _MAX_DAYS = 3660  # a calendar with no business hours for ten years is refused, not looped on
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -361,6 +362,7 @@ class Clock:
     used: timedelta  # business time counted until now, or until the clock stopped
     done_at: datetime | None  # when it was met: the first public reply; resolved or closed
     running: bool
+    finished: bool = False  # the ticket is resolved or closed: this clock will not run again
 
     @property
     def label(self) -> str:
@@ -376,9 +378,12 @@ class Clock:
         return self.due is not None and self.due < end
 
     def state(self, now: datetime) -> str:
-        """met, missed, overdue, due soon, running, paused, or stopped (finished without it)."""
+        """met, missed, overdue, due soon, running, paused, or not needed (the ticket was
+        finished before the target; a first reply that never came and was never due)."""
         if self.done_at is not None:
             return "missed" if self.breached(now) else "met"
+        if self.finished:
+            return "missed" if self.breached(now) else "not needed"
         if self.breached(now):
             return "overdue"
         if self.running:
@@ -414,7 +419,7 @@ class SlaState:
                 continue
             if c.done_at is not None and c.due < c.done_at:
                 return True
-            if c.done_at is None and self.finished:
+            if c.done_at is None and c.finished:
                 return True
         return False
 
@@ -463,9 +468,16 @@ def _clock(calendar: Calendar, metric: str, target: timedelta,
 
 
 def evaluate(policy: Policy, priority: str, history: Sequence[tuple[datetime, str]],
-             first_response_at: datetime | None, now: datetime) -> SlaState:
+             first_response_at: datetime | None, now: datetime,
+             priority_changes: Sequence[tuple[datetime, str]] = ()) -> SlaState:
     """The clocks of a ticket from its status history: ``[(when, status), …]`` in order, the
-    first entry being its creation. ``now`` matters only for ``used`` and the states."""
+    first entry being its creation. ``now`` matters only for ``used`` and the states.
+
+    ``priority_changes`` are the moments the priority changed, each with the priority it had
+    until then (``[(when, old priority), …]``, in order). A breach is a fact: a clock whose
+    target, under the priority then in force, had already passed when the priority changed
+    stays breached, with that due time; the clocks not breached then run to the targets of
+    ``priority`` (the business time already used counts against them)."""
     if not history:
         raise ValueError("a ticket's history starts with its creation")
     intervals: list[tuple[datetime, datetime | None, str]] = []
@@ -480,8 +492,28 @@ def evaluate(policy: Policy, priority: str, history: Sequence[tuple[datetime, st
             finished_at = None
         previous = status
     finished = history[-1][1] in FINISHED
-    first, resolution = policy.targets[priority]
     cal = policy.calendar
-    response = _clock(cal, "first_response", first, intervals, first_response_at, first_response_at, now)
-    resolved = _clock(cal, "resolution", resolution, intervals, None, finished_at if finished else None, now)
-    return SlaState(response=response, resolution=resolved, finished=finished)
+    clocks = []
+    for metric, stop, done_at in (("first_response", first_response_at, first_response_at),
+                                  ("resolution", None, finished_at if finished else None)):
+        c = replace(_clock(cal, metric, policy.target(priority, metric), intervals, stop, done_at, now),
+                    finished=finished)
+        missed = _missed_before(cal, policy, metric, intervals, stop, priority_changes)
+        if missed is not None:
+            c = replace(c, due=missed if c.due is None else min(missed, c.due))
+        clocks.append(c)
+    return SlaState(response=clocks[0], resolution=clocks[1], finished=finished)
+
+
+def _missed_before(calendar: Calendar, policy: Policy, metric: str,
+                   intervals: list[tuple[datetime, datetime | None, str]], stop: datetime | None,
+                   priority_changes: Sequence[tuple[datetime, str]]) -> datetime | None:
+    """The due time this clock had already missed when a priority changed (the first such), if any."""
+    for at, old in priority_changes:
+        if old not in policy.targets:
+            continue
+        end = at if stop is None else min(stop, at)
+        then = _clock(calendar, metric, policy.target(old, metric), intervals, end, None, at)
+        if then.due is not None and then.used > then.target:  # business time ran on past the target
+            return then.due
+    return None

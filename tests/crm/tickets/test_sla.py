@@ -266,3 +266,16 @@ def test_priority_targets_follow_the_policy():
     p = utc_policy('[targets]\nlow = { first_response = "3d", resolution = "10d" }')
     s = evaluate(p, "low", [(at(16, 9), "new")], None, now=at(16, 9))
     assert s.response.due == at(18, 17) and s.resolution.due == at(27, 17)
+
+
+def test_a_finished_ticket_says_what_became_of_each_clock():
+    """Whether a clock is finished is the domain's answer (the CLI and the screen only word it)."""
+    p = utc_policy()
+    closed = evaluate(p, "normal", [(at(16, 9), "new"), (at(16, 10), "closed")], None, now=at(20, 9))
+    assert closed.response.finished and closed.response.state(at(20, 9)) == "not needed"
+    assert closed.resolution.state(at(20, 9)) == "met"
+    late = evaluate(p, "urgent", [(at(16, 9), "new"), (at(16, 11), "resolved")], None, now=at(20, 9))
+    assert late.response.state(at(20, 9)) == "missed"  # never answered, and it was due at 10:00
+    reopened = evaluate(p, "urgent", [(at(16, 9), "new"), (at(16, 9, 30), "resolved"), (at(16, 9, 45), "open")],
+                        None, now=at(16, 9, 50))
+    assert not reopened.response.finished and reopened.response.state(at(16, 9, 50)) == "due soon"

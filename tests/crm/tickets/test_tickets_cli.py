@@ -225,3 +225,25 @@ def test_export_housekeep_stats_and_sla(run, tmp_path):
     assert r.returncode == 1 and err(r) == ["tom (support) may not change the SLA policy; only the owner may"]
     r = run("check")
     assert r.returncode == 0, r.stdout
+
+
+def test_changing_commands_print_the_record_as_show_does_with_format_json(run):
+    """new, reply, assign, status and priority with -f json: exactly `tickets show N -f json`."""
+    r = run("tickets", "new", "Order 1042 arrived damaged", "-c", "alice@acme.example", "-p", "urgent",
+            "--tag", "damage", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    record = json.loads(r.stdout)
+    assert (record["id"], record["status"], record["priority"], record["tags"]) == (1, "new", "urgent", ["damage"])
+    assert r.stdout == run("tickets", "show", "1", "--format", "json").stdout
+    for args in (("reply", "1", "A replacement ships today."), ("assign", "1", "tom"), ("status", "1", "pending"),
+                 ("priority", "1", "high")):
+        r = run("tickets", *args, "-f", "json")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == run("tickets", "show", "1", "-f", "json").stdout, args
+    assert json.loads(r.stdout)["history"][-1] == {"at": NOW, "actor": os_login(), "kind": "priority",
+                                                   "old": "urgent", "new": "high"}
+    before = run.counts()
+    r = run("tickets", "status", "1", "open", "-f", "csv")
+    assert (r.returncode, r.stdout) == (2, "") and before == run.counts()
+    assert err(r)[-1].endswith("--format: give table or json (a changed ticket is one record, not a list)")
+    assert run("tickets", "status", "1", "open").stdout == "#1 is open\n"  # prose stays the default

@@ -427,3 +427,57 @@ def test_only_the_owner_sets_the_policy(store, owner, staff):
     with pytest.raises(PermissionDenied):
         with store.transaction(staff["tom"]) as b:
             b.tickets.set_policy('hours = ["08:00-16:00"]')
+
+
+# -- a breach is a fact ------------------------------------------------------------------------
+
+
+def test_lowering_the_priority_keeps_a_breach_that_happened(store, owner, people):
+    """Urgent from Monday 09:30: the first reply was due 10:30. At 11:00 it is lowered to low:
+    the breach stays (queue mark, breached filter, stats, the clock reading), only the targets
+    still ahead move to low's."""
+    from bizsuite.crm.tickets.metrics import ticket_stats
+
+    tid = new_ticket(store, owner, people["Alice Martin"], priority="urgent")
+    with clock.freeze(MON + 1.5 * H), store.transaction(owner) as b:
+        b.tickets.set_priority(tid, "low")
+        t = b.tickets.get(tid)
+        assert t.response_due == MON + H  # the missed due time, not low's
+        low_resolution = b.tickets.policy.target("low", "resolution")
+        assert t.resolution_due == b.tickets.policy.calendar.add(MON, low_resolution)  # moved: it was not missed
+        row = b.tickets.page(ids=[tid], limit=1).rows[0]
+        assert row.marker(clock.now()) == "!!"
+        assert [r.id for r in b.tickets.page(breached=True).rows] == [tid]
+        assert b.tickets.detail(tid).sla.response.state(clock.now()) == "overdue"
+    with clock.freeze(MON + 2 * H), store.transaction(owner) as b:
+        b.tickets.reply(tid, "Sorry for the wait.")
+        t = b.tickets.get(tid)
+        assert t.sla_missed and t.response_due == MON + H
+        assert b.tickets.detail(tid).sla.response.state(clock.now()) == "missed"
+        st = ticket_stats(b, since=MON - H, until=MON + 3 * H)
+        assert (st.breached_in_period, st.responded, st.response_met) == (1, 1, 0)
+        assert b.tickets.stale_sla() == []  # `bizsuite check` and a recompute agree: the breach stays
+        assert b.tickets.recompute() == 0
+
+
+def test_a_priority_lowered_before_the_target_moves_it(store, owner, people):
+    tid = new_ticket(store, owner, people["Alice Martin"], priority="urgent")
+    with clock.freeze(MON + H / 2), store.transaction(owner) as b:  # 10:00, due 10:30: not missed yet
+        b.tickets.set_priority(tid, "normal")
+        t = b.tickets.get(tid)
+        assert t.response_due == b.tickets.policy.calendar.add(MON, b.tickets.policy.target("normal", "first_response"))
+        assert not t.sla_missed and b.tickets.page(breached=True).rows == []
+
+
+def test_a_number_search_finds_the_ticket_whatever_the_filters(store, owner, queue):
+    with clock.freeze(MON + 2 * H), store.read(owner) as b:
+        done = queue["done"]  # resolved: not in the default (active) list
+        assert [r.id for r in b.tickets.page(query=f"#{done}", unassigned=True, priority="low").rows] == [done]
+        assert b.tickets.count(query=f" #{done} ", breached=True) == 1
+        assert {r.id for r in b.tickets.page(query="#").rows} == set()  # a lone # is a word, not a number
+
+
+def test_domain_refusals_name_fields_not_command_line_flags(store, owner):
+    with store.transaction(owner) as b, pytest.raises(Refused) as exc:
+        b.tickets.housekeep(days=-1)
+    assert exc.value.problems == ["days: must be 0 or more"]
