@@ -604,10 +604,10 @@ async def test_a_contacts_detail_lists_their_tickets_and_opens_them(app, books, 
         await settle(pilot)
         detail = app.screen
         assert isinstance(detail, ContactDetailScreen)
-        listed = detail.query_one("#contact-tickets", OptionList)
+        listed = detail.query_one("#panel-tickets-0 OptionList", OptionList)  # the tickets module's panel
         assert [listed.get_option_at_index(i).id for i in range(listed.option_count)] == [
             str(tickets["checkout"]), str(tickets["resolved"]), str(tickets["closed"])]
-        assert text_of(detail, "#tickets-title") == "Tickets (3)"
+        assert text_of(detail, "#panel-tickets-0 .panel-title") == "Tickets (3)"
         listed.focus()
         await pilot.press("enter")
         await settle(pilot)
@@ -662,7 +662,7 @@ async def test_roles_without_tickets_do_not_see_the_module(books, sqlite_locatio
         assert any("Tickets: your role may not open it" in n.message for n in app._notifications)
         app.open_contact(ids["王小明"])
         await settle(pilot)
-        assert not app.screen.query_one("#contact-tickets").display  # and a contact shows none
+        assert not app.screen.query("#panel-tickets-0")  # and a contact's page has no tickets panel
 
 
 async def test_a_viewer_reads_but_has_no_reply_box(books, sqlite_location, tickets):
