@@ -56,6 +56,12 @@ class BizsuiteApp(App[int]):
         from bizsuite.screens.home import HomeScreen
 
         self.add_mode("home", HomeScreen)
+        from bizsuite.core.modules import installed, load
+
+        for m in installed():  # import the domain parts here, not first inside a worker thread
+            for target in (m.repository, m.summary, m.search):
+                if target:
+                    load(target)
         for m in screen_modules():
             self.add_mode(m.name, lambda m=m: make_screen(m))
 
@@ -112,7 +118,7 @@ class BizsuiteApp(App[int]):
                     return
                 load(m.records[kind])(self, record_id)
                 return
-        raise KeyError(f"no installed module opens {kind!r} records")
+        self.notify(f"No installed module opens {kind} records", severity="error")
 
     def action_help(self) -> None:
         from bizsuite.screens.help import HelpScreen

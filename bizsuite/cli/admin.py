@@ -60,7 +60,8 @@ def init(
             created = store.initialise(company=company, currency=currency, owner=os_login(), region=region)
             if created and chart != "none":
                 with store.transaction(store.actor_for(os_login())) as b:
-                    b.ledger.load_chart(chart)
+                    if b.has("ledger"):  # a chart is the ledger's; books without it have none
+                        b.ledger.load_chart(chart)
         finally:
             store.close()
     if created:

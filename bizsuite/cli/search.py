@@ -16,13 +16,18 @@ def search(
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """Find records across every module your role may see: kind, number, title, detail."""
+    from bizsuite.core.errors import Refused
     from bizsuite.core.modules import installed, load
 
     rows = []
     with books(ctx, write=False) as b:
         for m in installed():
             if m.search and m.allowed(b.actor):
-                for h in load(m.search)(b, query, limit):
+                try:
+                    hits = load(m.search)(b, query, limit)
+                except Refused:  # one module that refuses the query leaves the others' hits
+                    continue
+                for h in hits:
                     rows.append({"kind": h.kind, "number": h.number, "title": h.title, "detail": h.detail,
                                  "_score": h.score})
     rows.sort(key=lambda r: -r["_score"])  # exact numbers first, then each module's own order

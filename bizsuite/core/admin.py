@@ -161,5 +161,10 @@ class AdminRepository:
                                "" if at == wanted else f"at {', '.join(sorted(at))}; newest: {', '.join(sorted(wanted))}"))
         for m in modules.installed():
             for target in m.checks:
-                out.extend(modules.load(target)(self.books))
+                try:
+                    with s.begin_nested():  # a check that fails leaves the others to run
+                        out.extend(modules.load(target)(self.books))
+                except Exception as exc:  # noqa: BLE001 - reported as a failed check, not raised
+                    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    out.append(CheckResult(f"{m.title} checks ran", False, reason))
         return out

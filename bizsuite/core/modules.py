@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 INSTALLED_LIST = "bizsuite.modules"  # the module holding ``INSTALLED``: the packages that declare a Module
-ALL_ROLES = ("owner", "accountant", "hr", "sales", "support", "warehouse", "viewer")
+ALL_ROLES = ("owner", "accountant", "hr", "sales", "support", "warehouse", "viewer")  # = auth.ROLES (a test)
 
 
 def load(target: str) -> Any:
@@ -46,7 +47,7 @@ class DemoPart:
     weight: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one declaration, one module
 class Module:
     """One module's declaration. Only ``name`` and ``title`` are required; a module without a
     screen has no home-screen line, one without ``cli`` no sub-command, and so on."""
@@ -120,18 +121,57 @@ def _declared(package: str) -> Module:
     return declared
 
 
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+# Keys the app and the home screen keep for themselves (help, palette, quit, the module list).
+APP_KEYS = frozenset({"question_mark", "f1", "ctrl+p", "ctrl+q", "ctrl+c", "escape", "enter", "tab",
+                      "shift+tab", "up", "down", "left", "right", "space"})
+
+
 def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
     """Declarations in dependency order (a module after those it depends on, else list order).
-    Refuses a list where a module depends on one that is not installed, or names clash."""
+    Refuses, at once and in one line, a list that could only fail later: a module that depends
+    on one that is not installed, names or keys or permissions or record kinds or ledger source
+    kinds declared twice, a screen whose read permission nobody declares."""
+    from bizsuite.core.auth import CORE_PERMISSIONS, ROLES
+
     mods = [p if isinstance(p, Module) else _declared(p) for p in packages]
     by_name: dict[str, Module] = {}
+    keys: dict[str, str] = {}
+    permissions: dict[str, str] = {p: "the core" for p in CORE_PERMISSIONS}
+    kinds: dict[str, str] = {}
+    posts: dict[str, str] = {}
     for m in mods:
-        if m.name in by_name or m.name in RESERVED:
-            raise LookupError(f"module name {m.name!r} is used twice (or is reserved)")
+        if not _NAME.match(m.name) or m.name in RESERVED:
+            raise LookupError(f"module name {m.name!r} is reserved or not a lower-case identifier")
+        if m.name in by_name:
+            raise LookupError(f"module name {m.name!r} is used twice")
         by_name[m.name] = m
-    keys = [m.key for m in mods if m.key]
-    if len(keys) != len(set(keys)):
-        raise LookupError(f"two modules use the same home-screen key: {sorted(keys)}")
+        if m.key:
+            if m.key in APP_KEYS or m.key in keys:
+                raise LookupError(f"module {m.name}: home-screen key {m.key!r} is already "
+                                  f"{keys.get(m.key, 'the app')}'s")
+            keys[m.key] = m.name
+        for perm, roles in m.permissions.items():
+            if perm in permissions:
+                raise LookupError(f"module {m.name}: permission {perm!r} is already {permissions[perm]}'s")
+            unknown = set(roles) - set(ROLES)
+            if unknown:
+                raise LookupError(f"module {m.name}: {perm} names unknown roles {sorted(unknown)}")
+            permissions[perm] = m.name
+        for kind in m.records:
+            if kind in kinds:
+                raise LookupError(f"module {m.name}: records of kind {kind!r} are already {kinds[kind]}'s")
+            kinds[kind] = m.name
+        for kind in m.posts:
+            if kind in posts:
+                raise LookupError(f"module {m.name}: ledger entries of kind {kind!r} are already {posts[kind]}'s")
+            posts[kind] = m.name
+    for m in mods:
+        needed = [m.read_permission] if (m.screen or m.search or m.contact_panels) else []
+        needed += list(m.posts.values())
+        missing = [p for p in needed if p not in permissions]
+        if missing:
+            raise LookupError(f"module {m.name}: permission {missing[0]!r} is declared by no module")
     ordered: list[Module] = []
     visiting: set[str] = set()
 
@@ -202,9 +242,11 @@ def _changed() -> None:
         cb()
 
 
-# Names that are not modules: ``books.admin``, ``bizsuite users`` …
+# Names that are not modules: what ``Books`` has itself (``books.admin``, ``books.company``…), the
+# core's commands (``bizsuite users``…) and the app's home mode. A test keeps it complete.
 RESERVED = frozenset({"admin", "home", "users", "audit", "init", "demo", "backup", "restore", "check",
-                      "search", "session", "actor", "store", "setting", "dialect"})
+                      "search", "session", "actor", "store", "setting", "set_setting", "dialect",
+                      "company", "currency", "require", "has"})
 
 
 def load_models() -> None:

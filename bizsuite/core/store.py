@@ -82,7 +82,8 @@ class Books:
             return repo
         module = modules.find(name)
         if module is None or module.repository is None:
-            raise AttributeError(f"no installed module {name!r} with a repository")
+            names = ", ".join(m.name for m in modules.installed() if m.repository)
+            raise AttributeError(f"books.{name}: no installed module {name!r} has a repository (installed: {names})")
         repo = self._repos[name] = modules.load(module.repository)(self)
         return repo
 

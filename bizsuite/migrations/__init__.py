@@ -16,7 +16,6 @@ before anything is written.
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 from sqlalchemy import text
@@ -26,11 +25,8 @@ from bizsuite.core import modules as _modules
 from bizsuite.core.errors import BooksError
 
 SCRIPTS = Path(__file__).parent
+UPGRADE_LOCK = 0x62697A7375697465  # "bizsuite": the advisory lock that schema upgrades take on PostgreSQL
 BASELINE = SCRIPTS / "versions"
-
-_ASSIGN = re.compile(r"^(revision|down_revision|branch_labels|depends_on)\s*(?::[^=]*)?=\s*(.+?)\s*$",
-                     re.MULTILINE)
-
 
 def version_locations() -> list[Path]:
     """The folders that hold revisions: the baseline chain and core, then each module's."""
@@ -48,20 +44,40 @@ def _tuple(value) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
+_WANTED = ("revision", "down_revision", "depends_on", "branch_labels")
+
+
+def _assignments(path: Path) -> dict[str, object]:
+    """The four module-level assignments of a revision file, read with ``ast`` (any layout:
+    several lines, annotations, comments), never by importing it."""
+    found: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in _WANTED:
+                found[target.id] = ast.literal_eval(value)
+    return found
+
+
 def _scan() -> dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
-    """revision id → (down revisions, depends_on, branch labels), from every revision file
-    (a light parse of four assignments, no imports)."""
+    """revision id → (down revisions, depends_on, branch labels), from every revision file."""
     graph: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
     for folder in version_locations():
         for path in sorted(folder.glob("*.py")):
-            if path.name.startswith("_"):
+            if path.name == "__init__.py":  # Alembic reads every other .py file
                 continue
-            found = dict(_ASSIGN.findall(path.read_text(encoding="utf-8")))
+            found = _assignments(path)
             if "revision" not in found:
                 continue
-            rev = ast.literal_eval(found["revision"])
-            graph[rev] = tuple(_tuple(ast.literal_eval(found.get(k, "None")))
-                               for k in ("down_revision", "depends_on", "branch_labels"))
+            rev = str(found["revision"])
+            if rev in graph:
+                raise BooksError(f"{path}: revision {rev} is defined twice")
+            graph[rev] = tuple(_tuple(found.get(k)) for k in ("down_revision", "depends_on", "branch_labels"))
     return graph
 
 
@@ -163,11 +179,21 @@ def upgrade_if_needed(engine: Engine, *, where: str = "these books") -> bool:
 
     from bizsuite.core.db import write_options
 
-    with write_options(engine).begin() as conn:
-        # Another process may have upgraded while we waited for the write lock.
-        at = current_revisions(conn)
-        refuse_unknown(at, where)
-        if at == wanted:
-            return False
-        command.upgrade(alembic_config(conn), "heads")
+    from alembic.util import CommandError
+
+    try:
+        with write_options(engine).begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Nothing else serialises two processes opening old books at once on PostgreSQL
+                # (SQLite's BEGIN IMMEDIATE does): one upgrades, the other waits, then finds
+                # the books up to date. Released at commit.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+            # Another process may have upgraded while we waited for the write lock.
+            at = current_revisions(conn)
+            refuse_unknown(at, where)
+            if at == wanted:
+                return False
+            command.upgrade(alembic_config(conn), "heads")
+    except (CommandError, KeyError) as exc:
+        raise BooksError(f"{where}: cannot upgrade: {exc}") from None
     return True

@@ -80,7 +80,7 @@ class HomeScreen(BizScreen):
             grid.add_column(width=10)
             grid.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
             grid.add_column(justify="right", no_wrap=True)
-            grid.add_row(Text(m.key, style="bold"), Text(m.title, style="bold"),
+            grid.add_row(Text(m.key or "", style="bold"), Text(m.title, style="bold"),
                          Text(m.description), Text(summaries.get(m.name, ""), style="dim"))
             options.append(Option(grid, id=m.name))
         if not options:

@@ -163,3 +163,46 @@ def _schema(store: Store) -> tuple:
     with store.engine.connect() as conn:
         insp = inspect(conn)
         return tuple(sorted(insp.get_table_names())), tuple(sorted(migrations.current_revisions(conn)))
+
+
+def test_several_processes_opening_old_books_at_once_upgrade_them_once(location, owner_name):
+    """Three clerks start the new bizsuite at the same moment on books of the last release: one
+    upgrades, the others wait and find them up to date (PostgreSQL: an advisory lock)."""
+    import subprocess
+    import sys
+
+    store = Store.open_or_create_empty(location)
+    try:
+        with store.engine.begin() as conn:
+            command.upgrade(migrations.alembic_config(conn), RELEASES[-1])
+            conn.execute(text("INSERT INTO settings (key, value) VALUES ('app', 'bizsuite')"))
+    finally:
+        store.close()
+    code = ("import sys; from bizsuite.core.db import Location; from bizsuite.core.store import Store; "
+            "s = Store.open(Location(sys.argv[1], 'test')); s.close(); print('ok')")
+    procs = [subprocess.Popen([sys.executable, "-c", code, location.url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert [(out.strip(), rc) for out, _, rc in results] == [("ok", 0)] * 3, [err for _, err, _ in results]
+    again = Store(location)
+    try:
+        with again.engine.connect() as conn:
+            assert migrations.current_revisions(conn) == migrations.newest()
+            assert _drift(conn) == []
+    finally:
+        again.close()
+
+
+def test_the_parser_reads_revision_files_written_any_way_alembic_accepts(tmp_path, monkeypatch):
+    (tmp_path / "a.py").write_text('revision = "a"\ndown_revision = None\nbranch_labels = ("x",)\n')
+    (tmp_path / "b.py").write_text(
+        '"""b"""\nfrom typing import Union\nrevision: str = "b"  # the id\n'
+        'down_revision: Union[str, None] = (\n    "a",\n)\ndepends_on = [\n    "x",\n]\n')
+    (tmp_path / "_c.py").write_text('revision = "c"\ndown_revision = "b"\n')  # Alembic reads it too
+    monkeypatch.setattr(migrations, "version_locations", lambda: [tmp_path])
+    migrations._forget()
+    try:
+        assert migrations.known_revisions() == {"a", "b", "c"}
+        assert migrations.heads() == {"c"}
+    finally:
+        migrations._forget()

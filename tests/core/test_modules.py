@@ -113,7 +113,7 @@ def test_a_list_that_cannot_work_is_refused_at_once():
     with pytest.raises(LookupError, match="used twice"):
         resolve([*modules.installed(), twice])
     clash = Module(name="clash", title="Clash", key="c")
-    with pytest.raises(LookupError, match="same home-screen key"):
+    with pytest.raises(LookupError, match="home-screen key .c. is already contacts.s"):
         resolve([*modules.installed(), clash])
     a = Module(name="a", title="A", depends=("b",))
     b = Module(name="b", title="B", depends=("a",))
@@ -121,3 +121,55 @@ def test_a_list_that_cannot_work_is_refused_at_once():
         resolve([a, b])
     assert [m.name for m in resolve([a.__class__(name="x", title="X", depends=("y",)),
                                      Module(name="y", title="Y")])] == ["y", "x"]
+
+
+def test_reserved_names_cover_what_books_have_and_the_core_commands():
+    from typer.main import get_command
+
+    from bizsuite.cli import app
+    from bizsuite.core.modules import RESERVED
+    from bizsuite.core.store import Books
+
+    own = {n for n in dir(Books) if not n.startswith("_")}
+    assert own <= RESERVED, own - RESERVED
+    root = get_command(app)
+    core_commands = set(root.commands)  # the modules' sub-commands load lazily, they are not here
+    assert core_commands <= RESERVED, core_commands - RESERVED
+
+
+def test_declarations_that_could_only_fail_later_are_refused_at_once():
+    base = list(modules.installed())
+    bad = [
+        (Module(name="Stock-Items", title="x"), "lower-case identifier"),
+        (Module(name="company", title="x"), "reserved"),
+        (Module(name="helpme", title="x", key="question_mark"), "already the app's"),
+        (Module(name="squat", title="x", permissions={"ledger.read": ("owner",)}), "already ledger's"),
+        (Module(name="odd", title="x", permissions={"odd.read": ("owner", "janitor")}), "unknown roles"),
+        (Module(name="noread", title="x", screen="x:y"), "'noread.read' is declared by no module"),
+        (Module(name="fees", title="x", permissions={"fees.read": ("owner",)}, posts={"manual2": "nope.x"}),
+         "'nope.x' is declared by no module"),
+        (Module(name="twin", title="x", records={"contact": "x:y"}), "already contacts's"),
+    ]
+    for module, message in bad:
+        with pytest.raises(LookupError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            resolve([*base, module])
+    a = Module(name="a1", title="A", permissions={"a1.x": ("owner",)}, posts={"fee": "a1.x"})
+    b = Module(name="b1", title="B", permissions={"b1.x": ("owner",)}, posts={"fee": "b1.x"})
+    with pytest.raises(LookupError, match="'fee' are already a1's"):
+        resolve([*base, a, b])
+
+
+def test_a_check_that_breaks_is_reported_and_the_others_still_run(memo_store, owner_name):
+    with memo_store.transaction(memo_store.actor_for(owner_name)) as books:
+        books.session.execute(__import__("sqlalchemy").text("DROP TABLE memos"))
+        results = {c.name: c for c in books.admin.check()}
+        assert results["Memos checks ran"].ok is False and "memos" in results["Memos checks ran"].detail
+        assert results["ledger trial balance is zero"].ok is True
+        books.session.rollback()
+
+
+def test_all_roles_is_the_role_list():
+    from bizsuite.core.auth import ROLES
+    from bizsuite.core.modules import ALL_ROLES
+
+    assert ALL_ROLES == tuple(ROLES)
