@@ -197,6 +197,8 @@ class ChoiceDialog(BizModal):
     """Pick one value from a short list; dismisses with the value, or None."""
 
     PLACE = "Tickets › Choose"
+    HELP = ("Pick one with the arrows and Enter (a status, a priority, an agent, a customer); "
+            "Esc leaves everything as it was.")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ChoiceDialog {
