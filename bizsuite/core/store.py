@@ -9,12 +9,13 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit listener)
 from bizsuite.core import clock, modules
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location, make_engine, sqlite_file_state, write_options
-from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, ValidationFailed
+from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, StaleRecord, ValidationFailed
 from bizsuite.core.models import Setting, User
 
 if TYPE_CHECKING:
@@ -243,6 +244,10 @@ class Store:
                 if write:
                     session.commit()
                 # a read-only unit simply closes: objects stay readable, nothing is written
+            except StaleDataError as exc:  # a versioned row changed between our read and our write
+                session.rollback()
+                raise StaleRecord(f"{_stale_what(exc)} was changed by someone else while this was being saved; "
+                                  "nothing was saved — reload it and make your change again") from None
             except BaseException:
                 session.rollback()
                 raise
@@ -250,6 +255,12 @@ class Store:
     def read(self, actor: Actor):
         """A read-only unit of work (never takes the write lock)."""
         return self.transaction(actor, write=False)
+
+
+def _stale_what(exc: Exception) -> str:
+    table = str(exc).split("'", 2)[1] if str(exc).count("'") >= 2 else "the record"
+    return {"contacts": "a contact", "tickets": "a ticket", "ledger_accounts": "an account",
+            "ledger_entries": "an entry"}.get(table, "a record")
 
 
 def _reason(exc: Exception) -> str:
