@@ -66,7 +66,8 @@ class ContactForm(BizModal):
         "Enter in a one-line field) saves; what is wrong appears under its field. The company "
         "of a person is found by name, and created when no company has that name (→ accepts "
         "a suggested name). Tags are separated by commas. A phone without +country code is "
-        "read as a number of the books' phone region."
+        "read as a number of the contact's country (a code or a name: CN, China, 中国), else of "
+        "the books' phone region."
     )
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),

@@ -78,18 +78,20 @@ def clean_contact(data: ContactIn, region: str, errors: list[FieldError]) -> Cle
                 roles.append(r2)
         elif r2:
             errors.append(FieldError("roles", f"{r!r} is not one of: {', '.join(ROLES)}"))
+    email = norm.clean_email(data.email, errors)
+    country = norm.clean_text(data.country, limit=100, field="country", errors=errors)
     cleaned = Cleaned(
         kind=kind,
         name=name,
         company=company,
         company_id=data.company_id,
-        email=norm.clean_email(data.email, errors),
-        phone=norm.clean_phone(data.phone, region, errors),
+        email=email,
+        phone=norm.clean_phone(data.phone, region, errors, country=country),
         roles=roles,
         tags=norm.clean_tags(data.tags, errors),
         address=norm.clean_text(data.address, limit=300, field="address", errors=errors),
         city=norm.clean_text(data.city, limit=100, field="city", errors=errors),
-        country=norm.clean_text(data.country, limit=100, field="country", errors=errors),
+        country=country,
         notes=norm.clean_text(data.notes, limit=20000, field="notes", errors=errors),
     )
     return cleaned

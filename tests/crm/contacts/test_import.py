@@ -143,7 +143,7 @@ EXPECTED_PROBLEMS = {
     4: ("email", "'not-an-email' is not a valid address"),
     7: (None, "has 5 cells but the header has 4"),
     8: (None, "not valid UTF-8"),
-    10: ("phone", "'12' is not a possible phone number"),
+    10: ("phone", "'12' is not a phone number we can read"),
 }
 
 
@@ -347,3 +347,35 @@ def test_unreadable_files_are_refused_with_the_file_name(store, owner, tmp_path,
 def test_missing_file(store, owner, tmp_path):
     with pytest.raises(Refused, match="no such file"):
         run_import(store, owner, tmp_path / "nope.csv")
+
+
+# -- phones read with the country of their own row ------------------------------------------------
+
+
+def test_phones_are_read_with_the_country_of_their_own_row(store, owner):
+    """Books of the US, rows of other countries: the row's country (a code or a name as people
+    write it) says how to read a number without +country code."""
+    report = run_import(store, owner, DATA / "contacts_countries.csv")
+    assert (report.imported, report.rejected) == (5, [])
+    phones = {n: contact(store, owner, n)["phone"] for n in ("陈静", "Lena Braun", "Tom Hill", "Bo Li", "Mia Wong")}
+    assert phones == {"陈静": "+862162881234",  # CN: Shanghai
+                      "Lena Braun": "+494012345678",  # DE: Hamburg
+                      "Tom Hill": "+442079460018",  # UK: London
+                      "Bo Li": "+12125550143",  # USA
+                      "Mia Wong": "+85223456789"}  # Hong Kong
+
+
+def test_google_export_phones_use_the_address_country(store, owner):
+    report = run_import(store, owner, DATA / "google_contacts_countries.csv")
+    assert (report.format, report.imported, report.rejected) == ("google", 4, [])
+    assert contact(store, owner, "李娜")["phone"] == "+8675588886666"  # Shenzhen, "China"
+    assert contact(store, owner, "张伟")["phone"] == "+862162881234"  # Shanghai, "中国"
+    assert contact(store, owner, "Hans Becker")["phone"] == "+493012345678"  # Berlin, "Deutschland"
+    assert contact(store, owner, "Ann Ortiz")["phone"] == "+14155550160"  # no country: the books' US
+
+
+def test_outlook_export_phones_use_the_business_or_home_country(store, owner):
+    report = run_import(store, owner, DATA / "outlook_contacts_countries.csv")
+    assert (report.format, report.imported, report.rejected) == ("outlook", 2, [])
+    assert contact(store, owner, "Klaus Meyer")["phone"] == "+49891234567"  # "Germany"
+    assert contact(store, owner, "Sarah Jones")["phone"] == "+447700900123"  # "United Kingdom"
