@@ -50,7 +50,7 @@ def list_(
 def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or exact name."),
          fmt: Fmt = FORMAT_OPTION) -> None:
     """One contact with its company or people, tags and timeline."""
-    from bizsuite.crm.contacts.normalise import format_phone
+    from bizsuite.crm.contacts.normalise import format_phone, phone_verified
 
     with books(ctx, write=False) as b:
         c = b.contacts.resolve(ref)
@@ -58,7 +58,8 @@ def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or 
         dupes = b.contacts.duplicates_of(c.id)
     data = {
         "id": c.id, "kind": c.kind, "name": c.name, "company": d.company.name if d.company else None,
-        "company_id": c.company_id, "email": c.email, "phone": c.phone, "roles": c.roles, "tags": d.tags,
+        "company_id": c.company_id, "email": c.email, "phone": c.phone,
+        "phone_verified": phone_verified(c.phone) if c.phone else None, "roles": c.roles, "tags": d.tags,
         "address": c.address, "city": c.city, "country": c.country, "notes": c.notes, "version": c.version,
         "created": f"{c.created_at.isoformat()} by {c.created_by}",
         "updated": f"{c.updated_at.isoformat()} by {c.updated_by}",
@@ -91,7 +92,9 @@ def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or 
     for label, value in (
         ("#", c.id), ("name", c.name), ("kind", c.kind),
         ("company", f"{d.company.name} (#{d.company.id})" if d.company else ""), ("email", c.email or ""),
-        ("phone", format_phone(c.phone)), ("roles", ", ".join(c.roles)), ("tags", ", ".join(d.tags)),
+        ("phone", format_phone(c.phone) + ("" if data["phone_verified"] in (True, None)
+                                            else "  (unverified: kept as typed, not a number we can read)")),
+        ("roles", ", ".join(c.roles)), ("tags", ", ".join(d.tags)),
         ("address", c.address or ""), ("city", c.city or ""), ("country", c.country or ""),
         ("notes", c.notes or ""), ("updated", f"{c.updated_at.astimezone():%Y-%m-%d %H:%M} by {c.updated_by} (version {c.version})"),
     ):

@@ -24,7 +24,7 @@ from bizsuite.core import clock
 from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
-from bizsuite.crm.contacts.normalise import format_phone
+from bizsuite.crm.contacts.normalise import format_phone, phone_verified
 from bizsuite.screens.base import BizScreen, when
 from bizsuite.screens.tickets import ContactTickets, TicketScreen
 from bizsuite.widgets.confirm import Confirm
@@ -281,6 +281,7 @@ class ContactView:
     people: list[tuple[int, str, str | None]]
     activities: list[ActivityView]
     references: dict[str, int]
+    phone_verified: bool = True  # False: an import kept the number as typed (we could not read it)
     form: ContactIn = field(default_factory=ContactIn)
     tickets: list = field(default_factory=list)  # TicketRow, when the role may see tickets
 
@@ -296,6 +297,7 @@ class ContactView:
             people=[(p.id, p.name, p.email) for p in d.people],
             activities=[ActivityView(a.kind, a.subject, a.body, a.author, a.occurred_at) for a in d.activities],
             references=dict(d.references),
+            phone_verified=phone_verified(c.phone) if c.phone else True,
             form=books.contacts.as_input(c),
             tickets=books.tickets.for_contact(c.id, limit=20) if books.actor.can("tickets.read") else [],
         )
@@ -418,10 +420,13 @@ class ContactDetailScreen(BizScreen):
         grid.add_column(ratio=1, overflow="fold")
         refs = ", ".join(("1 person" if (t, n) == ("people", 1) else f"{n} {t.replace('_', ' ')}")
                          for t, n in sorted(v.references.items()))
+        phone = Text(format_phone(v.phone))
+        if v.phone and not v.phone_verified:
+            phone.append(" (unverified)", style="bold yellow")
         items = [(label, value) for label, value in (
             ("Company", v.company or ""),
             ("Email", v.email or ""),
-            ("Phone", format_phone(v.phone)),
+            ("Phone", phone),
             ("Tags", ", ".join(v.tags)),
             ("Address", v.address or ""),
             ("City", ", ".join(p for p in (v.city, v.country) if p)),
@@ -430,7 +435,7 @@ class ContactDetailScreen(BizScreen):
         ) if value]
         for n in range(0, len(items), 2):
             (a, b), (c, d) = items[n], items[n + 1] if n + 1 < len(items) else ("", "")
-            grid.add_row(a, Text(b), c, Text(d))
+            grid.add_row(a, b if isinstance(b, Text) else Text(b), c, d if isinstance(d, Text) else Text(d))
         if not v.notes:
             return Group(grid)
         notes = Table.grid(expand=True, padding=(0, 1))

@@ -342,3 +342,31 @@ async def test_a_person_added_with_a_new_company_name_creates_it(app, books):
     with store.read(actor) as b:
         person = b.contacts.resolve("Ola Nordmann")
         assert b.contacts.get(person.company_id).name == "Fjord AS"
+
+
+def shown(widget) -> str:
+    """The text a Static shows (its Rich content rendered at the widget's width)."""
+    from rich.console import Console
+
+    console = Console(width=widget.size.width or 76, record=True, file=open("/dev/null", "w"))
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_a_phone_kept_as_typed_is_marked_unverified(app, books, tmp_path):
+    from bizsuite.crm.contacts.importer import import_contacts
+
+    store, actor, ids = books
+    path = tmp_path / "odd.csv"
+    path.write_text("name,email,phone\nOdd One,odd@example.com,ask at desk 3\n", encoding="utf-8")
+    with store.transaction(actor) as b:
+        report = import_contacts(b, path)
+        odd = b.contacts.resolve("Odd One").id
+    assert report.warnings and "kept as typed" in report.warnings[0]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_contact(pilot, odd)
+        text = shown(screen.query_one("#fields"))
+        assert "ask at desk 3 (unverified)" in text
+        screen = await open_contact(pilot, ids["Emma Johnson"])  # a number we read: no mark
+        text = shown(screen.query_one("#fields"))
+        assert "+1 415-555-0123" in text and "unverified" not in text

@@ -144,13 +144,18 @@ def _read_phone(raw: str, region: str | None) -> str | None:
 
 
 UNREADABLE_PHONE = "is not a phone number we can read"
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}", re.ASCII)
 
 
 def clean_phone(value: str | None, region: str, errors: list[FieldError], *,
-                country: str | None = None) -> str | None:
+                country: str | None = None, warnings: list[str] | None = None) -> str | None:
     """Normalise to E.164 (``+14155550123``). A number without a +country code is read as one
     of the contact's own ``country`` (a code or a name: ``CN``, ``China``, ``中国``), then as one
-    of ``region`` (the books' default)."""
+    of ``region`` (the books' default).
+
+    A number that still cannot be read is an error — unless ``warnings`` is given (imports):
+    then it is kept as typed (see :func:`phone_verified`) and a warning is appended instead.
+    """
     if value is None or not value.strip():
         return None
     raw = value.strip()
@@ -161,6 +166,11 @@ def clean_phone(value: str | None, region: str, errors: list[FieldError], *,
         e164 = _read_phone(raw, r)
         if e164:
             return e164
+    if warnings is not None:
+        typed = clean_text(raw, limit=32, field="phone", errors=errors)
+        if typed is not None:
+            warnings.append(f"phone: {raw!r} {UNREADABLE_PHONE}; kept as typed")
+        return typed
     where = " or ".join(r for r in regions if r)
     errors.append(FieldError("phone", f"{raw!r} {UNREADABLE_PHONE}"
                              + (f" as a number of {where}" if where else "")
@@ -168,18 +178,41 @@ def clean_phone(value: str | None, region: str, errors: list[FieldError], *,
     return None
 
 
-def format_phone(e164: str | None) -> str:
-    """International format for display: ``+1 415-555-0123``."""
-    if not e164:
+def phone_verified(stored: str | None) -> bool:
+    """Whether a stored phone is a number we read (E.164), not one kept as typed by an import."""
+    if not stored or not _E164.fullmatch(stored):
+        return False
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(stored, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def format_phone(stored: str | None) -> str:
+    """International format for display (``+1 415-555-0123``); a number kept as typed as typed."""
+    if not stored:
         return ""
+    if not _E164.fullmatch(stored):
+        return stored
     import phonenumbers
 
     try:
         return phonenumbers.format_number(
-            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            phonenumbers.parse(stored, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
         )
     except phonenumbers.NumberParseException:
-        return e164
+        return stored
+
+
+def phone_search_text(stored: str | None) -> str:
+    """A phone in search text: its digits (search by a phone number searches by its digits)."""
+    if not stored:
+        return ""
+    if stored[0] == "+" and stored[1:].isdigit():
+        return stored[1:]
+    return "".join(ch for ch in stored if ch.isdigit()) or stored
 
 
 # -- countries ----------------------------------------------------------------------------------
@@ -528,7 +561,7 @@ def short_query(term: str) -> str | None:
 def search_text(*, name: str, company: str | None, email: str | None, phone: str | None,
                 tags: list[str], city: str | None) -> str:
     """What search looks in: one lower-case line per contact, indexed by trigrams."""
-    parts = [name, company or "", email or "", (phone or "").lstrip("+"), " ".join(sorted(tags)), city or ""]
+    parts = [name, company or "", email or "", phone_search_text(phone), " ".join(sorted(tags)), city or ""]
     # one normalisation of the whole line (the parts are cleaned text, stripped, and " | " is a
     # boundary NFKC never composes across): the same text as keying each part, at a sixth of the cost
     line = sort_key(" | ".join(p for p in parts if p))

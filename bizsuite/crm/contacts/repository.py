@@ -56,9 +56,13 @@ class Cleaned(NamedTuple):
     notes: str | None
 
 
-def clean_contact(data: ContactIn, region: str, errors: list[FieldError]) -> Cleaned:
+def clean_contact(data: ContactIn, region: str, errors: list[FieldError], *,
+                  warnings: list[str] | None = None, kept_phones: frozenset[str] = frozenset()) -> Cleaned:
     """Validate and normalise one contact's input, appending every problem to ``errors``.
 
+    With ``warnings`` (imports), a phone number that cannot be read is kept as typed and
+    warned about, not refused. ``kept_phones``: numbers already stored as typed, which an edit
+    or a merge may keep as they are (only a newly typed number must be one we can read).
     Pure (no session): bulk imports run it in worker processes.
     """
     kind = (data.kind or "person").strip().lower()
@@ -86,7 +90,8 @@ def clean_contact(data: ContactIn, region: str, errors: list[FieldError]) -> Cle
         company=company,
         company_id=data.company_id,
         email=email,
-        phone=norm.clean_phone(data.phone, region, errors, country=country),
+        phone=(data.phone.strip() if data.phone and data.phone.strip() in kept_phones
+               else norm.clean_phone(data.phone, region, errors, country=country, warnings=warnings)),
         roles=roles,
         tags=norm.clean_tags(data.tags, errors),
         address=norm.clean_text(data.address, limit=300, field="address", errors=errors),
@@ -142,7 +147,7 @@ class ContactsRepository:
 
     # -- validation ---------------------------------------------------------------------------
     def clean(self, data: ContactIn, *, errors: list[FieldError] | None = None,
-              region: str | None = None) -> Cleaned:
+              region: str | None = None, kept_phones: frozenset[str] = frozenset()) -> Cleaned:
         """Validate and normalise input; collect every problem in ``errors`` (or raise).
 
         ``region`` (default: the books' setting) lets bulk callers validate without touching the
@@ -150,7 +155,7 @@ class ContactsRepository:
         """
         raise_after = errors is None
         errors = [] if errors is None else errors
-        cleaned = clean_contact(data, region or self.phone_region, errors)
+        cleaned = clean_contact(data, region or self.phone_region, errors, kept_phones=kept_phones)
         if raise_after and errors:
             raise ValidationFailed(errors)
         return cleaned
@@ -460,10 +465,18 @@ class ContactsRepository:
 
     def update(self, contact_id: int, data: ContactIn, *, expected_version: int | None = None) -> Contact:
         """Save an edited contact. ``expected_version`` is the version the editor opened."""
+        return self._update(contact_id, data, expected_version=expected_version)
+
+    @staticmethod
+    def _as_typed(*phones: str | None) -> frozenset[str]:
+        return frozenset(p for p in phones if p and not norm.phone_verified(p))
+
+    def _update(self, contact_id: int, data: ContactIn, *, expected_version: int | None = None,
+                kept_phones: frozenset[str] = frozenset()) -> Contact:
         self.books.require("contacts.write")
         c = self._locked(contact_id)
         self._check_version(c, expected_version)
-        cleaned = self.clean(data)
+        cleaned = self.clean(data, kept_phones=kept_phones | self._as_typed(c.phone))
         if cleaned.kind == "person" and c.kind == "company":
             people = self.session.scalar(select(func.count()).where(Contact.company_id == c.id))
             if people:
@@ -555,6 +568,7 @@ class ContactsRepository:
             raise Refused(f"#{keep.id} belongs to #{dup.id}; merge the other way round")
         data = self.as_input(keep)
         dup_tags = self.tags_of(dup.id)
+        kept_phones = self._as_typed(dup.phone)
         for field_ in ("email", "phone", "address", "city", "country"):
             if not getattr(data, field_) and getattr(dup, field_):
                 setattr(data, field_, getattr(dup, field_))
@@ -585,6 +599,6 @@ class ContactsRepository:
         dup_label = f"#{dup.id} {dup.name}"
         self.session.delete(dup)
         self.session.flush()
-        keep = self.update(keep_id, data)
+        keep = self._update(keep_id, data, kept_phones=kept_phones)
         self.add_activity(keep.id, kind="note", subject=f"Merged {dup_label} into this contact")
         return keep
