@@ -74,7 +74,7 @@ async def test_add_shows_errors_beside_the_fields_and_saves_nothing(app, books):
         assert "not a valid address" in form.query_one("#field-email", FormField).error
         assert form.query_one("#field-phone", FormField).error is None
         assert app.focused is form.query_one("#name", Input)  # the first wrong field
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # typed something: asked first
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)
     with store.read(actor) as b:
@@ -370,3 +370,75 @@ async def test_a_phone_kept_as_typed_is_marked_unverified(app, books, tmp_path):
         screen = await open_contact(pilot, ids["Emma Johnson"])  # a number we read: no mark
         text = shown(screen.query_one("#fields"))
         assert "+1 415-555-0123" in text and "unverified" not in text
+
+
+async def test_esc_asks_before_dropping_what_was_typed(app, books):
+    store, actor, ids = books
+    async with app.run_test(size=SIZE) as pilot:
+        await open_contacts(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Zoe")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm) and "Leave without saving?" in app.screen.title_text
+        await pilot.press("n")  # stay: the text is still there
+        await settle(pilot)
+        assert isinstance(app.screen, ContactForm)
+        assert app.screen.query_one("#name", Input).value == "Zoe"
+        await pilot.press("backspace", "backspace", "backspace", "escape")  # typed, then undone: no question
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+
+        await open_contact(pilot, ids["Alice Martin"])
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("escape")  # an edit form left as it opened: closes at once
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDetailScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#city", Input).value = "Paris"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDetailScreen)
+    with store.read(actor) as b:
+        assert b.contacts.count() == 12
+        assert b.contacts.get(ids["Alice Martin"]).city == "London"
+
+
+async def test_errors_go_as_soon_as_they_are_put_right(app, books):
+    store, actor, _ = books
+    async with app.run_test(size=SIZE) as pilot:
+        await open_contacts(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#name", Input).value = "Zoe Hart"
+        form.query_one("#email", Input).value = "zoe@"
+        form.query_one("#phone", Input).value = "call me"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        email, phone = form.query_one("#field-email", FormField), form.query_one("#field-phone", FormField)
+        assert "not a valid address" in email.error
+        assert phone.error.startswith("'call me' is not a phone number we can read")
+        form.query_one("#email", Input).value = "zoe@example.com"  # put right
+        await settle(pilot)
+        assert email.error is None
+        assert phone.error is not None  # still wrong: still said
+        form.query_one("#phone", Input).value = "020 7946 0992"
+        await settle(pilot)
+        assert phone.error is None
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDetailScreen)
+    with store.read(actor) as b:
+        assert b.contacts.resolve("zoe@example.com").phone == "+442079460992"
