@@ -25,6 +25,7 @@ from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone, phone_verified
+from bizsuite.crm.contacts.repository import describe_references
 from bizsuite.screens.base import BizScreen, when
 from bizsuite.screens.tickets import ContactTickets, TicketScreen
 from bizsuite.widgets.confirm import Confirm
@@ -418,8 +419,7 @@ class ContactDetailScreen(BizScreen):
         grid.add_column(ratio=1, overflow="fold")
         grid.add_column(style="dim", no_wrap=True, width=8)
         grid.add_column(ratio=1, overflow="fold")
-        refs = ", ".join(("1 person" if (t, n) == ("people", 1) else f"{n} {t.replace('_', ' ')}")
-                         for t, n in sorted(v.references.items()))
+        refs = describe_references(v.references)
         phone = Text(format_phone(v.phone))
         if v.phone and not v.phone_verified:
             phone.append(" (unverified)", style="bold yellow")
@@ -530,10 +530,24 @@ class ContactDetailScreen(BizScreen):
         self.app.call_from_thread(self.load)
 
     def action_delete(self) -> None:
-        v = self.view
-        if v is None:
-            return
+        if self.view is not None:
+            self.check_delete(self.view)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def check_delete(self, v: ContactView) -> None:
+        """Ask the books first: a contact other records refer to is not offered for deletion
+        (a confirmation that would be refused anyway); the reason is shown at once."""
+        try:
+            with self.store.read(self.actor) as books:
+                why = books.contacts.why_not_delete(v.id)
+        except Refused as exc:
+            why = "; ".join(exc.problems)
+        if why:
+            self.app.call_from_thread(self.notify, why, title="Cannot delete", severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._ask_delete, v)
+
+    def _ask_delete(self, v: ContactView) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.delete(v.version)

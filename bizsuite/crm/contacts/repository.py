@@ -118,6 +118,21 @@ def contact_references(session, contact_id: int, *, include_owned: bool = False)
     return out
 
 
+def _counted(table: str, n: int) -> str:
+    """``2 people``, ``1 ticket``, ``3 ledger entries``: a count of a table's rows, in words."""
+    if table == "people":
+        return "1 person" if n == 1 else f"{n} people"
+    words = table.replace("_", " ")
+    if n == 1:
+        words = words[:-3] + "y" if words.endswith("ies") else words[:-1] if words.endswith("s") else words
+    return f"{n} {words}"
+
+
+def describe_references(refs: dict[str, int]) -> str:
+    """What :func:`contact_references` found, in words: ``2 people, 1 ticket``."""
+    return ", ".join(_counted(t, n) for t, n in sorted(refs.items()))
+
+
 def contact_foreign_keys():
     """Every (table, column) in the schema with a foreign key to contacts.id."""
     from sqlmodel import SQLModel
@@ -508,14 +523,26 @@ class ContactsRepository:
                 tags=tags, city=person.city,
             )
 
+    def _why_not_delete(self, c: Contact) -> str | None:
+        refs = contact_references(self.session, c.id)
+        if not refs:
+            return None
+        return (f"contact #{c.id} {c.name} is still referred to by {describe_references(refs)}; "
+                "merge it into another contact instead")
+
+    def why_not_delete(self, contact_id: int) -> str | None:
+        """Why the contact cannot be deleted (records of any module that refer to it: every
+        foreign key to contacts in the schema), or None when it can. :meth:`delete` refuses
+        with the same words."""
+        return self._why_not_delete(self.get(contact_id))
+
     def delete(self, contact_id: int, *, expected_version: int | None = None) -> None:
         self.books.require("contacts.write")
         c = self._locked(contact_id)
         self._check_version(c, expected_version)
-        refs = contact_references(self.session, c.id)
-        if refs:
-            what = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in sorted(refs.items()))
-            raise Refused(f"contact #{c.id} {c.name} is still referred to by {what}; merge it into another contact instead")
+        why = self._why_not_delete(c)
+        if why:
+            raise Refused(why)
         for a in self.session.scalars(select(Activity).where(Activity.contact_id == c.id)):
             self.session.delete(a)
         for t in self.session.scalars(select(ContactTag).where(ContactTag.contact_id == c.id)):
