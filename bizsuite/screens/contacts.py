@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dataclasses import replace
+
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -34,6 +37,7 @@ from bizsuite.widgets.paged_table import Column, PagedTable
 SORT_LABELS = {"name": "Sort: name", "updated": "Sort: changed", "created": "Sort: newest"}
 ROLE_LETTERS = {"customer": "C", "supplier": "S", "lead": "L", "employee": "E"}
 PAGE_SIZE = 100
+PHONE_WIDTH = (15, 20)  # cells: "+1 415-555-0123" at least; at most what a long foreign number needs
 
 
 def _name(row) -> Text:
@@ -48,9 +52,18 @@ CONTACT_COLUMNS = [
     Column("name", "Name", ratio=4, min_width=10, render=_name),
     Column("company", "Company", ratio=3, min_width=6),
     Column("email", "Email", ratio=4, min_width=8),
-    Column("phone", "Phone", width=16, render=lambda r: format_phone(r.phone)),
+    Column("phone", "Phone", width=PHONE_WIDTH[0], render=lambda r: format_phone(r.phone)),
     Column("roles", "Roles", width=5, render=_roles),
 ]
+
+
+def fit_phones(columns: list[Column], rows) -> None:
+    """Widen the phone column of ``columns`` (in place; never narrower: no jumping while
+    scrolling) to the longest phone of ``rows`` in terminal cells, up to PHONE_WIDTH's most."""
+    n = next(i for i, c in enumerate(columns) if c.key == "phone")
+    widest = min(max((cell_len(format_phone(r.phone)) for r in rows if r.phone), default=0), PHONE_WIDTH[1])
+    if widest > (columns[n].width or 0):
+        columns[n] = replace(columns[n], width=widest)
 
 
 def contact_source(store, actor: Actor, *, sort: str = "name", **filters):
@@ -144,8 +157,15 @@ class ContactsScreen(BizScreen):
             return  # e.g. a Select announcing the value it was created with
         self._applied = filters
         fetch, count = contact_source(self.store, self.actor, **filters)
+        columns = self.table.columns  # the table's own list (a copy of CONTACT_COLUMNS)
+
+        def fetch_fitted(offset: int, limit: int):
+            rows, total = fetch(offset, limit)
+            fit_phones(columns, rows)  # in the fetching thread, before the table draws the page
+            return rows, total
+
         self._total = None
-        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
+        self.table.reload(fetch_fitted, count=count, keep_cursor=keep_cursor)
         self._show_status()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
@@ -385,9 +405,13 @@ class ContactDetailScreen(BizScreen):
         heading_text = ""
         if v.kind == "company":
             heading_text = f"People ({len(v.people)})" if v.people else "People: none yet"
+            # the emails in one column: names padded to the widest in terminal cells (a CJK
+            # character takes two), long ones cut with an ellipsis
+            names_width = min(max((cell_len(name) for _, name, _ in v.people), default=0), 30)
             for pid, name, email in v.people:
                 label = Text(name)
                 if email:
+                    label.truncate(names_width, overflow="ellipsis", pad=True)
                     label.append(f"  {email}", style="dim")
                 links.add_option(Option(label, id=str(pid)))
         elif v.company_id:

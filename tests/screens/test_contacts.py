@@ -443,3 +443,33 @@ async def test_errors_go_as_soon_as_they_are_put_right(app, books):
         assert isinstance(app.screen, ContactDetailScreen)
     with store.read(actor) as b:
         assert b.contacts.resolve("zoe@example.com").phone == "+442079460992"
+
+
+def table_lines(table: PagedTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def test_the_phone_column_fits_the_numbers(app, books):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_contacts(pilot)
+        lines = table_lines(screen.table)
+        wang = next(line for line in lines if "王小明" in line)
+        assert "+86 138 0013 8000" in wang  # 17 cells, whole
+        assert "+1 415-555-0123" in next(line for line in lines if "Emma Johnson " in line)
+        header = lines[0]
+        assert header.index("Roles") - header.index("Phone") == 18  # the widest number and a gap
+
+
+async def test_a_company_s_people_have_their_emails_in_one_column(app, books):
+    from rich.cells import cell_len
+    from textual.widgets import OptionList
+
+    _, _, ids = books
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_contact(pilot, ids["北京科技有限公司"])
+        links = screen.query_one("#links", OptionList)
+        labels = [links.get_option_at_index(i).prompt.plain for i in range(links.option_count)]
+        assert [label.split()[0] for label in labels] == ["李华", "王小明"]  # two and three characters
+        starts = {cell_len(label[:label.index("@") - label[:label.index("@")][::-1].index(" ")])
+                  for label in labels}
+        assert starts == {8}  # 王小明 is 6 cells wide, then two spaces: both emails start at cell 8
