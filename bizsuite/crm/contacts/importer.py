@@ -97,7 +97,8 @@ def _from_google(row: dict[str, str]) -> ContactIn:
         phone=_cell(row, "Phone 1 - Value").split(" ::: ")[0] or None,
         tags=_google_labels(_cell(row, "Labels", "Group Membership")),
         address=street or None, city=_cell(row, "Address 1 - City") or None,
-        country=_cell(row, "Address 1 - Country") or None, notes=_cell(row, "Notes") or None,
+        country=_cell(row, "Address 1 - Country", "Address 1 - Country Code") or None,
+        notes=_cell(row, "Notes") or None,
     )
 
 

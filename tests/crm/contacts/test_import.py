@@ -369,8 +369,10 @@ def test_phones_are_read_with_the_country_of_their_own_row(store, owner):
 
 def test_google_export_phones_use_the_address_country(store, owner):
     report = run_import(store, owner, DATA / "google_contacts_countries.csv")
-    assert (report.format, report.imported, report.rejected) == ("google", 4, [])
+    assert (report.format, report.imported, report.rejected) == ("google", 5, [])
     assert contact(store, owner, "李娜")["phone"] == "+8675588886666"  # Shenzhen, "China"
+    yuki = contact(store, owner, "Yuki Sato")  # only the country code column filled
+    assert (yuki["phone"], yuki["country"]) == ("+81312345678", "JP")
     assert contact(store, owner, "张伟")["phone"] == "+862162881234"  # Shanghai, "中国"
     assert contact(store, owner, "Hans Becker")["phone"] == "+493012345678"  # Berlin, "Deutschland"
     assert contact(store, owner, "Ann Ortiz")["phone"] == "+14155550160"  # no country: the books' US
