@@ -90,7 +90,7 @@ def clean_contact(data: ContactIn, region: str, errors: list[FieldError], *,
         company=company,
         company_id=data.company_id,
         email=email,
-        phone=(data.phone.strip() if data.phone and data.phone.strip() in kept_phones
+        phone=(data.phone.strip() if kept_phones and data.phone and data.phone.strip() in kept_phones
                else norm.clean_phone(data.phone, region, errors, country=country, warnings=warnings)),
         roles=roles,
         tags=norm.clean_tags(data.tags, errors),
