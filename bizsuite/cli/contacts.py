@@ -55,19 +55,18 @@ def list_(
     emit(rows, LIST_COLUMNS, fmt, title=title)
 
 
-@app.command("show")
-def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or exact name."),
-         fmt: Fmt = FORMAT_OPTION) -> None:
-    """One contact with its company or people, tags and timeline."""
-    from bizsuite.crm.contacts.normalise import format_phone
+def _record(b, contact_id: int):
+    """A contact as ``show --format json`` prints it (and the commands that change one), with
+    the detail and likely duplicates it was made of."""
+    from bizsuite.crm.contacts.normalise import phone_verified
 
-    with books(ctx, write=False) as b:
-        c = b.contacts.resolve(ref)
-        d = b.contacts.detail(c.id)
-        dupes = b.contacts.duplicates_of(c.id)
+    d = b.contacts.detail(contact_id)
+    c = d.contact
+    dupes = b.contacts.duplicates_of(c.id)
     data = {
         "id": c.id, "kind": c.kind, "name": c.name, "company": d.company.name if d.company else None,
-        "company_id": c.company_id, "email": c.email, "phone": c.phone, "roles": c.roles, "tags": d.tags,
+        "company_id": c.company_id, "email": c.email, "phone": c.phone,
+        "phone_verified": phone_verified(c.phone) if c.phone else None, "roles": c.roles, "tags": d.tags,
         "address": c.address, "city": c.city, "country": c.country, "notes": c.notes, "version": c.version,
         "created": f"{c.created_at.isoformat()} by {c.created_by}",
         "updated": f"{c.updated_at.isoformat()} by {c.updated_by}",
@@ -79,11 +78,34 @@ def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or 
         "references": d.references,
         "likely_duplicates": [{"id": x.contact_id, "name": x.name, "reason": x.reason} for x in dupes],
     }
-    if fmt == Fmt.json:
-        import json
+    return data, d, dupes
 
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
-        sys.stdout.write("\n")
+
+def _print_json(data) -> None:
+    import json
+
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _record_format(fmt: Fmt) -> bool:
+    """Whether a changing command prints the record as JSON (else its one line of prose)."""
+    if fmt == Fmt.csv:
+        fail("--format: this command prints table (one line) or json (the record)", code=2)
+    return fmt == Fmt.json
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or exact name."),
+         fmt: Fmt = FORMAT_OPTION) -> None:
+    """One contact with its company or people, tags and timeline."""
+    from bizsuite.crm.contacts.normalise import format_phone
+
+    with books(ctx, write=False) as b:
+        c = b.contacts.resolve(ref)
+        data, d, dupes = _record(b, c.id)
+    if fmt == Fmt.json:
+        _print_json(data)
         return
     if fmt == Fmt.csv:
         emit([{k: v for k, v in data.items() if k not in ("people", "timeline", "references", "likely_duplicates")}],
@@ -100,7 +122,9 @@ def show(ctx: typer.Context, ref: str = typer.Argument(..., help="#id, email or 
     for label, value in (
         ("#", c.id), ("name", c.name), ("kind", c.kind),
         ("company", f"{d.company.name} (#{d.company.id})" if d.company else ""), ("email", c.email or ""),
-        ("phone", format_phone(c.phone)), ("roles", ", ".join(c.roles)), ("tags", ", ".join(d.tags)),
+        ("phone", format_phone(c.phone) + ("" if data["phone_verified"] in (True, None)
+                                            else "  (unverified: kept as typed, not a number we can read)")),
+        ("roles", ", ".join(c.roles)), ("tags", ", ".join(d.tags)),
         ("address", c.address or ""), ("city", c.city or ""), ("country", c.country or ""),
         ("notes", c.notes or ""), ("updated", f"{c.updated_at.astimezone():%Y-%m-%d %H:%M} by {c.updated_by} (version {c.version})"),
     ):
@@ -148,13 +172,18 @@ def add(
     city: Optional[str] = typer.Option(None, "--city"),
     country: Optional[str] = typer.Option(None, "--country"),
     notes: Optional[str] = typer.Option(None, "--notes"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format", "-f", help="table (one line) or json (the record, as show prints it)"),
 ) -> None:
     """Add a company or a person."""
+    as_json = _record_format(fmt)
     with books(ctx) as b:
         c = b.contacts.add(_contact_in(name, kind, company, email, phone, role, tag, address, city, country, notes))
-        dupes = b.contacts.duplicates_of(c.id)
+        data, _, dupes = _record(b, c.id)
         cid, cname = c.id, c.name
-    typer.echo(f"added #{cid} {cname}")
+    if as_json:
+        _print_json(data)
+    else:
+        typer.echo(f"added #{cid} {cname}")
     for x in dupes:
         typer.echo(f"warning: #{cid} looks like #{x.contact_id} {x.name} ({x.reason})", err=True)
 
@@ -178,10 +207,12 @@ def edit(
     notes: Optional[str] = typer.Option(None, "--notes"),
     expect_version: Optional[int] = typer.Option(
         None, "--expect-version", help="Refuse if the contact changed since you read this version."),
+    fmt: Fmt = typer.Option(Fmt.table, "--format", "-f", help="table (one line) or json (the record, as show prints it)"),
 ) -> None:
     """Change some fields of a contact; fields not given stay as they are."""
     from bizsuite.crm.contacts.normalise import split_multi
 
+    as_json = _record_format(fmt)
     with books(ctx) as b:
         c = b.contacts.resolve(ref)
         data = b.contacts.as_input(c)
@@ -198,6 +229,10 @@ def edit(
         data.tags = [t for t in data.tags if t not in {x.casefold() for x in remove_tag}] + add_tag
         c = b.contacts.update(c.id, data, expected_version=expect_version)
         cid, cname, version = c.id, c.name, c.version
+        record = _record(b, cid)[0] if as_json else None
+    if as_json:
+        _print_json(record)
+        return
     typer.echo(f"saved #{cid} {cname} (version {version})")
 
 
@@ -208,37 +243,59 @@ def note(
     subject: str = typer.Argument(...),
     kind: str = typer.Option("note", "--kind", help="note, call, meeting or email."),
     body: Optional[str] = typer.Option(None, "--body"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format", "-f", help="table (one line) or json (the contact, as show prints it)"),
 ) -> None:
     """Add a note or an activity (call, meeting, email) to a contact's timeline."""
+    as_json = _record_format(fmt)
     with books(ctx) as b:
         c = b.contacts.resolve(ref)
         b.contacts.add_activity(c.id, kind=kind, subject=subject, body=body)
         cid = c.id
+        record = _record(b, cid)[0] if as_json else None
+    if as_json:
+        _print_json(record)
+        return
     typer.echo(f"added a {kind} to #{cid}")
 
 
 @app.command("delete")
 def delete(ctx: typer.Context, ref: str = typer.Argument(...),
-           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
+           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+           fmt: Fmt = typer.Option(Fmt.table, "--format", "-f",
+                                   help='table (one line) or json ({"id": N, "status": "deleted"})')) -> None:
     """Delete a contact nothing else refers to."""
+    as_json = _record_format(fmt)
     with books(ctx) as b:
         c = b.contacts.resolve(ref)
+        why = b.contacts.why_not_delete(c.id)
+        if why:  # said before asking a question whose yes would be refused
+            fail(why)
         if not yes and sys.stdin.isatty():
             typer.confirm(f"delete #{c.id} {c.name}?", abort=True)
-        label = f"#{c.id} {c.name}"
+        cid, label = c.id, f"#{c.id} {c.name}"
         b.contacts.delete(c.id)
+    if as_json:
+        _print_json({"id": cid, "status": "deleted"})
+        return
     typer.echo(f"deleted {label}")
 
 
 @app.command("merge")
 def merge(ctx: typer.Context, keep: str = typer.Argument(..., help="The contact to keep."),
-          dup: str = typer.Argument(..., help="The duplicate, folded into KEEP and removed.")) -> None:
+          dup: str = typer.Argument(..., help="The duplicate, folded into KEEP and removed."),
+          fmt: Fmt = typer.Option(Fmt.table, "--format", "-f",
+                                  help="table (one line) or json (the kept contact, as show prints it)")) -> None:
     """Fold a duplicate into another contact: everything that pointed at DUP moves to KEEP."""
+    as_json = _record_format(fmt)
     with books(ctx) as b:
         k, d = b.contacts.resolve(keep), b.contacts.resolve(dup)
         label = f"#{d.id} {d.name}"
         k = b.contacts.merge(k.id, d.id)
         kid, kname = k.id, k.name
+        record = _record(b, kid)[0] if as_json else None
+    if as_json:
+        _print_json(record)
+        return
     typer.echo(f"merged {label} into #{kid} {kname}")
 
 

@@ -18,6 +18,7 @@ from bizsuite.core.errors import Refused, ValidationFailed
 from bizsuite.crm.contacts.models import ACTIVITY_KINDS, ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone, split_multi
 from bizsuite.screens.base import BizModal, when
+from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.form import Form, FormField
 
 DIALOG_CSS = """
@@ -63,10 +64,12 @@ class ContactForm(BizModal):
     PLACE = "Contact form"
     HELP = (
         "Type the contact's details; Tab moves between fields, Space ticks a role. Ctrl+S (or "
-        "Enter in a one-line field) saves; what is wrong appears under its field. The company "
+        "Enter in a one-line field) saves; what is wrong appears under its field, and goes as "
+        "soon as it is put right. Esc leaves (it asks first when you typed something). The company "
         "of a person is found by name, and created when no company has that name (→ accepts "
         "a suggested name). Tags are separated by commas. A phone without +country code is "
-        "read as a number of the books' phone region."
+        "read as a number of the contact's country (a code or a name: CN, China, 中国), else of "
+        "the books' phone region."
     )
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
@@ -81,6 +84,7 @@ class ContactForm(BizModal):
         self.data = data or ContactIn()
         self.version = version
         self.company_name = company_name or self.data.company or ""
+        self._initial: ContactIn | None = None  # what the form said when it opened
 
     def compose(self) -> ComposeResult:
         d = self.data
@@ -114,6 +118,7 @@ class ContactForm(BizModal):
 
     def on_mount(self) -> None:
         self._kind_changed()
+        self._initial = self.form_input()
         self.query_one("#name", Input).focus()
 
     @on(Select.Changed, "#kind")
@@ -125,8 +130,54 @@ class ContactForm(BizModal):
         event.stop()
         self.action_save()
 
+    @property
+    def changed(self) -> bool:
+        """Whether the form says something else than when it opened (typed, then undone: no)."""
+        return self._initial is not None and self.form_input() != self._initial
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        what = "this contact" if self.contact_id else "the new contact"
+        self.app.push_screen(Confirm("Leave without saving?", f"What you typed for {what} is dropped; "
+                                     "nothing is saved.", yes="leave"), confirmed)
+
+    # -- errors go as soon as they are put right ---------------------------------------------------
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(TextArea.Changed)
+    def _edited(self) -> None:
+        if self._initial is not None and any(f.error for f in self.query(FormField)):
+            self.recheck(self.form_input())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recheck")
+    def recheck(self, data: ContactIn) -> None:
+        errors: list = []
+        kept = frozenset({self.data.phone} if self.contact_id and self.data.phone else ())
+        try:
+            with self.store.read(self.actor) as books:
+                books.contacts.clean(data, errors=errors, kept_phones=kept)
+        except Refused:
+            return
+        self.app.call_from_thread(self._rechecked, data, errors)
+
+    def _rechecked(self, data: ContactIn, errors: list) -> None:
+        """Each field that shows an error shows what the rules say of it now (nothing: gone)."""
+        if not self.is_attached or data != self.form_input():
+            return  # closed, or typed on since: a newer check follows
+        now: dict[str, list[str]] = {}
+        for e in errors:
+            now.setdefault(e.field, []).append(e.message)
+        for f in self.query(FormField):
+            if f.error is not None:
+                f.set_error("; ".join(now[f.field]) if f.field in now else None)
 
     def form_input(self) -> ContactIn:
         """What the form says, as the repository's input (no validation here)."""

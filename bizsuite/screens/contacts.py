@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dataclasses import replace
+
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -24,7 +27,8 @@ from bizsuite.core import clock
 from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
-from bizsuite.crm.contacts.normalise import format_phone
+from bizsuite.crm.contacts.normalise import format_phone, phone_verified
+from bizsuite.crm.contacts.repository import describe_references
 from bizsuite.screens.base import BizScreen, when
 from bizsuite.screens.panels import ContactPanel
 from bizsuite.widgets.confirm import Confirm
@@ -33,6 +37,7 @@ from bizsuite.widgets.paged_table import Column, PagedTable
 SORT_LABELS = {"name": "Sort: name", "updated": "Sort: changed", "created": "Sort: newest"}
 ROLE_LETTERS = {"customer": "C", "supplier": "S", "lead": "L", "employee": "E"}
 PAGE_SIZE = 100
+PHONE_WIDTH = (15, 20)  # cells: "+1 415-555-0123" at least; at most what a long foreign number needs
 
 
 def _name(row) -> Text:
@@ -47,9 +52,18 @@ CONTACT_COLUMNS = [
     Column("name", "Name", ratio=4, min_width=10, render=_name),
     Column("company", "Company", ratio=3, min_width=6),
     Column("email", "Email", ratio=4, min_width=8),
-    Column("phone", "Phone", width=16, render=lambda r: format_phone(r.phone)),
+    Column("phone", "Phone", width=PHONE_WIDTH[0], render=lambda r: format_phone(r.phone)),
     Column("roles", "Roles", width=5, render=_roles),
 ]
+
+
+def fit_phones(columns: list[Column], rows) -> None:
+    """Widen the phone column of ``columns`` (in place; never narrower: no jumping while
+    scrolling) to the longest phone of ``rows`` in terminal cells, up to PHONE_WIDTH's most."""
+    n = next(i for i, c in enumerate(columns) if c.key == "phone")
+    widest = min(max((cell_len(format_phone(r.phone)) for r in rows if r.phone), default=0), PHONE_WIDTH[1])
+    if widest > (columns[n].width or 0):
+        columns[n] = replace(columns[n], width=widest)
 
 
 def contact_source(store, actor: Actor, *, sort: str = "name", **filters):
@@ -143,8 +157,15 @@ class ContactsScreen(BizScreen):
             return  # e.g. a Select announcing the value it was created with
         self._applied = filters
         fetch, count = contact_source(self.store, self.actor, **filters)
+        columns = self.table.columns  # the table's own list (a copy of CONTACT_COLUMNS)
+
+        def fetch_fitted(offset: int, limit: int):
+            rows, total = fetch(offset, limit)
+            fit_phones(columns, rows)  # in the fetching thread, before the table draws the page
+            return rows, total
+
         self._total = None
-        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
+        self.table.reload(fetch_fitted, count=count, keep_cursor=keep_cursor)
         self._show_status()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
@@ -281,6 +302,7 @@ class ContactView:
     people: list[tuple[int, str, str | None]]
     activities: list[ActivityView]
     references: dict[str, int]
+    phone_verified: bool = True  # False: an import kept the number as typed (we could not read it)
     form: ContactIn = field(default_factory=ContactIn)
 
     @classmethod
@@ -295,6 +317,7 @@ class ContactView:
             people=[(p.id, p.name, p.email) for p in d.people],
             activities=[ActivityView(a.kind, a.subject, a.body, a.author, a.occurred_at) for a in d.activities],
             references=dict(d.references),
+            phone_verified=phone_verified(c.phone) if c.phone else True,
             form=books.contacts.as_input(c),
         )
 
@@ -385,9 +408,13 @@ class ContactDetailScreen(BizScreen):
         heading_text = ""
         if v.kind == "company":
             heading_text = f"People ({len(v.people)})" if v.people else "People: none yet"
+            # the emails in one column: names padded to the widest in terminal cells (a CJK
+            # character takes two), long ones cut with an ellipsis
+            names_width = min(max((cell_len(name) for _, name, _ in v.people), default=0), 30)
             for pid, name, email in v.people:
                 label = Text(name)
                 if email:
+                    label.truncate(names_width, overflow="ellipsis", pad=True)
                     label.append(f"  {email}", style="dim")
                 links.add_option(Option(label, id=str(pid)))
         elif v.company_id:
@@ -414,12 +441,14 @@ class ContactDetailScreen(BizScreen):
         grid.add_column(ratio=1, overflow="fold")
         grid.add_column(style="dim", no_wrap=True, width=8)
         grid.add_column(ratio=1, overflow="fold")
-        refs = ", ".join(("1 person" if (t, n) == ("people", 1) else f"{n} {t.replace('_', ' ')}")
-                         for t, n in sorted(v.references.items()))
+        refs = describe_references(v.references)
+        phone = Text(format_phone(v.phone))
+        if v.phone and not v.phone_verified:
+            phone.append(" (unverified)", style="bold yellow")
         items = [(label, value) for label, value in (
             ("Company", v.company or ""),
             ("Email", v.email or ""),
-            ("Phone", format_phone(v.phone)),
+            ("Phone", phone),
             ("Tags", ", ".join(v.tags)),
             ("Address", v.address or ""),
             ("City", ", ".join(p for p in (v.city, v.country) if p)),
@@ -428,7 +457,7 @@ class ContactDetailScreen(BizScreen):
         ) if value]
         for n in range(0, len(items), 2):
             (a, b), (c, d) = items[n], items[n + 1] if n + 1 < len(items) else ("", "")
-            grid.add_row(a, Text(b), c, Text(d))
+            grid.add_row(a, b if isinstance(b, Text) else Text(b), c, d if isinstance(d, Text) else Text(d))
         if not v.notes:
             return Group(grid)
         notes = Table.grid(expand=True, padding=(0, 1))
@@ -521,10 +550,24 @@ class ContactDetailScreen(BizScreen):
         self.app.call_from_thread(self.load)
 
     def action_delete(self) -> None:
-        v = self.view
-        if v is None:
-            return
+        if self.view is not None:
+            self.check_delete(self.view)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def check_delete(self, v: ContactView) -> None:
+        """Ask the books first: a contact other records refer to is not offered for deletion
+        (a confirmation that would be refused anyway); the reason is shown at once."""
+        try:
+            with self.store.read(self.actor) as books:
+                why = books.contacts.why_not_delete(v.id)
+        except Refused as exc:
+            why = "; ".join(exc.problems)
+        if why:
+            self.app.call_from_thread(self.notify, why, title="Cannot delete", severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._ask_delete, v)
+
+    def _ask_delete(self, v: ContactView) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.delete(v.version)

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Input, Static
 
 from bizsuite.core.db import Location
-from bizsuite.core.errors import FieldError, Refused
+from bizsuite.core.errors import Refused, ValidationFailed
 from bizsuite.screens.base import BizScreen
 from bizsuite.widgets.form import Form, FormField
 
@@ -64,35 +64,27 @@ class FirstRunScreen(BizScreen):
         self.dismiss(None)
 
     def action_create(self) -> None:
-        company = self.query_one("#company", Input).value.strip()
-        currency = self.query_one("#currency", Input).value.strip().upper()
-        region = self.query_one("#region", Input).value.strip().upper()
-        errors = []
-        if not company:
-            errors.append(FieldError("company", "is required"))
-        if len(currency) != 3 or not currency.isalpha():
-            errors.append(FieldError("currency", "a three-letter code such as USD, EUR or CNY"))
-        if len(region) != 2 or not region.isalpha():
-            errors.append(FieldError("region", "a two-letter country code such as US, GB or CN"))
         form = self.query_one(Form)
-        if errors:
-            form.show_errors(errors)
-            return
         form.clear_errors()
-        self.create(company, currency, region)
+        self.create(self.query_one("#company", Input).value, self.query_one("#currency", Input).value,
+                    self.query_one("#region", Input).value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="create")
     def create(self, company: str, currency: str, region: str) -> None:
+        """Store.initialise checks the answers (the same rules as ``bizsuite init``) before it
+        creates anything; what it refuses is shown beside its field."""
         from bizsuite.core.auth import os_login
         from bizsuite.core.store import Store
 
         store = None
         try:
             store = Store.open_or_create_empty(self.location)
-            store.initialise(company=company, currency=currency, owner=os_login())
+            store.initialise(company=company, currency=currency, owner=os_login(), region=region)
             actor = store.actor_for(os_login())
-            with store.transaction(actor) as books:
-                books.set_setting("contacts.phone_region", region)
+        except ValidationFailed as exc:
+            store.close()
+            self.app.call_from_thread(self.query_one(Form).show_errors, exc.errors)
+            return
         except Refused as exc:
             if store is not None:
                 store.close()

@@ -62,7 +62,7 @@ async def test_first_run_creates_the_books(sqlite_location, frozen_clock):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen.query_one("#field-company", FormField).error == "is required"
-        assert "three-letter" in app.screen.query_one("#field-currency", FormField).error
+        assert "is not an ISO 4217 code" in app.screen.query_one("#field-currency", FormField).error
         await pilot.press(*"Lotus Trading")
         currency.value = "eur"
         app.screen.query_one("#region", Input).value = "cn"

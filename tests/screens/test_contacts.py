@@ -74,7 +74,7 @@ async def test_add_shows_errors_beside_the_fields_and_saves_nothing(app, books):
         assert "not a valid address" in form.query_one("#field-email", FormField).error
         assert form.query_one("#field-phone", FormField).error is None
         assert app.focused is form.query_one("#name", Input)  # the first wrong field
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # typed something: asked first
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)
     with store.read(actor) as b:
@@ -249,11 +249,12 @@ async def test_delete_refused_shows_why(app, books):
     store, actor, ids = books
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_contact(pilot, ids["Acme Trading Ltd"])
-        await pilot.press("d", "y")
+        await pilot.press("d")
         await settle(pilot)
-        assert isinstance(app.screen, ContactDetailScreen)
-        messages = [n.message for n in app._notifications]
-        assert any("still referred to by 2 people" in m for m in messages)
+        assert isinstance(app.screen, ContactDetailScreen)  # no question that would be refused anyway
+        messages = [(n.title, n.message) for n in app._notifications]
+        assert ("Cannot delete", f"contact #{ids['Acme Trading Ltd']} Acme Trading Ltd is still referred to by "
+                "2 people; merge it into another contact instead") in messages
     with store.read(actor) as b:
         assert b.contacts.get(ids["Acme Trading Ltd"]).name == "Acme Trading Ltd"
 
@@ -342,3 +343,133 @@ async def test_a_person_added_with_a_new_company_name_creates_it(app, books):
     with store.read(actor) as b:
         person = b.contacts.resolve("Ola Nordmann")
         assert b.contacts.get(person.company_id).name == "Fjord AS"
+
+
+def shown(widget) -> str:
+    """The text a Static shows (its Rich content rendered at the widget's width)."""
+    from rich.console import Console
+
+    console = Console(width=widget.size.width or 76, record=True, file=open("/dev/null", "w"))
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_a_phone_kept_as_typed_is_marked_unverified(app, books, tmp_path):
+    from bizsuite.crm.contacts.importer import import_contacts
+
+    store, actor, ids = books
+    path = tmp_path / "odd.csv"
+    path.write_text("name,email,phone\nOdd One,odd@example.com,ask at desk 3\n", encoding="utf-8")
+    with store.transaction(actor) as b:
+        report = import_contacts(b, path)
+        odd = b.contacts.resolve("Odd One").id
+    assert report.warnings and "kept as typed" in report.warnings[0]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_contact(pilot, odd)
+        text = shown(screen.query_one("#fields"))
+        assert "ask at desk 3 (unverified)" in text
+        screen = await open_contact(pilot, ids["Emma Johnson"])  # a number we read: no mark
+        text = shown(screen.query_one("#fields"))
+        assert "+1 415-555-0123" in text and "unverified" not in text
+
+
+async def test_esc_asks_before_dropping_what_was_typed(app, books):
+    store, actor, ids = books
+    async with app.run_test(size=SIZE) as pilot:
+        await open_contacts(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"Zoe")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm) and "Leave without saving?" in app.screen.title_text
+        await pilot.press("n")  # stay: the text is still there
+        await settle(pilot)
+        assert isinstance(app.screen, ContactForm)
+        assert app.screen.query_one("#name", Input).value == "Zoe"
+        await pilot.press("backspace", "backspace", "backspace", "escape")  # typed, then undone: no question
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+
+        await open_contact(pilot, ids["Alice Martin"])
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("escape")  # an edit form left as it opened: closes at once
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDetailScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#city", Input).value = "Paris"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDetailScreen)
+    with store.read(actor) as b:
+        assert b.contacts.count() == 12
+        assert b.contacts.get(ids["Alice Martin"]).city == "London"
+
+
+async def test_errors_go_as_soon_as_they_are_put_right(app, books):
+    store, actor, _ = books
+    async with app.run_test(size=SIZE) as pilot:
+        await open_contacts(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#name", Input).value = "Zoe Hart"
+        form.query_one("#email", Input).value = "zoe@"
+        form.query_one("#phone", Input).value = "call me"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        email, phone = form.query_one("#field-email", FormField), form.query_one("#field-phone", FormField)
+        assert "not a valid address" in email.error
+        assert phone.error.startswith("'call me' is not a phone number we can read")
+        form.query_one("#email", Input).value = "zoe@example.com"  # put right
+        await settle(pilot)
+        assert email.error is None
+        assert phone.error is not None  # still wrong: still said
+        form.query_one("#phone", Input).value = "020 7946 0992"
+        await settle(pilot)
+        assert phone.error is None
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDetailScreen)
+    with store.read(actor) as b:
+        assert b.contacts.resolve("zoe@example.com").phone == "+442079460992"
+
+
+def table_lines(table: PagedTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def test_the_phone_column_fits_the_numbers(app, books):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_contacts(pilot)
+        lines = table_lines(screen.table)
+        wang = next(line for line in lines if "王小明" in line)
+        assert "+86 138 0013 8000" in wang  # 17 cells, whole
+        assert "+1 415-555-0123" in next(line for line in lines if "Emma Johnson " in line)
+        header = lines[0]
+        assert header.index("Roles") - header.index("Phone") == 18  # the widest number and a gap
+
+
+async def test_a_company_s_people_have_their_emails_in_one_column(app, books):
+    from rich.cells import cell_len
+    from textual.widgets import OptionList
+
+    _, _, ids = books
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_contact(pilot, ids["北京科技有限公司"])
+        links = screen.query_one("#links", OptionList)
+        labels = [links.get_option_at_index(i).prompt.plain for i in range(links.option_count)]
+        assert [label.split()[0] for label in labels] == ["李华", "王小明"]  # two and three characters
+        starts = {cell_len(label[:label.index("@") - label[:label.index("@")][::-1].index(" ")])
+                  for label in labels}
+        assert starts == {8}  # 王小明 is 6 cells wide, then two spaces: both emails start at cell 8

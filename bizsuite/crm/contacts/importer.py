@@ -97,7 +97,8 @@ def _from_google(row: dict[str, str]) -> ContactIn:
         phone=_cell(row, "Phone 1 - Value").split(" ::: ")[0] or None,
         tags=_google_labels(_cell(row, "Labels", "Group Membership")),
         address=street or None, city=_cell(row, "Address 1 - City") or None,
-        country=_cell(row, "Address 1 - Country") or None, notes=_cell(row, "Notes") or None,
+        country=_cell(row, "Address 1 - Country", "Address 1 - Country Code") or None,
+        notes=_cell(row, "Notes") or None,
     )
 
 
@@ -231,19 +232,20 @@ def _values(cells: list[str], layout: tuple) -> dict[str, str]:
 
 def _validate_chunk(chunk: list[tuple[int, list[str]]], fmt_name: str, layout: tuple, region: str,
                     source: str | None) -> list[tuple]:
-    """Convert, validate and prepare rows: (line, [(field, message)], Cleaned, prepared); a row
-    with problems has no Cleaned and no prepared."""
+    """Convert, validate and prepare rows: (line, [(field, message)], Cleaned, prepared,
+    [warning]); a row with problems has no Cleaned and no prepared."""
     from bizsuite.crm.contacts.repository import clean_contact
 
     convert = CONVERTERS[fmt_name]
     out = []
     for line, cells in chunk:
         errors: list[FieldError] = []
-        c = clean_contact(convert(_values(cells, layout)), region, errors)
+        warnings: list[str] = []
+        c = clean_contact(convert(_values(cells, layout)), region, errors, warnings=warnings)
         if errors:
-            out.append((line, [(e.field, e.message) for e in errors], None, None))
+            out.append((line, [(e.field, e.message) for e in errors], None, None, ()))
         else:
-            out.append((line, (), c, _prepare(c, source)))
+            out.append((line, (), c, _prepare(c, source), warnings))
     return out
 
 
@@ -256,8 +258,8 @@ def _validate_range(start: int, stop: int, fmt_name: str, layout: tuple, region:
     marshal writes and reads twice as fast as pickle (both CPUs are busy; every bit counts)."""
     import marshal
 
-    return marshal.dumps([(line, errors, tuple(c) if c is not None else None, prepared)
-                          for line, errors, c, prepared in _validate_chunk(_FORKED_ROWS[start:stop], fmt_name, layout, region, source)])
+    return marshal.dumps([(line, errors, tuple(c) if c is not None else None, prepared, warnings)
+                          for line, errors, c, prepared, warnings in _validate_chunk(_FORKED_ROWS[start:stop], fmt_name, layout, region, source)])
 
 
 def _unmarshalled(data: bytes) -> list[tuple]:
@@ -266,8 +268,8 @@ def _unmarshalled(data: bytes) -> list[tuple]:
     from bizsuite.crm.contacts.repository import Cleaned
 
     make = Cleaned._make
-    return [(line, errors, make(c) if c is not None else None, prepared)
-            for line, errors, c, prepared in marshal.loads(data)]
+    return [(line, errors, make(c) if c is not None else None, prepared, warnings)
+            for line, errors, c, prepared, warnings in marshal.loads(data)]
 
 
 def _worker_init() -> None:
@@ -352,13 +354,15 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
                         progress=progress, total=total)
     by_line = {row.line: row for row in file.rows}
     cleaned = {}
-    for line, errors, c, prepared in results:
+    for line, errors, c, prepared, warnings in results:
         if errors:
             row = by_line[line]
             for field_, message in errors:
                 row.problems.append(Problem(file.name, line, message, field_))
         else:
             cleaned[line] = (c, prepared)
+            # e.g. a phone number we cannot read: the row is imported, the number kept as typed
+            report.warnings.extend(f"{file.name}:{line}: {w}" for w in warnings)
     good, bad = settle(file, skip_invalid=skip_invalid)
     report.rejected = bad
 

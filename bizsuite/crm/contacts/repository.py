@@ -55,9 +55,13 @@ class Cleaned(NamedTuple):
     notes: str | None
 
 
-def clean_contact(data: ContactIn, region: str, errors: list[FieldError]) -> Cleaned:
+def clean_contact(data: ContactIn, region: str, errors: list[FieldError], *,
+                  warnings: list[str] | None = None, kept_phones: frozenset[str] = frozenset()) -> Cleaned:
     """Validate and normalise one contact's input, appending every problem to ``errors``.
 
+    With ``warnings`` (imports), a phone number that cannot be read is kept as typed and
+    warned about, not refused. ``kept_phones``: numbers already stored as typed, which an edit
+    or a merge may keep as they are (only a newly typed number must be one we can read).
     Pure (no session): bulk imports run it in worker processes.
     """
     kind = (data.kind or "person").strip().lower()
@@ -77,18 +81,21 @@ def clean_contact(data: ContactIn, region: str, errors: list[FieldError]) -> Cle
                 roles.append(r2)
         elif r2:
             errors.append(FieldError("roles", f"{r!r} is not one of: {', '.join(ROLES)}"))
+    email = norm.clean_email(data.email, errors)
+    country = norm.clean_text(data.country, limit=100, field="country", errors=errors)
     cleaned = Cleaned(
         kind=kind,
         name=name,
         company=company,
         company_id=data.company_id,
-        email=norm.clean_email(data.email, errors),
-        phone=norm.clean_phone(data.phone, region, errors),
+        email=email,
+        phone=(data.phone.strip() if kept_phones and data.phone and data.phone.strip() in kept_phones
+               else norm.clean_phone(data.phone, region, errors, country=country, warnings=warnings)),
         roles=roles,
         tags=norm.clean_tags(data.tags, errors),
         address=norm.clean_text(data.address, limit=300, field="address", errors=errors),
         city=norm.clean_text(data.city, limit=100, field="city", errors=errors),
-        country=norm.clean_text(data.country, limit=100, field="country", errors=errors),
+        country=country,
         notes=norm.clean_text(data.notes, limit=20000, field="notes", errors=errors),
     )
     return cleaned
@@ -108,6 +115,21 @@ def contact_references(session, contact_id: int, *, include_owned: bool = False)
                 label = table.name
             out[label] = out.get(label, 0) + n
     return out
+
+
+def _counted(table: str, n: int) -> str:
+    """``2 people``, ``1 ticket``, ``3 ledger entries``: a count of a table's rows, in words."""
+    if table == "people":
+        return "1 person" if n == 1 else f"{n} people"
+    words = table.replace("_", " ")
+    if n == 1:
+        words = words[:-3] + "y" if words.endswith("ies") else words[:-1] if words.endswith("s") else words
+    return f"{n} {words}"
+
+
+def describe_references(refs: dict[str, int]) -> str:
+    """What :func:`contact_references` found, in words: ``2 people, 1 ticket``."""
+    return ", ".join(_counted(t, n) for t, n in sorted(refs.items()))
 
 
 def contact_foreign_keys():
@@ -143,7 +165,7 @@ class ContactsRepository:
 
     # -- validation ---------------------------------------------------------------------------
     def clean(self, data: ContactIn, *, errors: list[FieldError] | None = None,
-              region: str | None = None) -> Cleaned:
+              region: str | None = None, kept_phones: frozenset[str] = frozenset()) -> Cleaned:
         """Validate and normalise input; collect every problem in ``errors`` (or raise).
 
         ``region`` (default: the books' setting) lets bulk callers validate without touching the
@@ -151,7 +173,7 @@ class ContactsRepository:
         """
         raise_after = errors is None
         errors = [] if errors is None else errors
-        cleaned = clean_contact(data, region or self.phone_region, errors)
+        cleaned = clean_contact(data, region or self.phone_region, errors, kept_phones=kept_phones)
         if raise_after and errors:
             raise ValidationFailed(errors)
         return cleaned
@@ -461,10 +483,18 @@ class ContactsRepository:
 
     def update(self, contact_id: int, data: ContactIn, *, expected_version: int | None = None) -> Contact:
         """Save an edited contact. ``expected_version`` is the version the editor opened."""
+        return self._update(contact_id, data, expected_version=expected_version)
+
+    @staticmethod
+    def _as_typed(*phones: str | None) -> frozenset[str]:
+        return frozenset(p for p in phones if p and not norm.phone_verified(p))
+
+    def _update(self, contact_id: int, data: ContactIn, *, expected_version: int | None = None,
+                kept_phones: frozenset[str] = frozenset()) -> Contact:
         self.books.require("contacts.write")
         c = self._locked(contact_id)
         self._check_version(c, expected_version)
-        cleaned = self.clean(data)
+        cleaned = self.clean(data, kept_phones=kept_phones | self._as_typed(c.phone))
         if cleaned.kind == "person" and c.kind == "company":
             people = self.session.scalar(select(func.count()).where(Contact.company_id == c.id))
             if people:
@@ -496,14 +526,26 @@ class ContactsRepository:
                 tags=tags, city=person.city,
             )
 
+    def _why_not_delete(self, c: Contact) -> str | None:
+        refs = contact_references(self.session, c.id)
+        if not refs:
+            return None
+        return (f"contact #{c.id} {c.name} is still referred to by {describe_references(refs)}; "
+                "merge it into another contact instead")
+
+    def why_not_delete(self, contact_id: int) -> str | None:
+        """Why the contact cannot be deleted (records of any module that refer to it: every
+        foreign key to contacts in the schema), or None when it can. :meth:`delete` refuses
+        with the same words."""
+        return self._why_not_delete(self.get(contact_id))
+
     def delete(self, contact_id: int, *, expected_version: int | None = None) -> None:
         self.books.require("contacts.write")
         c = self._locked(contact_id)
         self._check_version(c, expected_version)
-        refs = contact_references(self.session, c.id)
-        if refs:
-            what = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in sorted(refs.items()))
-            raise Refused(f"contact #{c.id} {c.name} is still referred to by {what}; merge it into another contact instead")
+        why = self._why_not_delete(c)
+        if why:
+            raise Refused(why)
         for a in self.session.scalars(select(Activity).where(Activity.contact_id == c.id)):
             self.session.delete(a)
         for t in self.session.scalars(select(ContactTag).where(ContactTag.contact_id == c.id)):
@@ -556,6 +598,7 @@ class ContactsRepository:
             raise Refused(f"#{keep.id} belongs to #{dup.id}; merge the other way round")
         data = self.as_input(keep)
         dup_tags = self.tags_of(dup.id)
+        kept_phones = self._as_typed(dup.phone)
         for field_ in ("email", "phone", "address", "city", "country"):
             if not getattr(data, field_) and getattr(dup, field_):
                 setattr(data, field_, getattr(dup, field_))
@@ -586,6 +629,6 @@ class ContactsRepository:
         dup_label = f"#{dup.id} {dup.name}"
         self.session.delete(dup)
         self.session.flush()
-        keep = self.update(keep_id, data)
+        keep = self._update(keep_id, data, kept_phones=kept_phones)
         self.add_activity(keep.id, kind="note", subject=f"Merged {dup_label} into this contact")
         return keep

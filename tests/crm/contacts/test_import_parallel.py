@@ -30,7 +30,7 @@ def test_parallel_validation_equals_sequential(tmp_path, monkeypatch, store, own
                               total=len(todo))
     assert [x[0] for x in many] == [x[0] for x in one]  # same rows, same order
     assert many == one
-    assert sum(1 for _, errors, _, _ in many if errors) == len(range(0, 3000, 97))
+    assert sum(1 for _, errors, _, _, _ in many if errors) == len(range(0, 3000, 97))
 
     # and the whole import lands the same rows through the parallel path
     with store.transaction(owner) as books:

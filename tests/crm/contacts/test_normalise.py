@@ -1,5 +1,6 @@
 """The fast path for plain addresses never accepts what email-validator would refuse."""
 
+import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,3 +89,39 @@ def test_phone_is_normalised_with_the_default_region():
 def test_name_keys_ignore_case_punctuation_and_legal_suffixes():
     assert norm.name_key("ACME, Inc.") == norm.name_key("Acme Inc") == "acme"
     assert norm.name_key("北京华信科技有限公司") == "北京华信科技"
+
+
+@pytest.mark.parametrize("written, code", [
+    ("CN", "CN"), ("cn", "CN"), ("China", "CN"), ("中国", "CN"), ("PRC", "CN"), ("Germany", "DE"),
+    ("Deutschland", "DE"), ("德国", "DE"), ("USA", "US"), ("U.S.A.", "US"), ("United States", "US"),
+    ("united  states of america", "US"), ("美国", "US"), ("UK", "GB"), ("United Kingdom", "GB"),
+    ("England", "GB"), ("GB", "GB"), ("the Netherlands", "NL"), ("Österreich", "AT"), ("日本", "JP"),
+    ("Hong Kong", "HK"), ("台灣", "TW"), ("Schweiz", "CH"), ("Suisse", "CH"),
+])
+def test_country_names_as_people_write_them(written, code):
+    assert norm.country_region(written) == code
+
+
+@pytest.mark.parametrize("written", ["", None, "Atlantis", "ZZ", "Earth", "X"])
+def test_unknown_countries_name_no_region(written):
+    assert norm.country_region(written) is None
+
+
+def test_every_country_code_of_the_table_is_one_phonenumbers_reads():
+    import phonenumbers
+
+    codes = {line.split(" ", 1)[0] for line in norm.COUNTRIES.strip().splitlines()}
+    assert codes == set(phonenumbers.SUPPORTED_REGIONS)
+
+
+def test_a_phone_is_read_with_its_own_country_before_the_default_region():
+    errors = []
+    assert norm.clean_phone("021-6288 1234", "US", errors, country="CN") == "+862162881234"
+    assert norm.clean_phone("0755-8888 6666", "US", errors, country="China") == "+8675588886666"
+    assert norm.clean_phone("(415) 555-0123", "US", errors, country="Atlantis") == "+14155550123"
+    assert norm.clean_phone("(415) 555-0123", "US", errors, country="CN") == "+864155550123"  # CN first
+    assert norm.clean_phone("(415) 555-0123", "US", errors, country="HK") == "+14155550123"  # not HK: then US
+    assert norm.clean_phone("+44 20 7946 0958", "CN", errors, country="DE") == "+442079460958"
+    assert errors == []
+    assert norm.clean_phone("021-6288 1234", "US", errors) is None  # without the country: not a US number
+    assert errors[0].field == "phone" and "as a number of US" in errors[0].message

@@ -94,7 +94,7 @@ def test_add_company(store, owner):
         (ContactIn(name="   "), "name", "is required"),
         (ContactIn(name="Ann", email="ann.example.com"), "email", "not a valid address"),
         (ContactIn(name="Ann", email="ann@"), "email", "not a valid address"),
-        (ContactIn(name="Ann", phone="12"), "phone", "not a possible phone number"),
+        (ContactIn(name="Ann", phone="12"), "phone", "not a phone number we can read"),
         (ContactIn(name="Ann", phone="call me"), "phone", "not a phone number"),
         (ContactIn(name="Ann", roles=["boss"]), "roles", "'boss' is not one of"),
         (ContactIn(name="Ann", kind="robot"), "kind", "'robot' is not one of"),
@@ -415,3 +415,35 @@ def test_resolve_by_number_email_and_unique_name(store, owner):
             b.contacts.resolve("Twin")
         with pytest.raises(NotFound):
             b.contacts.resolve("Nobody")
+
+
+def test_why_not_delete_names_every_record_of_any_module_that_refers_to_the_contact(store, owner):
+    import datetime as dt
+    from decimal import Decimal
+
+    from bizsuite.crm.contacts.repository import contact_foreign_keys
+    from bizsuite.crm.tickets.models import TicketIn
+    from bizsuite.erp.ledger.models import LineIn
+
+    with store.transaction(owner) as b:
+        acme = b.contacts.add(ContactIn(name="Acme", kind="company"))
+        b.contacts.add(ContactIn(name="Ann", company_id=acme.id))
+        b.contacts.add(ContactIn(name="Bob", company_id=acme.id))
+        b.tickets.add(TicketIn(subject="Broken widget", contact_id=acme.id))
+        b.ledger.load_chart("standard")
+        b.ledger.post_entry(dt.date(2025, 1, 9), "sale", [LineIn.debit("accounts receivable", Decimal(108)),
+                                                         LineIn.credit("sales", Decimal(108))], contact_id=acme.id)
+        free = b.contacts.add(ContactIn(name="Free"))
+        acme_id, free_id = acme.id, free.id
+    expected = (f"contact #{acme_id} Acme is still referred to by 1 ledger entry, 2 ledger lines, 2 people, "
+                "1 ticket; merge it into another contact instead")
+    with store.read(owner) as b:
+        assert b.contacts.why_not_delete(acme_id) == expected
+        assert b.contacts.why_not_delete(free_id) is None
+    with pytest.raises(Refused) as exc:
+        with store.transaction(owner) as b:
+            b.contacts.delete(acme_id)
+    assert exc.value.problems == [expected]  # the same words
+    # found from the schema, not from a list of modules: every foreign key to contacts.id
+    tables = {t.name for t, _ in contact_foreign_keys()}
+    assert {"tickets", "ledger_entries", "ledger_lines", "ledger_draft_lines", "contacts"} <= tables
