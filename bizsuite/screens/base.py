@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -131,7 +132,10 @@ class BizScreen(_Shared, Screen):
 
 
 class BizModal(_Shared, ModalScreen):
-    """A modal form or dialog of the app."""
+    """A modal form or dialog of the app. F1 opens its help (the app's own ? and F1 do not reach
+    a modal screen, and ? is text in a form's fields)."""
+
+    BINDINGS = [Binding("f1", "app.help", "Help", key_display="F1")]
 
 
 def when(moment: datetime | None) -> str:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import Suggester
-from textual.widgets import Checkbox, Footer, Input, OptionList, Select, Static, TextArea
+from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from bizsuite.core.errors import Refused, ValidationFailed
@@ -19,6 +19,7 @@ from bizsuite.crm.contacts.models import ACTIVITY_KINDS, ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone, split_multi
 from bizsuite.screens.base import BizModal, when
 from bizsuite.widgets.confirm import Confirm
+from bizsuite.widgets.checkbox import Checkbox
 from bizsuite.widgets.form import Form, FormField
 
 DIALOG_CSS = """
@@ -296,6 +297,7 @@ class ActivityScreen(BizModal):
     """One timeline entry in full."""
 
     PLACE = "Activity"
+    HELP = "One note, call, meeting or email of the contact's timeline, in full. Esc, Enter or q closes it."
     BINDINGS = [Binding("escape,enter,q", "close", "Close")]
     DEFAULT_CSS = """
     ActivityScreen {
