@@ -51,10 +51,11 @@ def leaves(names: str) -> str:
 
 
 def money(value: Decimal | None, *, blank_zero: bool = False) -> str:
-    """``1,234.50``; empty for None (and for zero when ``blank_zero``)."""
+    """``1,234.50`` (as many decimals as the value has: the books' currency's); empty for None
+    (and for zero when ``blank_zero``)."""
     if value is None or (blank_zero and not value):
         return ""
-    return format_human(value)
+    return format_human(value, None)
 
 
 def problems(exc: Refused) -> str:

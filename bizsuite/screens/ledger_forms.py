@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 
 from bizsuite.core import clock
 from bizsuite.core.errors import FieldError, Refused, ValidationFailed
-from bizsuite.core.money import format_plain, parse_decimal
+from bizsuite.core.money import MONEY_SCALE, format_plain, money_scale, parse_decimal, zero
 from bizsuite.erp.ledger.models import ACCOUNT_TYPES, LineIn
 from bizsuite.screens.base import BizModal
 from bizsuite.screens.contact_forms import DIALOG_CSS
@@ -292,10 +292,11 @@ class Parsed:
     errors: dict[int, str]  # display row → what cannot be read
 
 
-def parse_rows(rows: list[tuple[str, str, str, str]]) -> Parsed:
-    """Read the grid's text: amounts with ``parse_decimal``; a debit is positive, a credit negative."""
+def parse_rows(rows: list[tuple[str, str, str, str]], scale: int = MONEY_SCALE) -> Parsed:
+    """Read the grid's text: amounts with ``parse_decimal`` (at most ``scale`` decimals, the books'
+    currency's); a debit is positive, a credit negative."""
     lines, sent, errors = [], [], {}
-    debits = credits = ZERO
+    debits = credits = zero(scale)
     for n, (account, debit_text, credit_text, memo) in enumerate(rows, 1):
         if not any((account, debit_text, credit_text, memo)):
             continue
@@ -305,7 +306,7 @@ def parse_rows(rows: list[tuple[str, str, str, str]]) -> Parsed:
             if not text:
                 continue
             try:
-                value = parse_decimal(text, what=label)
+                value = parse_decimal(text, what=label, scale=scale)
             except ValueError as exc:
                 problems_.append(str(exc))
                 continue
@@ -317,8 +318,8 @@ def parse_rows(rows: list[tuple[str, str, str, str]]) -> Parsed:
             problems_.append("give a debit or a credit, not both")
         if problems_:
             errors[n] = "; ".join(problems_)
-        debits += debit or ZERO
-        credits += credit or ZERO
+        debits += debit or zero(scale)
+        credits += credit or zero(scale)
         amount = debit if debit is not None else (-credit if credit is not None else None)
         lines.append(LineIn(account, amount, memo or None))
         sent.append(n)
@@ -423,8 +424,8 @@ class EntryForm(LedgerScreen):
                     raise Refused(f"entry #{e.id} is posted; posted entries never change — reverse it instead")
                 view = DraftView(
                     id=e.id, version=e.version, date=e.date.isoformat(), memo=e.memo, code=e.code or "",
-                    lines=[(ln.account, format_plain(ln.debit) if ln.debit is not None else "",
-                            format_plain(ln.credit) if ln.credit is not None else "", ln.memo or "")
+                    lines=[(ln.account, format_plain(ln.debit, None) if ln.debit is not None else "",
+                            format_plain(ln.credit, None) if ln.credit is not None else "", ln.memo or "")
                            for ln in d.lines])
         except Refused as exc:
             self.app.call_from_thread(self._cannot_load, problems(exc))
@@ -494,7 +495,7 @@ class EntryForm(LedgerScreen):
             node.set_error(None)
 
     def _show_totals(self) -> None:
-        parsed = parse_rows(self._grid_texts())
+        parsed = parse_rows(self._grid_texts(), money_scale(self.store.engine))
         diff = parsed.debits - parsed.credits
         text = Text()
         text.append("Debits ", style="dim")
@@ -668,12 +669,13 @@ class EntryForm(LedgerScreen):
             return
         texts = self._grid_texts()
         index = self.rows.index(row)
-        others = parse_rows([t if i != index else ("", "", "", "") for i, t in enumerate(texts)])
+        others = parse_rows([t if i != index else ("", "", "", "") for i, t in enumerate(texts)],
+                            money_scale(self.store.engine))
         if others.errors:
             self.notify("Fix the amounts that cannot be read first", severity="warning")
             return
         diff = others.debits - others.credits
-        debit, credit = ("", format_plain(diff)) if diff > 0 else (format_plain(-diff), "") if diff < 0 else ("", "")
+        debit, credit = ("", format_plain(diff, None)) if diff > 0 else (format_plain(-diff, None), "") if diff < 0 else ("", "")
         row.cell("debit").value = debit
         row.cell("credit").value = credit
         self.set_focus(row.cell("credit" if credit else "debit"))
@@ -721,7 +723,7 @@ class EntryForm(LedgerScreen):
 
     def _submit(self, *, post: bool) -> None:
         self._hide_matches()
-        parsed = parse_rows(self._grid_texts())
+        parsed = parse_rows(self._grid_texts(), money_scale(self.store.engine))
         self._clear_problems()
         if parsed.errors:
             self._show_problems([f"line {n}: {message}" for n, message in parsed.errors.items()],

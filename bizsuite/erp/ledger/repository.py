@@ -30,7 +30,7 @@ import bizsuite.models_registry  # noqa: F401  (every table: entries and lines p
 from bizsuite.core import clock
 from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, StaleRecord, ValidationFailed
 from bizsuite.core.models import Setting
-from bizsuite.core.money import MONEY_SCALE, format_plain, parse_decimal, quantize
+from bizsuite.core.money import format_plain, money_scale, parse_decimal, quantize, zero
 from bizsuite.erp.ledger import accounts as names
 from bizsuite.erp.ledger.models import (
     ACCOUNT_TYPES,
@@ -53,7 +53,6 @@ from bizsuite.erp.ledger.models import (
     TrialBalanceRow,
 )
 
-ZERO = Decimal("0.00")
 LOCK_SETTING = "ledger.lock_date"
 ROLE_SETTING = "ledger.account."
 _SOURCE_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -112,6 +111,11 @@ class LedgerRepository:
         self.session = books.session
         self._by_name: dict[str, Account] | None = None
         self._by_id: dict[int, Account] | None = None
+
+    @property
+    def scale(self) -> int:
+        """Decimals of the books' currency (JPY 0, USD 2, KWD 3): amounts have at most this many."""
+        return money_scale(self.session)
 
     # -- permissions --------------------------------------------------------------------------
     def _require_read(self) -> None:
@@ -492,6 +496,7 @@ class LedgerRepository:
                      code: str | None, source, post: bool) -> tuple[dt.date, str, str | None, tuple, list]:
         """Validate an entry; collect every problem, then raise them together."""
         errors: list[FieldError] = []
+        scale = self.scale
         try:
             day = parse_date(day)
         except BadDate as exc:
@@ -534,17 +539,18 @@ class LedgerRepository:
                     raise TypeError("floats are never used for money")
                 if isinstance(amount, str):
                     try:
-                        amount = parse_decimal(amount)
+                        amount = parse_decimal(amount, scale=scale)
                     except ValueError as exc:
                         errors.append(FieldError(where, str(exc)))
                         amount = None
                 else:
                     amount = Decimal(amount)
-                    if amount != quantize(amount):
-                        errors.append(FieldError(where, f"{amount} has more than {MONEY_SCALE} decimal places"))
+                    if amount != quantize(amount, scale):
+                        errors.append(FieldError(where, f"amount {amount} has more than {scale} decimal places "
+                                                        f"(the books are in {self.books.currency})"))
                         amount = None
                 if amount is not None:
-                    amount = quantize(amount)
+                    amount = quantize(amount, scale)
             else:
                 missing.append(n)
             lmemo = (ln.memo or "").strip() or None
@@ -559,15 +565,15 @@ class LedgerRepository:
             if len(missing) > 1:
                 errors.append(FieldError(
                     "lines", f"lines {', '.join(map(str, missing))} have no amount; at most one line may omit it"))
-            total = sum((c[1] for c in cleaned if c[1] is not None), ZERO)
+            total = sum((c[1] for c in cleaned if c[1] is not None), zero(scale))
             if len(missing) == 1 and not errors:
                 cleaned[missing[0] - 1][1] = -total
             elif not missing and total != 0 and len(cleaned) >= 2:
-                debits = sum((c[1] for c in cleaned if c[1] is not None and c[1] > 0), ZERO)
-                credits = -sum((c[1] for c in cleaned if c[1] is not None and c[1] < 0), ZERO)
+                debits = sum((c[1] for c in cleaned if c[1] is not None and c[1] > 0), zero(scale))
+                credits = -sum((c[1] for c in cleaned if c[1] is not None and c[1] < 0), zero(scale))
                 errors.append(FieldError(
-                    "balance", f"the entry does not balance: debits {format_plain(debits)}, "
-                    f"credits {format_plain(credits)}, difference {format_plain(total)}"))
+                    "balance", f"the entry does not balance: debits {format_plain(debits, scale)}, "
+                    f"credits {format_plain(credits, scale)}, difference {format_plain(total, scale)}"))
         if errors:
             raise ValidationFailed(errors)
         return day, memo_, code_, (kind, sid), cleaned
@@ -778,7 +784,7 @@ class LedgerRepository:
                  if total]
         entry = None
         if lines:
-            net = sum((x[1] for x in lines), ZERO)
+            net = sum((x[1] for x in lines), zero(self.scale))
             lines.append([retained, -net, None, None])
             now = clock.now()
             who = self.books.actor.name
@@ -868,7 +874,7 @@ class LedgerRepository:
         out = []
         for r in rows:
             ls = lines.get(r.id, [])
-            total = sum((a for _, a in ls if a is not None and a > 0), ZERO)
+            total = sum((a for _, a in ls if a is not None and a > 0), zero(self.scale))
             shown = list(dict.fromkeys(accts[aid].name for aid, _ in ls))
             label = ", ".join(shown[:3]) + (f" +{len(shown) - 3}" if len(shown) > 3 else "")
             out.append(EntryRow(id=r.id, date=r.date, status=r.status, memo=r.memo, code=r.code,
@@ -963,7 +969,7 @@ class LedgerRepository:
         if contact_id is not None:
             stmt = stmt.where(ln.c.contact_id == contact_id)
         value = self.session.execute(stmt).scalar()
-        return ZERO if value is None else value
+        return zero(self.scale) if value is None else value
 
     def counts(self) -> dict[str, int]:
         self._require_read()

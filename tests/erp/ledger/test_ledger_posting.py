@@ -86,7 +86,7 @@ def test_two_lines_without_an_amount_are_refused(books_store, owner):
 
 def test_fractions_of_a_cent_and_floats_are_refused(books_store, owner):
     problems = _refused(books_store, owner, "2025-01-09", "x", [("assets:cash", D("1.005")), ("income:sales", None)])
-    assert problems == ["line 1: 1.005 has more than 2 decimal places"]
+    assert problems == ["line 1: amount 1.005 has more than 2 decimal places (the books are in USD)"]
     with books_store.transaction(owner) as b, pytest.raises(TypeError, match="floats"):
         b.ledger.post_entry("2025-01-09", "x", [("assets:cash", 1.5), ("income:sales", None)])
 
