@@ -980,6 +980,7 @@ class RegisterScreen(LedgerScreen):
         self.newest_first = True
         self._applied: tuple | None = None
         self._total: int | None = None
+        self._fit: dict[str, int] = {}  # column widths that fit the rows seen (see _fit_page)
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -1004,15 +1005,39 @@ class RegisterScreen(LedgerScreen):
             text.append(r.memo or "")
             return text
 
+        fit = self._fit
         return [
-            Column("date", "Date", width=10, render=lambda r: r.date.isoformat()),
-            Column("entry_id", "#", width=6, align="right", render=lambda r: str(r.entry_id)),
-            Column("memo", "Memo", ratio=3, min_width=8, render=memo),
-            Column("other_accounts", "Against", ratio=2, min_width=6,
+            Column("date", "Date", width=fit.get("date", 10), render=lambda r: r.date.isoformat()),
+            Column("entry_id", "#", width=fit.get("entry_id", 4), align="right", render=lambda r: str(r.entry_id)),
+            Column("memo", "Memo", ratio=fit.get("memo", 3), min_width=8, render=memo),
+            Column("other_accounts", "Against", ratio=fit.get("other_accounts", 2), min_width=6,
                    render=lambda r: Text(leaves(r.other_accounts), style="dim")),
-            Column("amount", "Amount", width=12, align="right", render=lambda r: money(r.amount)),
-            Column("balance", "Balance", width=13, align="right", render=lambda r: money(r.balance)),
+            Column("amount", "Amount", width=fit.get("amount", 10), align="right", render=lambda r: money(r.amount)),
+            Column("balance", "Balance", width=fit.get("balance", 10), align="right",
+                   render=lambda r: money(r.balance)),
         ]
+
+    def _fit_page(self, rows) -> None:
+        """Widths from what the rows hold (kept as wide as the widest page seen): the fixed
+        columns as wide as their content, the memo and the accounts sharing the rest in
+        proportion to theirs."""
+        if not rows:
+            return
+        prefix = len(self.account_name) + 1 if self.account_name else 0
+        seen = {
+            "date": max(len(r.date.isoformat()) for r in rows),
+            "entry_id": max(1, *(len(str(r.entry_id)) for r in rows)),
+            "amount": max(len("Amount"), *(len(money(r.amount)) for r in rows)),
+            "balance": max(len("Balance"), *(len(money(r.balance)) for r in rows)),
+            "memo": max(len("Memo"), *(len(r.memo or "") + (len(r.account) - prefix + 1 if r.account != self.account_name
+                                                             else 0) for r in rows)),
+            "other_accounts": max(len("Against"), *(len(leaves(r.other_accounts)) for r in rows)),
+        }
+        fit = {k: max(v, self._fit.get(k, 0)) for k, v in seen.items()}
+        if fit != self._fit:
+            self._fit = fit
+            self.table.columns = self._columns()
+            self.table.refresh()
 
     @property
     def table(self) -> PagedTable:
@@ -1043,7 +1068,8 @@ class RegisterScreen(LedgerScreen):
             with store.read(actor) as books:
                 page = books.ledger.register(account_id, start=start, end=end, offset=offset, limit=limit,
                                              newest_first=newest, with_total=False)
-                return page.rows, None
+            self.app.call_from_thread(self._fit_page, page.rows)
+            return page.rows, None
 
         def count() -> int:
             with store.read(actor) as books:

@@ -285,6 +285,15 @@ async def test_drill_from_account_to_register_to_entry(app, books, accounts):
         assert register.table.total == 10
         assert [r.entry_id for r in shown[:3]] == [NEWEST, 12, 11]  # newest first
         assert shown[0].balance == D("28719.65") and shown[-1].balance == D("20000.00")
+        # the columns fit what they hold: dates whole, numbers as wide as the widest, and the
+        # room that is left goes to the memos and accounts
+        from bizsuite.widgets.paged_table import column_widths
+
+        widths = dict(zip([c.key for c in register.table.columns],
+                          column_widths(register.table.columns, register.table.size.width - 2)))
+        assert widths["date"] == 10 and widths["entry_id"] == 2
+        assert widths["amount"] == len("10,000.00") and widths["balance"] == len("28,719.65")
+        assert widths["memo"] >= len("Utilities for February") and widths["other_accounts"] >= len("owner capital")
         await pilot.press("down", "enter")
         await settle(pilot)
         entry = app.screen
@@ -324,7 +333,11 @@ async def test_accounts_tree_as_of_a_date_by_type_and_folded(app, books, account
         as_of.focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert "2026-13-01 is not a date" in str(screen.query_one("#status").render())
+        status = screen.query_one("#status")
+        shown = str(status.render())
+        assert "2026-13-01 is not a date" in shown
+        assert shown.startswith("as of: ") and "--" not in shown  # the field, not a CLI flag
+        assert status.size.height * (status.size.width - 2) >= len(shown)  # and all of it shows
 
 
 async def test_add_rename_and_deactivate_an_account(app, books, accounts):

@@ -143,13 +143,13 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
 
 def profit_and_loss(repo, start: dt.date, end: dt.date, *, monthly: bool, depth: int | None) -> Statement:
     """Income and expenses from ``start`` to ``end`` (year-end closing entries left out)."""
-    from bizsuite.core.errors import Refused
+    from bizsuite.core.errors import FieldError, ValidationFailed
 
     if end < start:
-        raise Refused(f"--to {end} is before --from {start}")
+        raise ValidationFailed([FieldError("to", f"{end} is before the start of the period, {start}")])
     months = _months(start, end) if monthly else []
     if len(months) > 120:
-        raise Refused("--monthly: at most 120 months at a time")
+        raise ValidationFailed([FieldError("monthly", "at most 120 months at a time; pick a shorter period")])
     ids = repo._ids()
     wanted = [a.id for a in ids.values() if a.type in ("income", "expense")]
     ncols = len(months) + 1 if monthly else 1

@@ -445,7 +445,7 @@ class LedgerRepository:
         try:
             rows = names.read_chart(chart)
         except ValueError as exc:
-            raise Refused(f"--chart: {exc}") from None
+            raise ValidationFailed([FieldError("chart", str(exc))]) from None
         by_name = self._names()
         added = 0
         for row in rows:
@@ -470,7 +470,7 @@ class LedgerRepository:
         """Nothing may be posted or reversed on or before ``until``. Moving the lock date back
         (or removing it with ``None``) reopens closed periods: only the owner may."""
         self._require_write()
-        new = parse_date(until, "--until") if until is not None else None
+        new = parse_date(until, "until") if until is not None else None
         current = self.lock_date
         if current is not None and (new is None or new < current):
             if not self.books.actor.can("admin"):
@@ -745,7 +745,7 @@ class LedgerRepository:
         day = parse_date(date, "date") if date is not None else clock.today()
         locked = self._check_open(day, "the reversal date ")
         if locked:
-            raise Refused(locked + "; give a later --date")
+            raise ValidationFailed([FieldError("date", locked + "; give a later date")])
         lines = list(self.session.scalars(select(Line).where(Line.entry_id == e.id).order_by(Line.line_no)))
         now = clock.now()
         who = self.books.actor.name
@@ -828,9 +828,9 @@ class LedgerRepository:
         if status:
             conds.append(e.c.status == status)
         if start is not None:
-            conds.append(e.c.date >= parse_date(start, "--from"))
+            conds.append(e.c.date >= parse_date(start, "from"))
         if end is not None:
-            conds.append(e.c.date <= parse_date(end, "--to"))
+            conds.append(e.c.date <= parse_date(end, "to"))
         if account is not None:
             acct = self._resolve(account)
             ids = self.subtree_ids(acct)
@@ -912,8 +912,8 @@ class LedgerRepository:
         self._require_read()
         from bizsuite.erp.ledger.reports import iter_entries
 
-        return iter_entries(self, start=parse_date(start, "--from") if start else None,
-                            end=parse_date(end, "--to") if end else None, batch=batch)
+        return iter_entries(self, start=parse_date(start, "from") if start else None,
+                            end=parse_date(end, "to") if end else None, batch=batch)
 
     # -- reports (see reports.py) -------------------------------------------------------------
     def trial_balance(self, *, as_of: dt.date | str | None = None, depth: int | None = None) -> list[TrialBalanceRow]:
@@ -922,21 +922,21 @@ class LedgerRepository:
         self._require_reports()
         from bizsuite.erp.ledger.reports import trial_balance
 
-        return trial_balance(self, as_of=parse_date(as_of, "--as-of") if as_of else None, depth=depth)
+        return trial_balance(self, as_of=parse_date(as_of, "as of") if as_of else None, depth=depth)
 
     def profit_and_loss(self, *, start: dt.date | str, end: dt.date | str, monthly: bool = False,
                         depth: int | None = None) -> Statement:
         self._require_reports()
         from bizsuite.erp.ledger.reports import profit_and_loss
 
-        return profit_and_loss(self, parse_date(start, "--from"), parse_date(end, "--to"), monthly=monthly,
+        return profit_and_loss(self, parse_date(start, "from"), parse_date(end, "to"), monthly=monthly,
                                depth=depth)
 
     def balance_sheet(self, *, as_of: dt.date | str | None = None, depth: int | None = None) -> Statement:
         self._require_reports()
         from bizsuite.erp.ledger.reports import balance_sheet
 
-        return balance_sheet(self, parse_date(as_of, "--as-of") if as_of else clock.today(), depth=depth)
+        return balance_sheet(self, parse_date(as_of, "as of") if as_of else clock.today(), depth=depth)
 
     def register(self, account: int | str, *, start=None, end=None, offset: int = 0, limit: int = 100,
                  newest_first: bool = False, with_total: bool = True) -> RegisterPage:
@@ -944,8 +944,8 @@ class LedgerRepository:
         self._require_read()
         from bizsuite.erp.ledger.reports import register
 
-        return register(self, self._resolve(account), start=parse_date(start, "--from") if start else None,
-                        end=parse_date(end, "--to") if end else None, offset=offset, limit=limit,
+        return register(self, self._resolve(account), start=parse_date(start, "from") if start else None,
+                        end=parse_date(end, "to") if end else None, offset=offset, limit=limit,
                         newest_first=newest_first, with_total=with_total)
 
     def account_tree(self, *, as_of: dt.date | str | None = None, type: str | None = None) -> list[AccountNode]:
@@ -953,7 +953,7 @@ class LedgerRepository:
         self._require_read()
         from bizsuite.erp.ledger.reports import account_tree
 
-        return account_tree(self, as_of=parse_date(as_of, "--as-of") if as_of else None, type_=type)
+        return account_tree(self, as_of=parse_date(as_of, "as of") if as_of else None, type_=type)
 
     def balance(self, account: int | str, *, as_of: dt.date | str | None = None, contact_id: int | None = None,
                 include_children: bool = True) -> Decimal:

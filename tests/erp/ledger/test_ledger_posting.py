@@ -250,8 +250,8 @@ def test_a_reversal_into_a_locked_period_is_refused(books_store, owner):
     with pytest.raises(Refused) as exc:
         with books_store.transaction(owner) as b:
             b.ledger.reverse(e.id, date="2025-01-20")
-    assert exc.value.problems == ["the reversal date 2025-01-20 is on or before the lock date 2025-01-31; "
-                                  "nothing may be posted there; give a later --date"]
+    assert exc.value.problems == ["date: the reversal date 2025-01-20 is on or before the lock date 2025-01-31; "
+                                  "nothing may be posted there; give a later date"]
     assert snapshot(books_store, owner) == before
     with books_store.transaction(owner) as b:
         assert b.ledger.reverse(e.id, date="2025-02-01").date == dt.date(2025, 2, 1)
