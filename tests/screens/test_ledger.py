@@ -22,8 +22,8 @@ from bizsuite.screens.ledger import (
     palette_accounts,
     palette_sections,
 )
-from bizsuite.screens.ledger_forms import AccountForm, EntryForm, ExportDialog, parse_rows
-from bizsuite.screens.ledger_reports import BalanceSheetScreen, ProfitLossScreen, TrialBalanceScreen
+from bizsuite.screens.ledger.forms import AccountForm, EntryForm, ExportDialog, parse_rows
+from bizsuite.screens.ledger.reports import BalanceSheetScreen, ProfitLossScreen, TrialBalanceScreen
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.form import FormField
 from bizsuite.widgets.paged_table import PagedTable

@@ -29,7 +29,7 @@ from bizsuite.erp.ledger.reports import (
     statement_rows,
     trial_balance_rows,
 )
-from bizsuite.screens.ledger import LedgerSection, money, problems, text_or_none
+from bizsuite.screens.ledger.common import LedgerSection, money, problems, text_or_none
 from bizsuite.widgets.paged_table import Column, PagedTable
 
 ZERO = Decimal("0.00")
@@ -307,7 +307,7 @@ class ReportScreen(LedgerSection):
         raise NotImplementedError
 
     def action_export(self) -> None:
-        from bizsuite.screens.ledger_forms import ExportDialog
+        from bizsuite.screens.ledger.forms import ExportDialog
 
         if self.report is None:
             return

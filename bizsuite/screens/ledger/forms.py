@@ -29,7 +29,7 @@ from bizsuite.core.money import MONEY_SCALE, format_plain, money_scale, parse_de
 from bizsuite.erp.ledger.models import ACCOUNT_TYPES, LineIn
 from bizsuite.screens.base import BizModal
 from bizsuite.screens.contact_forms import DIALOG_CSS
-from bizsuite.screens.ledger import LedgerScreen, money, problems
+from bizsuite.screens.ledger.common import LedgerScreen, money, problems
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.form import Form, FormField
 
