@@ -14,7 +14,7 @@ register or an entry opens on top of whatever shows it.
 - :mod:`.accounts`: the accounts tree
 - :mod:`.journal`: the journal and one entry
 - :mod:`.register`: an account's register
-- :mod:`.forms`: the entry form, the account form, the export dialog
+- :mod:`.entry_form`: the journal entry form; :mod:`.forms`: the account form, the export dialog
 - :mod:`.reports`: trial balance, profit and loss, balance sheet
 """
 
