@@ -106,6 +106,15 @@ def test_amounts_in_the_currencys_minor_unit(books_in, location, owner_name, tmp
             import_file(b, bad)
         assert [p.split("/")[-1] for p in exc.value.problems] == [
             f"bad.journal:2: amount {too_fine!r} has more than {scale} decimal places"]
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("date,entry,account,debit,credit,memo\n"
+                       f"2025-02-01,1,assets:cash,{too_fine},,too fine\n2025-02-01,1,income:sales,,{too_fine},\n",
+                       encoding="utf-8")
+    with store.transaction(owner) as b:
+        with pytest.raises(ImportFailed) as exc:
+            import_file(b, bad_csv)
+        assert [p.split("/")[-1] for p in exc.value.problems][0] == (
+            f"bad.csv:2: debit: amount {too_fine!r} has more than {scale} decimal places")
     store.close()
 
 
