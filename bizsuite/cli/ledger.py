@@ -23,7 +23,7 @@ class FileFmt(str, Enum):
 def _money(value) -> str:
     from bizsuite.core.money import format_human
 
-    return format_human(value)
+    return format_human(value, None)  # as many decimals as the books' currency has
 
 
 # -- chart of accounts --------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def _parse_line(text: str):
             sign, t = t[0], t[1:]
         if t and (t[0].isdigit() or t[0] == "."):
             try:
-                amount = parse_decimal(sign + t)
+                amount = parse_decimal(sign + t, scale=None)  # the books say how many decimals
             except ValueError as exc:
                 fail(f"--line {text!r}: {exc}")
             body = head.strip()

@@ -1,8 +1,13 @@
 """Exact money and quantities.
 
 In Python every amount is a :class:`~decimal.Decimal`; in the database it is an integer of minor
-units (``Amount`` columns, scale 2 by default; ``Quantity`` columns, scale 4). Floats are refused
-everywhere: parsing, storing and reporting.
+units (``Amount`` columns, in the minor unit of the books' currency; ``Quantity`` columns, scale
+4). Floats are refused everywhere: parsing, storing and reporting.
+
+The currency's minor unit (ISO 4217: JPY has none, USD two, KWD three) is taken when the books
+are created (:func:`currency_decimals`) and kept as a setting; the store puts it on its engine
+(:func:`set_money_scale`), where ``Amount`` columns read it, and :func:`money_scale` gives it to
+code that sums minor units in SQL and turns them back into Decimals.
 
 Rounding happens in one place, :func:`quantize`, half-even by default (banker's rounding, as
 accounting software does for computed amounts such as tax and payroll percentages); callers that
@@ -22,7 +27,70 @@ QUANTITY_SCALE = 4
 HALF_EVEN = ROUND_HALF_EVEN
 HALF_UP = ROUND_HALF_UP
 
+# ISO 4217 minor units of the active currency codes (the list of the ISO 4217 maintenance agency).
+# Two decimals unless listed otherwise; codes without a minor unit (gold, SDR, test codes) are not
+# currencies books can be kept in.
+_TWO = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD "
+    "CAD CDF CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL "
+    "GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD "
+    "LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN "
+    "PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL "
+    "THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG ZWL"
+)
+CURRENCY_DECIMALS: dict[str, int] = {
+    **{code: 2 for code in _TWO.split()},
+    **{code: 0 for code in "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()},
+    **{code: 3 for code in "BHD IQD JOD KWD LYD OMR TND".split()},
+    **{code: 4 for code in "CLF UYW".split()},
+}
+SCALE_ATTRIBUTE = "bizsuite_money_scale"
+
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+
+
+def currency_decimals(code: str) -> int:
+    """The minor unit of an ISO 4217 currency: ``JPY`` 0, ``USD`` 2, ``KWD`` 3. Unknown codes
+    are refused (ValueError)."""
+    c = (code or "").strip().upper()
+    if c not in CURRENCY_DECIMALS:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code such as USD, EUR, CNY, JPY")
+    return CURRENCY_DECIMALS[c]
+
+
+def set_money_scale(engine, scale: int) -> None:
+    """Make ``Amount`` columns of this engine's books store ``scale`` decimals (its dialect is
+    the engine's own: every set of books has its scale)."""
+    setattr(engine.dialect, SCALE_ATTRIBUTE, int(scale))
+
+
+def money_scale(bind) -> int:
+    """The money scale of an engine, connection, session or dialect (2 when none was set)."""
+    get_bind = getattr(bind, "get_bind", None)
+    if get_bind is not None:  # a Session
+        bind = get_bind()
+    dialect = getattr(bind, "dialect", bind)
+    return getattr(dialect, SCALE_ATTRIBUTE, MONEY_SCALE)
+
+
+def sum_to_decimal(units, bind) -> Decimal:
+    """A sum of minor units that SQL computed (``SUM`` over an ``Amount`` column read as integers)
+    back into a Decimal, in the scale of the books behind ``bind`` (engine, connection, session)."""
+    return from_minor(int(units or 0), money_scale(bind))
+
+
+def zero(scale: int = MONEY_SCALE) -> Decimal:
+    """Zero with ``scale`` decimals (``0``, ``0.00``, ``0.000``): the start of a sum of amounts."""
+    return Decimal(0).scaleb(-scale).quantize(Decimal(1).scaleb(-scale))
+
+
+def zero_like(values, scale: int = MONEY_SCALE) -> Decimal:
+    """Zero with the decimals of the first amount in ``values`` (amounts read from the books carry
+    their currency's), or of ``scale`` when there is none: the start of their sum."""
+    for v in values:
+        if v is not None:
+            return abs(v) * 0
+    return zero(scale)
 
 
 def quantize(value: Decimal, scale: int = MONEY_SCALE, rounding: str = HALF_EVEN) -> Decimal:
@@ -62,14 +130,15 @@ def from_minor(units: int, scale: int = MONEY_SCALE) -> Decimal:
     return Decimal(units).scaleb(-scale).quantize(Decimal(1).scaleb(-scale))
 
 
-def format_plain(value: Decimal, scale: int = MONEY_SCALE) -> str:
-    """``1234.50``, ``-80.00``: the CSV/JSON form (no symbol, no separators)."""
-    return f"{quantize(value, scale):f}"
+def format_plain(value: Decimal, scale: int | None = MONEY_SCALE) -> str:
+    """``1234.50``, ``-80.00``: the CSV/JSON form (no symbol, no separators). ``scale=None``
+    keeps the value's own decimals (amounts read from the books carry their currency's)."""
+    return f"{value if scale is None else quantize(value, scale):f}"
 
 
-def format_human(value: Decimal, scale: int = MONEY_SCALE) -> str:
-    """``1,234.50``: the table form."""
-    return f"{quantize(value, scale):,f}"
+def format_human(value: Decimal, scale: int | None = MONEY_SCALE) -> str:
+    """``1,234.50``: the table form (``scale=None``: the value's own decimals)."""
+    return f"{value if scale is None else quantize(value, scale):,f}"
 
 
 class _Scaled(TypeDecorator):
@@ -77,22 +146,30 @@ class _Scaled(TypeDecorator):
     cache_ok = True
     scale = MONEY_SCALE
 
+    def scale_for(self, dialect) -> int:
+        return self.scale
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return to_minor(value, self.scale)
+        return to_minor(value, self.scale_for(dialect))
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return from_minor(int(value), self.scale)
+        return from_minor(int(value), self.scale_for(dialect))
 
 
 class Amount(_Scaled):
-    """Money column: Decimal in Python, integer minor units (cents) in the database."""
+    """Money column: Decimal in Python, integer minor units of the books' currency in the
+    database (cents for USD, yen for JPY, fils for KWD): the scale is the engine's
+    (:func:`set_money_scale`), 2 when none was set."""
 
     cache_ok = True  # SQLAlchemy reads it from each class's own namespace
     scale = MONEY_SCALE
+
+    def scale_for(self, dialect) -> int:
+        return getattr(dialect, SCALE_ATTRIBUTE, MONEY_SCALE)
 
 
 class Quantity(_Scaled):

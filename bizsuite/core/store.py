@@ -17,11 +17,13 @@ from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location, make_engine, sqlite_file_state, write_options
 from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, StaleRecord, ValidationFailed
 from bizsuite.core.models import Setting, User
+from bizsuite.core.money import MONEY_SCALE, currency_decimals, set_money_scale
 
 if TYPE_CHECKING:
     from bizsuite.core.admin import AdminRepository
 
 APP_MARKER = "bizsuite"
+DECIMALS_SETTING = "company.currency_decimals"
 
 
 class Books:
@@ -119,6 +121,7 @@ class Store:
             raise BooksError(f"{location.display()}: not a bizsuite database")
         if migrate:
             store.migrate()
+        store._load_money_scale()
         return store
 
     @classmethod
@@ -179,7 +182,9 @@ class Store:
         errors = []
         if not company:
             errors.append(FieldError("company", "is required"))
-        if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        try:
+            decimals = currency_decimals(currency)
+        except ValueError:
             errors.append(FieldError("currency", f"{currency!r} is not an ISO 4217 code such as USD, EUR, CNY"))
         if region is not None:
             import phonenumbers
@@ -191,19 +196,28 @@ class Store:
             raise ValidationFailed(errors)
         if self.state() == "bizsuite":
             self.migrate()
+            self._load_money_scale()
             return False
         self.migrate()
+        set_money_scale(self.engine, decimals)
         system = Actor(name=owner, role="owner")
         with self.transaction(system) as books:
             books.set_setting("app", APP_MARKER)
             books.set_setting("company.name", company)
             books.set_setting("company.currency", currency)
+            books.set_setting(DECIMALS_SETTING, str(decimals))
             if region:
                 books.set_setting("contacts.phone_region", region)
             books.session.add(
                 User(name=owner, role="owner", created_at=clock.now(), created_by=owner)
             )
         return True
+
+    def _load_money_scale(self) -> None:
+        """Amounts are in the minor unit of the books' currency (books older than the setting: 2)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": DECIMALS_SETTING}).scalar()
+        set_money_scale(self.engine, int(value) if value else MONEY_SCALE)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -22,8 +22,8 @@ from bizsuite.screens.ledger import (
     palette_accounts,
     palette_sections,
 )
-from bizsuite.screens.ledger_forms import AccountForm, EntryForm, ExportDialog, parse_rows
-from bizsuite.screens.ledger_reports import BalanceSheetScreen, ProfitLossScreen, TrialBalanceScreen
+from bizsuite.screens.ledger.forms import AccountForm, EntryForm, ExportDialog, parse_rows
+from bizsuite.screens.ledger.reports import BalanceSheetScreen, ProfitLossScreen, TrialBalanceScreen
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.form import FormField
 from bizsuite.widgets.paged_table import PagedTable
@@ -285,6 +285,15 @@ async def test_drill_from_account_to_register_to_entry(app, books, accounts):
         assert register.table.total == 10
         assert [r.entry_id for r in shown[:3]] == [NEWEST, 12, 11]  # newest first
         assert shown[0].balance == D("28719.65") and shown[-1].balance == D("20000.00")
+        # the columns fit what they hold: dates whole, numbers as wide as the widest, and the
+        # room that is left goes to the memos and accounts
+        from bizsuite.widgets.paged_table import column_widths
+
+        widths = dict(zip([c.key for c in register.table.columns],
+                          column_widths(register.table.columns, register.table.size.width - 2)))
+        assert widths["date"] == 10 and widths["entry_id"] == 2
+        assert widths["amount"] == len("10,000.00") and widths["balance"] == len("28,719.65")
+        assert widths["memo"] >= len("Utilities for February") and widths["other_accounts"] >= len("owner capital")
         await pilot.press("down", "enter")
         await settle(pilot)
         entry = app.screen
@@ -324,7 +333,11 @@ async def test_accounts_tree_as_of_a_date_by_type_and_folded(app, books, account
         as_of.focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert "2026-13-01 is not a date" in str(screen.query_one("#status").render())
+        status = screen.query_one("#status")
+        shown = str(status.render())
+        assert "2026-13-01 is not a date" in shown
+        assert shown.startswith("as of: ") and "--" not in shown  # the field, not a CLI flag
+        assert status.size.height * (status.size.width - 2) >= len(shown)  # and all of it shows
 
 
 async def test_add_rename_and_deactivate_an_account(app, books, accounts):
@@ -493,10 +506,31 @@ async def test_reports_and_their_csv_is_the_clis(app, books, accounts, tmp_path)
         await settle(pilot)
         pnl = app.screen
         assert isinstance(pnl, ProfitLossScreen)
-        await pilot.press("m")  # a whole year of months does not fit in 80 columns
+        await pilot.press("m")  # a whole year of months at 80 columns: the months scroll sideways
         await settle(pilot)
-        assert "12 months do not fit in 80 columns" in str(pnl.query_one("#status").render())
-        assert len(pnl.table.columns) == 2
+        labels = [c.label for c in pnl.table.columns]
+        shown = len(labels) - 2
+        assert labels[:2] == ["Account", "2026-01"] and labels[-1] == "Total" and 3 <= shown < 12
+        assert f"months 1–{shown} of 12, ← → for more" in str(pnl.query_one("#status").render())
+        year = pnl.table.loaded_rows()[-1]
+        assert len(year.amounts) == 13 and year.amounts[-1] == D("-70.85")  # every month is there
+        await pilot.press("right")
+        await settle(pilot)
+        assert [c.label for c in pnl.table.columns][1] == "2026-02"
+        for _ in range(12):
+            await pilot.press("right")
+        await settle(pilot)
+        labels = [c.label for c in pnl.table.columns]
+        assert labels[-2:] == ["2026-12", "Total"] and len(labels) == shown + 2
+        assert f"months {13 - shown}–12 of 12" in str(pnl.query_one("#status").render())
+        from bizsuite.widgets.paged_table import column_widths
+
+        widths = column_widths(pnl.table.columns, pnl.table.size.width - 2)
+        assert sum(widths) + len(widths) - 1 <= pnl.table.size.width - 2  # it fits, legibly
+        assert min(widths[1:]) >= len("-2,140.50")
+        await pilot.press("left")
+        await settle(pilot)
+        assert [c.label for c in pnl.table.columns][-2] == "2026-11"
         pnl.query_one("#preset").value = "this_quarter"
         await settle(pilot)
         assert [c.label for c in pnl.table.columns] == ["Account", "2026-01", "2026-02", "2026-03", "Total"]

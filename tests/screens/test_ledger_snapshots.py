@@ -109,6 +109,17 @@ def test_ledger_profit_and_loss_monthly(app, ledger, snap_compare):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+def test_ledger_profit_and_loss_a_year_by_month(app, ledger, snap_compare):
+    """A whole year by month at 80 columns: the accounts and the total stay, the months scroll."""
+
+    async def run_before(pilot):
+        await _open(pilot, "p")
+        await pilot.press("m", "right")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
 def test_ledger_balance_sheet(app, ledger, snap_compare):
     async def run_before(pilot):
         await _open(pilot, "b")

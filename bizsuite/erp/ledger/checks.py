@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, func, select, text, type_coerce
 from sqlalchemy.orm import aliased
 
 from bizsuite.core.admin import CheckResult
+from bizsuite.core.money import sum_to_decimal
 from bizsuite.erp.ledger.models import ROLES, Account, DraftLine, Entry, Line
 
 # The triggers migration 0002_ledger creates (see there); a migration that rebuilds a table
@@ -23,7 +24,7 @@ def ledger_checks(books) -> list[CheckResult]:
 
     total = s.execute(select(func.coalesce(func.sum(cents), 0))).scalar()
     out.append(CheckResult("ledger trial balance is zero", int(total) == 0,
-                           f"the posted lines sum to {int(total) / 100:.2f}, not 0" if total else ""))
+                           f"the posted lines sum to {sum_to_decimal(total, s)}, not 0" if total else ""))
 
     per_entry = (select(ln.c.entry_id).group_by(ln.c.entry_id)
                  .having((func.sum(cents) != 0) | (func.count() < 2)))

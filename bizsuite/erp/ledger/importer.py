@@ -37,6 +37,7 @@ from sqlalchemy import select
 from bizsuite.core import audit, clock
 from bizsuite.core.db import insert_rows, reserve_ids
 from bizsuite.core.errors import Refused
+from bizsuite.core.money import MONEY_SCALE, money_scale
 from bizsuite.core.importer import (
     ImportFailed,
     ImportReport,
@@ -104,7 +105,7 @@ def detect_format(path: Path, text: str) -> str:
     return "csv" if {"date", "account"} <= keys else "journal"
 
 
-def read_lines_csv(path: str | Path, name: str) -> tuple[Journal, dict[int, list[SourceRow]], object]:
+def read_lines_csv(path: str | Path, name: str, scale: int = MONEY_SCALE) -> tuple[Journal, dict[int, list[SourceRow]], object]:
     """A lines CSV (``date,entry,account,debit,credit,memo``) as transactions: rows with the same
     ``entry`` form one entry (in the order they first appear)."""
     file = read_csv(path, display=name)
@@ -183,7 +184,7 @@ def read_lines_csv(path: str | Path, name: str) -> tuple[Journal, dict[int, list
                 bad = True
                 break
             try:
-                cents, com = parse_amount(text)
+                cents, com = parse_amount(text, scale)
             except Bad as exc:
                 t.problems.append(Problem(name, row.line, f"{col}: {exc}"))
                 bad = True
@@ -208,7 +209,7 @@ def read_lines_csv(path: str | Path, name: str) -> tuple[Journal, dict[int, list
     out = list(txns.values())
     for t in out:
         if not t.problems:
-            _finish(t, name, "entry", "lines")
+            _finish(t, name, "entry", "lines", scale=scale)
     if not out:
         problems.append(Problem(name, 0, "the file is empty (no lines)"))
     journal = Journal(name=name, txns=out, problems=problems, declared={}, commodity=commodity or "",
@@ -251,9 +252,9 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
     if progress:
         progress(0, 100)
     if fmt == "csv":
-        journal, rows_of, csv_file = read_lines_csv(path, name)
+        journal, rows_of, csv_file = read_lines_csv(path, name, books.ledger.scale)
     else:
-        journal = parse_journal(text, name)
+        journal = parse_journal(text, name, books.ledger.scale)
     if progress:
         progress(30, 100)
     if journal.problems:
@@ -389,6 +390,7 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
     """
     s = books.session
     dialect = s.connection().dialect
+    scale = money_scale(dialect)
     ids = reserve_ids(s, Entry.__table__, len(todo))
     date_proc = _processor(Line.__table__.c.date, dialect)
     dates: dict[dt.date, object] = {}
@@ -413,7 +415,7 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
             else:
                 full_lines.append((eid, n, d, account_ids[p.account], c, p.memo, None))
         if each:
-            audit_rows.append(_audit_row(eid, day, n, t.memo, "import " + ref, debits))
+            audit_rows.append(_audit_row(eid, day, n, t.memo, "import " + ref, debits, scale))
         else:
             all_debits += debits
 
@@ -427,7 +429,7 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
         days = [t.date for t, _ in todo]
         audit.record_load(s, "ledger_entries", ids, {
             "entries": len(ids), "lines": len(plain_lines) + len(full_lines),
-            "dates": f"{min(days)} – {max(days)}", "total": _plain(all_debits), "source": f"import {name}"})
+            "dates": f"{min(days)} – {max(days)}", "total": _plain(all_debits, scale), "source": f"import {name}"})
     return ids
 
 
@@ -502,11 +504,12 @@ def _json_text(value: str) -> str:
     return f'"{value}"'
 
 
-def _audit_row(entry_id: int, day: dt.date, lines: int, memo: str, source: str, debits: int) -> tuple[str, str]:
+def _audit_row(entry_id: int, day: dt.date, lines: int, memo: str, source: str, debits: int,
+               scale: int = MONEY_SCALE) -> tuple[str, str]:
     """(entity_id, changes) of the audit row ``record_many`` would write for
     ``Change("ledger_entries", id, "insert", {date, lines, memo, source, total})``."""
     return (str(entry_id), f'{{"date": [null, "{day}"], "lines": [null, {lines}], "memo": [null, {_json_text(memo)}], '
-                           f'"source": [null, {_json_text(source)}], "total": [null, "{_plain(debits)}"]}}')
+                           f'"source": [null, {_json_text(source)}], "total": [null, "{_plain(debits, scale)}"]}}')
 
 
 def write_entries(books, entries: list[NewEntry], *, source_kind: str, audit_source: str | None = None,
@@ -518,6 +521,7 @@ def write_entries(books, entries: list[NewEntry], *, source_kind: str, audit_sou
         return []
     s = books.session
     dialect = s.connection().dialect
+    scale = money_scale(dialect)
     ids = reserve_ids(s, Entry.__table__, len(entries))
     date_proc = _processor(Line.__table__.c.date, dialect)
     dates: dict[dt.date, object] = {}
@@ -543,7 +547,7 @@ def write_entries(books, entries: list[NewEntry], *, source_kind: str, audit_sou
                 full_lines.append((eid, n, d, aid, cents, memo, cid))
         if audit_summary is None:
             audit_rows.append(_audit_row(eid, e.date, n, e.memo, f"{label} {e.source_ref}" if e.source_ref else label,
-                                         debits))
+                                         debits, scale))
     _write_rows(books, entry_rows, plain_lines, full_lines, source_kind=source_kind, audit_rows=audit_rows,
                 progress=progress)
     if audit_summary is not None:
@@ -596,6 +600,7 @@ def export_csv(books, out: TextIO, *, start=None, end=None) -> int:
     """``date,entry,account,debit,credit,memo``: one row per line, re-importable."""
     ledger = books.ledger
     ids = {a.id: a.name for a in ledger.accounts()}
+    scale = ledger.scale
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_FIELDS)
     n = 0
@@ -603,7 +608,7 @@ def export_csv(books, out: TextIO, *, start=None, end=None) -> int:
         for i, (aid, cents, memo, _cid) in enumerate(lines):
             text = e.memo if i == 0 else (memo or e.memo)
             w.writerow([e.date.isoformat(), e.id, neutralise(ids[aid]),
-                        _plain(cents) if cents > 0 else "", _plain(-cents) if cents < 0 else "",
+                        _plain(cents, scale) if cents > 0 else "", _plain(-cents, scale) if cents < 0 else "",
                         neutralise(text or "")])
         n += 1
     return n

@@ -22,7 +22,7 @@ ledger-cli as a separator — two readings, so neither is guessed), transactions
 two postings, two postings without an amount, transactions that do not balance, and files
 with no transactions.
 
-Amounts become integer cents as they are read (no Decimal, no float), which also makes the
+Amounts become integer minor units (of the books' currency) as they are read (no Decimal, no float), which also makes the
 balance check exact and the 100k-transaction import fast.
 """
 
@@ -119,8 +119,10 @@ class Journal:
         return out
 
 
-def parse_amount(text: str) -> tuple[int, str]:
-    """``$1,234.56`` → (123456, "$"); refuses what the subset does not cover."""
+def parse_amount(text: str, scale: int = MONEY_SCALE) -> tuple[int, str]:
+    """``$1,234.56`` → (123456, "$") in minor units of ``scale`` decimals (the books'
+    currency's: JPY 0, KWD 3); refuses more decimals than that, and what the subset does not
+    cover."""
     t = text.strip()
     if "@" in t:
         raise Bad(f"prices (@) are not supported: {text.strip()!r}")
@@ -137,11 +139,11 @@ def parse_amount(text: str) -> tuple[int, str]:
     if not _NUMBER.match(num) or num in (".", ""):
         raise Bad(f"not a valid amount: {text.strip()!r}")
     whole, _, frac = num.replace(",", "").partition(".")
-    if len(frac) > MONEY_SCALE:
-        if frac[MONEY_SCALE:].strip("0"):
-            raise Bad(f"amount {text.strip()!r} has more than {MONEY_SCALE} decimal places")
-        frac = frac[:MONEY_SCALE]
-    cents = int(whole or "0") * 100 + int((frac + "00")[:2])
+    if len(frac) > scale:
+        if frac[scale:].strip("0"):
+            raise Bad(f"amount {text.strip()!r} has more than {scale} decimal places")
+        frac = frac[:scale]
+    cents = int(whole or "0") * 10 ** scale + int(frac.ljust(scale, "0") or "0")
     if m.group("s1") == "-" or m.group("s2") == "-":
         cents = -cents
     commodity = m.group("sym") or m.group("pre") or m.group("post") or ""
@@ -170,8 +172,9 @@ def decode(raw: bytes, name: str) -> tuple[str | None, Problem | None]:
         return None, Problem(name, line, "not valid UTF-8 text (save the file as UTF-8)")
 
 
-def parse_journal(text: str, name: str) -> Journal:
-    """Read a journal; every problem is recorded with its line (nothing is raised)."""
+def parse_journal(text: str, name: str, scale: int = MONEY_SCALE) -> Journal:
+    """Read a journal; every problem is recorded with its line (nothing is raised). Amounts
+    become integer minor units of ``scale`` decimals."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -190,11 +193,12 @@ def parse_journal(text: str, name: str) -> Journal:
     commodity_line = 0
     symbols = SYMBOLS
     new_posting = Posting
+    unit = 10 ** scale
 
     for no, raw in enumerate(lines, 1):
         if not raw:
             if cur is not None:
-                _finish(cur, name)
+                _finish(cur, name, scale=scale)
                 cur = None
             in_directive = False
             continue
@@ -203,7 +207,7 @@ def parse_journal(text: str, name: str) -> Journal:
             s = raw.strip()
             if not s:
                 if cur is not None:
-                    _finish(cur, name)
+                    _finish(cur, name, scale=scale)
                     cur = None
                 in_directive = False
                 continue
@@ -259,7 +263,7 @@ def parse_journal(text: str, name: str) -> Journal:
                     tail = s.rsplit(" ", 1)[1]
                     try:
                         # only a tail with a digit can be an amount ("accounts payable" is not)
-                        looks_like_amount = any(ch.isdigit() for ch in tail) and parse_amount(tail)
+                        looks_like_amount = any(ch.isdigit() for ch in tail) and parse_amount(tail, scale)
                     except Bad:
                         pass
                     else:
@@ -289,13 +293,13 @@ def parse_journal(text: str, name: str) -> Journal:
                 if 0 < len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
                     whole = "".join(groups)
             if whole.isdigit() and whole.isascii() and (
-                    not dot or (len(frac) <= 2 and frac.isdigit() and frac.isascii())):
-                cents = int(whole) * 100 + (0 if not frac else int(frac) * 10 if len(frac) == 1 else int(frac))
+                    not dot or (len(frac) <= scale and frac.isdigit() and frac.isascii())):
+                cents = int(whole) * unit + (int(frac.ljust(scale, "0")) if frac else 0)
                 if neg:
                     cents = -cents
             else:
                 try:
-                    cents, com = parse_amount(amt)
+                    cents, com = parse_amount(amt, scale)
                 except Bad as exc:
                     cur.problems.append(Problem(name, no, str(exc)))
                     continue
@@ -313,7 +317,7 @@ def parse_journal(text: str, name: str) -> Journal:
             continue
         # not indented: a new transaction, a comment, or a directive; it ends the current one
         if cur is not None:
-            _finish(cur, name)
+            _finish(cur, name, scale=scale)
             cur = None
         if in_comment:
             if raw.strip() == "end comment":
@@ -390,7 +394,7 @@ def parse_journal(text: str, name: str) -> Journal:
             continue
         problems.append(Problem(name, no, f"not a transaction, posting, comment or supported directive: {raw.strip()[:40]!r}"))
     if cur is not None:
-        _finish(cur, name)
+        _finish(cur, name, scale=scale)
     if in_comment:
         problems.append(Problem(name, len(lines), "a comment block with no 'end comment'"))
     if not txns and not problems:
@@ -400,7 +404,8 @@ def parse_journal(text: str, name: str) -> Journal:
     return journal
 
 
-def _finish(t: Txn, name: str, what: str = "transaction", part: str = "postings") -> None:
+def _finish(t: Txn, name: str, what: str = "transaction", part: str = "postings", *,
+            scale: int = MONEY_SCALE) -> None:
     """Check a transaction once all its postings are read; fill the one missing amount."""
     if t.problems:
         return  # a posting was refused: counting or balancing the rest would only add noise
@@ -425,7 +430,7 @@ def _finish(t: Txn, name: str, what: str = "transaction", part: str = "postings"
     if missing is not None:
         missing.cents = -total
     elif total:
-        t.problems.append(Problem(name, t.line, f"the {what} does not balance: off by {_plain(total)} "
+        t.problems.append(Problem(name, t.line, f"the {what} does not balance: off by {_plain(total, scale)} "
                                                 f"(lines {t.line}–{t.end})"))
 
 
@@ -459,10 +464,15 @@ def _account_directive(raw: str, no: int, name: str, declared: dict, problems: l
     declared[acct] = (no, type_, code)
 
 
-def _plain(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
+def _plain(units: int, scale: int = MONEY_SCALE) -> str:
+    """Minor units as plain decimals of ``scale`` places: ``-123456`` → ``-1234.56`` (JPY:
+    ``1234``, KWD: ``1.250``)."""
+    sign = "-" if units < 0 else ""
+    units = abs(units)
+    if scale == 0:
+        return f"{sign}{units}"
+    whole, frac = divmod(units, 10 ** scale)
+    return f"{sign}{whole}.{frac:0{scale}d}"
 
 
 # -- export -------------------------------------------------------------------------------------
@@ -491,6 +501,7 @@ def write_journal(books, out: TextIO, *, start=None, end=None) -> int:
         out.write(f"account {a.name}  ; {tags}\n")
     out.write("\n")
     ids = {a.id: a.name for a in accounts}
+    scale = ledger.scale
     n = 0
     write = out.write
     for e, lines in ledger.iter_entries(start=start, end=end):
@@ -513,7 +524,7 @@ def write_journal(books, out: TextIO, *, start=None, end=None) -> int:
         for note in notes:
             write(f"    ; {note}\n")
         for aid, cents, lmemo, _cid in lines:
-            amount = _plain(cents)
+            amount = _plain(cents, scale)
             if symbol:
                 amount = ("-" + symbol + amount[1:]) if amount.startswith("-") else symbol + amount
             write(f"    {ids[aid]}  {amount}" + (f"  ; {_safe_text(lmemo)}" if lmemo else "") + "\n")

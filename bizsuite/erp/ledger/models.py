@@ -26,7 +26,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from bizsuite.core.money import Amount
+from bizsuite.core.money import Amount, zero_like
 from bizsuite.core.types import UTCDateTime
 
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
@@ -289,11 +289,15 @@ class EntryDetail:
     @property
     def total(self) -> Decimal:
         """The sum of the debits."""
-        return sum((ln.amount for ln in self.lines if ln.amount and ln.amount > 0), Decimal("0.00"))
+        return sum((ln.amount for ln in self.lines if ln.amount and ln.amount > 0), self._zero)
 
     @property
     def difference(self) -> Decimal:
-        return sum((ln.amount or Decimal(0) for ln in self.lines), Decimal("0.00"))
+        return sum((ln.amount for ln in self.lines if ln.amount is not None), self._zero)
+
+    @property
+    def _zero(self) -> Decimal:
+        return zero_like(ln.amount for ln in self.lines)
 
 
 @dataclass

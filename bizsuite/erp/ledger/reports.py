@@ -18,7 +18,7 @@ from typing import Iterable
 
 from sqlalchemy import BigInteger, and_, case, extract, func, or_, select, type_coerce
 
-from bizsuite.core.money import from_minor
+from bizsuite.core.money import sum_to_decimal, zero_like
 from bizsuite.erp.ledger import accounts as names
 from bizsuite.erp.ledger.models import (
     SOURCE_CLOSE,
@@ -39,7 +39,12 @@ SECTIONS_BS = (("assets", "asset"), ("liabilities", "liability"), ("equity", "eq
 
 _ln = Line.__table__
 _e = Entry.__table__
-_cents = type_coerce(_ln.c.amount, BigInteger)  # sums stay integer cents until the end
+_cents = type_coerce(_ln.c.amount, BigInteger)  # sums stay integer minor units until the end
+
+
+def _dec(repo, units: int) -> Decimal:
+    """Minor units summed by SQL, as a Decimal in the books' currency (JPY 0 decimals, KWD 3)."""
+    return sum_to_decimal(units, repo.session)
 
 
 def tree_keys(accounts: Iterable[Account]) -> dict[str, tuple]:
@@ -85,7 +90,7 @@ def trial_balance(repo, *, as_of: dt.date | None, depth: int | None) -> list[Tri
         cur[1] += int(c or 0)
     rows = [
         TrialBalanceRow(account_id=aid, account=ids[aid].name, code=ids[aid].code, type=ids[aid].type,
-                        debit=from_minor(d), credit=from_minor(c))
+                        debit=_dec(repo, d), credit=_dec(repo, c))
         for aid, (d, c) in acc.items()
     ]
     return _sorted(repo, rows, lambda r: r.account)
@@ -121,7 +126,7 @@ def _section_rows(repo, own: dict[int, list[int]], type_: str, depth: int | None
         has_children = any(other.startswith(n + ":") for other in inclusive)
         rows.append(StatementRow(
             label=n, type=a.type if a else type_, depth=d,
-            amounts=[from_minor(sign * v) for v in amounts], account_id=a.id if a else None,
+            amounts=[_dec(repo, sign * v) for v in amounts], account_id=a.id if a else None,
             code=a.code if a else None, is_parent=has_children and not (depth and d >= depth),
         ))
     return _sorted(repo, rows, lambda r: r.label), section_total
@@ -138,13 +143,13 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
 
 def profit_and_loss(repo, start: dt.date, end: dt.date, *, monthly: bool, depth: int | None) -> Statement:
     """Income and expenses from ``start`` to ``end`` (year-end closing entries left out)."""
-    from bizsuite.core.errors import Refused
+    from bizsuite.core.errors import FieldError, ValidationFailed
 
     if end < start:
-        raise Refused(f"--to {end} is before --from {start}")
+        raise ValidationFailed([FieldError("to", f"{end} is before the start of the period, {start}")])
     months = _months(start, end) if monthly else []
     if len(months) > 120:
-        raise Refused("--monthly: at most 120 months at a time")
+        raise ValidationFailed([FieldError("monthly", "at most 120 months at a time; pick a shorter period")])
     ids = repo._ids()
     wanted = [a.id for a in ids.values() if a.type in ("income", "expense")]
     ncols = len(months) + 1 if monthly else 1
@@ -176,27 +181,27 @@ def profit_and_loss(repo, start: dt.date, end: dt.date, *, monthly: bool, depth:
     income, expense = totals["income"], totals["expense"]
     net = [i - x for i, x in zip(income, expense)]
     total_rows = [
-        StatementRow("total income", "total", 0, [from_minor(v) for v in income]),
-        StatementRow("total expenses", "total", 0, [from_minor(v) for v in expense]),
-        StatementRow("net income", "total", 0, [from_minor(v) for v in net]),
+        StatementRow("total income", "total", 0, [_dec(repo, v) for v in income]),
+        StatementRow("total expenses", "total", 0, [_dec(repo, v) for v in expense]),
+        StatementRow("net income", "total", 0, [_dec(repo, v) for v in net]),
     ]
     return Statement(title=f"Profit and loss {start} – {end}", columns=columns, sections=sections,
                      totals=total_rows)
 
 
-def _add_earnings(rows: list[StatementRow], earnings: list[tuple[str, int]], depth: int | None) -> None:
+def _add_earnings(repo, rows: list[StatementRow], earnings: list[tuple[str, int]], depth: int | None) -> None:
     """Put the computed earnings rows into equity. With one top-level equity account (``equity``,
     ``所有者权益``) they are its sub-rows (depth 2) and its line includes them, so the group line
     is the sum of the rows under it; otherwise they stand at the top level of the section."""
     tops = [r for r in rows if r.depth == 1]
     if len(tops) == 1:
         top = tops[0]
-        top.amounts = [top.amounts[0] + from_minor(sum(v for _, v in earnings))]
+        top.amounts = [top.amounts[0] + _dec(repo, sum(v for _, v in earnings))]
         if depth is None or depth >= 2:
             top.is_parent = True
-            rows.extend(StatementRow(label, "earnings", 2, [from_minor(v)]) for label, v in earnings)
+            rows.extend(StatementRow(label, "earnings", 2, [_dec(repo, v)]) for label, v in earnings)
         return
-    rows.extend(StatementRow(label, "earnings", 1, [from_minor(v)]) for label, v in earnings)
+    rows.extend(StatementRow(label, "earnings", 1, [_dec(repo, v)]) for label, v in earnings)
 
 
 def balance_sheet(repo, as_of: dt.date, *, depth: int | None) -> Statement:
@@ -228,16 +233,16 @@ def balance_sheet(repo, as_of: dt.date, *, depth: int | None) -> Statement:
             if prior:
                 earnings.append(("earnings of earlier years not closed", -prior))
             earnings.append((f"current year earnings ({as_of.year})", -current))
-            _add_earnings(rows, earnings, depth)
+            _add_earnings(repo, rows, earnings, depth)
             sums += sum(v for _, v in earnings)
         sections.append((label, rows))
         totals[type_] = sums
     total_rows = [
-        StatementRow("total assets", "total", 0, [from_minor(totals["asset"])]),
-        StatementRow("total liabilities", "total", 0, [from_minor(totals["liability"])]),
-        StatementRow("total equity", "total", 0, [from_minor(totals["equity"])]),
+        StatementRow("total assets", "total", 0, [_dec(repo, totals["asset"])]),
+        StatementRow("total liabilities", "total", 0, [_dec(repo, totals["liability"])]),
+        StatementRow("total equity", "total", 0, [_dec(repo, totals["equity"])]),
         StatementRow("total liabilities and equity", "total", 0,
-                     [from_minor(totals["liability"] + totals["equity"])]),
+                     [_dec(repo, totals["liability"] + totals["equity"])]),
     ]
     return Statement(title=f"Balance sheet as of {as_of}", columns=["balance"], sections=sections,
                      totals=total_rows)
@@ -310,7 +315,7 @@ def register(repo, account: Account, *, start: dt.date | None, end: dt.date | No
     out = [
         RegisterRow(line_id=r.id, entry_id=r.entry_id, date=r.date, memo=r.memo or memos.get(r.entry_id, ""),
                     account=accts[r.account_id].name, other_accounts=", ".join(others.get(r.entry_id, [])),
-                    amount=from_minor(int(r.cents)), balance=from_minor(bal), contact_id=r.contact_id)
+                    amount=_dec(repo, int(r.cents)), balance=_dec(repo, bal), contact_id=r.contact_id)
         for r, bal in zip(rows, balances)
     ]
     total = len(out)
@@ -336,8 +341,8 @@ def account_tree(repo, *, as_of: dt.date | None, type_: str | None) -> list[Acco
                 inclusive[n] = inclusive.get(n, 0) + amount
     parents = {a.parent_id for a in repo._names().values() if a.parent_id}
     nodes = [
-        AccountNode(account=a, depth=a.depth, own=from_minor(own.get(a.id, (0, 0))[0]),
-                    total=from_minor(inclusive.get(a.name, 0)), has_children=a.id in parents,
+        AccountNode(account=a, depth=a.depth, own=_dec(repo, own.get(a.id, (0, 0))[0]),
+                    total=_dec(repo, inclusive.get(a.name, 0)), has_children=a.id in parents,
                     postings=own.get(a.id, (0, 0))[1])
         for a in accounts
     ]
@@ -383,8 +388,9 @@ TRIAL_BALANCE_COLUMNS = ["account", "type", "debit", "credit", "balance"]
 
 def trial_balance_total(tb: list[TrialBalanceRow]) -> tuple[Decimal, Decimal, Decimal]:
     """The trial balance's totals: debits, credits, and their difference (zero in sound books)."""
-    debits = sum((r.debit for r in tb), ZERO)
-    credits = sum((r.credit for r in tb), ZERO)
+    start = zero_like(r.debit for r in tb)  # zero in the books' decimals (0, 0.00, 0.000)
+    debits = sum((r.debit for r in tb), start)
+    credits = sum((r.credit for r in tb), start)
     return debits, credits, debits - credits
 
 

@@ -55,7 +55,7 @@ def test_loading_a_chart_twice_adds_nothing_and_keeps_changed_settings(books_sto
         b.ledger.set_role_account("bank", "assets:bank:savings")
         assert b.ledger.load_chart("standard") == 0
         assert b.ledger.role_account("bank").name == "assets:bank:savings"
-    with books_store.transaction(owner) as b, pytest.raises(Refused, match="--chart"):
+    with books_store.transaction(owner) as b, pytest.raises(Refused, match="chart: "):
         b.ledger.load_chart("martian")
 
 

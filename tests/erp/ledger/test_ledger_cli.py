@@ -214,3 +214,21 @@ def test_commands_that_write_print_the_record_as_json(cli, books_path):
     r = cli("ledger", "post", "--date", "2025-01-02", "-m", "x", "-f", "json",
             "-l", "assets:bank:checking 1", "-l", "equity:owner capital -2", db=books_path)
     assert r.rc == 1 and r.stdout == "" and "does not balance" in r.stderr
+
+
+@pytest.mark.parametrize("currency, written, human, zero, too_fine", [
+    ("JPY", "1234", "1,234", "0", "12.5"), ("KWD", "1.250", "1.250", "0.000", "1.2505")])
+def test_reports_print_the_currencys_decimals(cli, tmp_path, currency, written, human, zero, too_fine):
+    db = tmp_path / f"{currency}.sqlite"
+    assert cli("init", "--company", "Co", "--currency", currency, "--chart", "standard", db=db).rc == 0
+    r = cli("ledger", "post", "--date", "2025-01-02", "-m", "sale", "-l", f"assets:cash {written}",
+            "-l", "income:sales", db=db)
+    assert r.rc == 0 and r.stdout.startswith(f"posted #1 2025-01-02 {human}\n"), r
+    assert rows(cli("ledger", "trial-balance", "--format", "csv", db=db))[0] == {
+        "account": "assets:cash", "type": "asset", "debit": written, "credit": zero, "balance": written}
+    j = json.loads(cli("ledger", "show", "1", "-f", "json", db=db).stdout)
+    assert [x["debit"] for x in j] == [written, None]
+    r = cli("ledger", "post", "--date", "2025-01-02", "-l", f"assets:cash {too_fine}", "-l", "income:sales", db=db)
+    assert r.rc == 1 and r.err_lines == [
+        f"line 1: amount {too_fine} has more than {len(zero.partition('.')[2])} decimal places "
+        f"(the books are in {currency})"], r

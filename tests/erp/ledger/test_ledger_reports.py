@@ -77,7 +77,7 @@ def test_profit_and_loss_for_a_period_and_depth(books, owner):
         st = b.ledger.profit_and_loss(start="2025-02-01", end="2026-12-31", depth=1)
         assert [r.label for r in st.rows] == ["income", "expenses", "total income", "total expenses", "net income"]
         assert {r.label: r.amounts[0] for r in st.totals}["net income"] == D("500.00") - D("1200.00") - D("99.99")
-        with pytest.raises(Refused, match="before --from"):
+        with pytest.raises(Refused, match="^to: 2025-01-01 is before the start of the period"):
             b.ledger.profit_and_loss(start="2025-02-01", end="2025-01-01")
 
 
@@ -184,3 +184,16 @@ def test_trial_balance_total_lives_once(books, owner):
     assert d == c and diff == 0 and d == sum((r.debit for r in tb), D(0))
     assert trial_balance_rows(tb, with_total=True)[-1] == {
         "account": "total", "type": "", "debit": d, "credit": c, "balance": D(0), "account_id": None}
+
+
+def test_report_refusals_name_fields_not_command_line_flags(books, owner):
+    with books.read(owner) as b:
+        for call, field in ((lambda: b.ledger.trial_balance(as_of="2025-13-01"), "as of"),
+                            (lambda: b.ledger.balance_sheet(as_of="soon"), "as of"),
+                            (lambda: b.ledger.profit_and_loss(start="x", end="2025-12-31"), "from"),
+                            (lambda: b.ledger.register("assets:cash", end="2025-02-30"), "to"),
+                            (lambda: b.ledger.profit_and_loss(start="2000-01-01", end="2025-12-31", monthly=True),
+                             "monthly")):
+            with pytest.raises(Refused) as exc:
+                call()
+            assert exc.value.problems[0].startswith(f"{field}: ") and "--" not in exc.value.problems[0]

@@ -1,238 +1,33 @@
-"""The ledger's forms: a journal entry (a grid of lines), an account, a CSV export.
+"""The journal entry form: a grid of lines, keyboard only.
 
-The entry form is keyboard only. Amounts are typed as text and read with
-:func:`~bizsuite.core.money.parse_decimal` (never floats) to show the totals and the difference
-as you type; whether the entry may be posted is the repository's decision, and its refusal (an
-unbalanced entry, a locked date, an unknown or inactive account) shows under the grid, word for
-word, with nothing written.
+Amounts are typed as text and read with :func:`~bizsuite.core.money.parse_decimal` (never
+floats) to show the totals and the difference as you type; whether the entry may be posted
+is the repository's decision, and its refusal (an unbalanced entry, a locked date, an unknown
+or inactive account) shows under the grid, word for word, with nothing written.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Callable
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, OptionList, Select, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from bizsuite.core import clock
 from bizsuite.core.errors import FieldError, Refused, ValidationFailed
-from bizsuite.core.money import format_plain, parse_decimal
-from bizsuite.erp.ledger.models import ACCOUNT_TYPES, LineIn
-from bizsuite.screens.base import BizModal
-from bizsuite.screens.contact_forms import DIALOG_CSS
-from bizsuite.screens.ledger import LedgerScreen, money, problems
+from bizsuite.core.money import MONEY_SCALE, format_plain, money_scale, parse_decimal, zero
+from bizsuite.erp.ledger.models import LineIn
+from bizsuite.screens.ledger.common import LedgerScreen, money, problems
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.form import Form, FormField
 
 PICKER_HITS = 6
-ZERO = Decimal("0.00")
-
-
-# -- an account -----------------------------------------------------------------------------------
-
-
-class AccountForm(BizModal):
-    """Add an account (``account_id=None``) or edit one; dismisses with the saved account's name."""
-
-    PLACE = "Account"
-    HELP = (
-        "An account's full name is its place in the tree, parts separated by ':' "
-        "(assets:bank:savings, 资产:银行存款:工行); missing parents are added. Without a type, a new "
-        "account takes its parent's, or its top level's (assets → asset, 费用 → expense). The code "
-        "is optional and unique. Renaming moves the sub-accounts too, and every entry shows the new "
-        "name. The type changes only while nothing is posted to the account. An inactive account "
-        "takes no new postings; its history and balances stay. Ctrl+S saves."
-    )
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
-    ]
-    DEFAULT_CSS = "AccountForm {" + DIALOG_CSS + "& #active { width: auto; } }"
-
-    def __init__(self, account_id: int | None = None, *, prefix: str = "") -> None:
-        super().__init__()
-        self.account_id = account_id
-        self.prefix = prefix
-        self.version: int | None = None
-        self.original: tuple[str, str, str, bool] | None = None  # name, code, type, active
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
-            dialog.border_title = "Add an account" if self.account_id is None else "Edit an account"
-            with Form():
-                yield FormField("Name", Input(self.prefix, id="name", compact=True, select_on_focus=False,
-                                              placeholder="e.g. assets:bank:savings"), field="name")
-                yield FormField("Type", Select([(t, t) for t in ACCOUNT_TYPES], id="type", compact=True,
-                                               prompt="from the parent or the top level"), field="type")
-                yield FormField("Code", Input(id="code", compact=True, placeholder="optional, e.g. 1020"),
-                                field="code")
-                if self.account_id is not None:
-                    yield FormField("Active", Checkbox("takes new postings", True, id="active", compact=True),
-                                    field="active")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        name = self.query_one("#name", Input)
-        name.focus()
-        name.cursor_position = len(name.value)
-        if self.account_id is not None:
-            self.load()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def load(self) -> None:
-        try:
-            with self.store.read(self.actor) as books:
-                a = books.ledger.account(self.account_id)
-                values = (a.name, a.code or "", a.type, a.active, a.version)
-        except Refused as exc:
-            self.app.call_from_thread(self.query_one(Form).set_message, problems(exc))
-            return
-        self.app.call_from_thread(self._loaded, *values)
-
-    def _loaded(self, name: str, code: str, type_: str, active: bool, version: int) -> None:
-        self.original = (name, code, type_, active)
-        self.version = version
-        self.query_one(".dialog").border_title = f"Edit {name}"
-        self.query_one("#name", Input).value = name
-        self.query_one("#code", Input).value = code
-        self.query_one("#type", Select).value = type_
-        self.query_one("#active", Checkbox).value = active
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        if self.account_id is not None and self.original is None:
-            return  # not loaded yet
-        type_ = self.query_one("#type", Select).value
-        active = self.query_one("#active", Checkbox).value if self.account_id is not None else True
-        self.save(self.query_one("#name", Input).value, None if type_ is Select.NULL else str(type_),
-                  self.query_one("#code", Input).value, active)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
-    def save(self, name: str, type_: str | None, code: str, active: bool) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                ledger = books.ledger
-                if self.account_id is None:
-                    saved = ledger.add_account(name, type=type_, code=code or None).name
-                else:
-                    old_name, old_code, old_type, old_active = self.original
-                    version = self.version
-                    if name.strip() != old_name:
-                        ledger.rename_account(self.account_id, name, expected_version=version)
-                        version = None  # renaming counted as a change; the row stays locked
-                    if code.strip() != old_code or (type_ and type_ != old_type):
-                        ledger.update_account(self.account_id, code=code,
-                                              type=type_ if type_ and type_ != old_type else None,
-                                              expected_version=version)
-                        version = None
-                    if active != old_active:
-                        ledger.set_active(self.account_id, active)
-                    saved = ledger.account(self.account_id).name
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.query_one(Form).show_errors, exc.errors)
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self._refused, exc)
-            return
-        self.app.call_from_thread(self.dismiss, saved)
-
-    def _refused(self, exc: Refused) -> None:
-        form = self.query_one(Form)
-        form.clear_errors()
-        form.set_message("\n".join(exc.problems))
-
-
-# -- a CSV export ---------------------------------------------------------------------------------
-
-
-class ExportDialog(BizModal):
-    """Ask where to write a CSV, and write it with ``write(path) -> rows``; dismisses with the path."""
-
-    PLACE = "Export to CSV"
-    HELP = (
-        "Type the file to write (a path relative to the directory bizsuite was started in, or "
-        "absolute; ~ is your home). The CSV has the columns the command line's --format csv "
-        "gives: plain numbers, and text that a spreadsheet would run as a formula starts with '. "
-        "An existing file is replaced. Enter or Ctrl+S writes it."
-    )
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Write"),
-        Binding("escape", "cancel", "Cancel"),
-    ]
-    DEFAULT_CSS = "ExportDialog {" + DIALOG_CSS + "& #export-what { color: $text-muted; margin-bottom: 1; } }"
-
-    def __init__(self, what: str, filename: str, write: Callable[[object], int]) -> None:
-        super().__init__()
-        self.what, self.filename, self.write = what, filename, write
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
-            dialog.border_title = "Export to CSV"
-            yield Static(self.what, id="export-what", markup=False)
-            with Form():
-                yield FormField("File", Input(self.filename, id="path", compact=True), field="path")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        path = self.query_one("#path", Input)
-        path.focus()
-        path.cursor_position = len(path.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        typed = self.query_one("#path", Input).value.strip()
-        if not typed:
-            self.query_one(Form).show_errors([FieldError("path", "give the file to write")])
-            return
-        self.export(typed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def export(self, typed: str) -> None:
-        path = Path(typed).expanduser()
-        tmp = path.with_name(path.name + ".partial")
-        try:
-            with open(tmp, "w", newline="", encoding="utf-8") as out:
-                rows = self.write(out)
-            os.replace(tmp, path)
-        except OSError as exc:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            reason = exc.strerror or str(exc)
-            self.app.call_from_thread(self.query_one(Form).show_errors,
-                                      [FieldError("path", f"cannot write {typed}: {reason}")])
-            return
-        except Refused as exc:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            self.app.call_from_thread(self.query_one(Form).set_message, problems(exc))
-            return
-        self.app.call_from_thread(self.notify, f"Wrote {rows:,} rows to {path.resolve()}")
-        self.app.call_from_thread(self.dismiss, str(path.resolve()))
 
 
 # -- a journal entry ------------------------------------------------------------------------------
@@ -292,10 +87,11 @@ class Parsed:
     errors: dict[int, str]  # display row → what cannot be read
 
 
-def parse_rows(rows: list[tuple[str, str, str, str]]) -> Parsed:
-    """Read the grid's text: amounts with ``parse_decimal``; a debit is positive, a credit negative."""
+def parse_rows(rows: list[tuple[str, str, str, str]], scale: int = MONEY_SCALE) -> Parsed:
+    """Read the grid's text: amounts with ``parse_decimal`` (at most ``scale`` decimals, the books'
+    currency's); a debit is positive, a credit negative."""
     lines, sent, errors = [], [], {}
-    debits = credits = ZERO
+    debits = credits = zero(scale)
     for n, (account, debit_text, credit_text, memo) in enumerate(rows, 1):
         if not any((account, debit_text, credit_text, memo)):
             continue
@@ -305,7 +101,7 @@ def parse_rows(rows: list[tuple[str, str, str, str]]) -> Parsed:
             if not text:
                 continue
             try:
-                value = parse_decimal(text, what=label)
+                value = parse_decimal(text, what=label, scale=scale)
             except ValueError as exc:
                 problems_.append(str(exc))
                 continue
@@ -317,8 +113,8 @@ def parse_rows(rows: list[tuple[str, str, str, str]]) -> Parsed:
             problems_.append("give a debit or a credit, not both")
         if problems_:
             errors[n] = "; ".join(problems_)
-        debits += debit or ZERO
-        credits += credit or ZERO
+        debits += debit or zero(scale)
+        credits += credit or zero(scale)
         amount = debit if debit is not None else (-credit if credit is not None else None)
         lines.append(LineIn(account, amount, memo or None))
         sent.append(n)
@@ -423,8 +219,8 @@ class EntryForm(LedgerScreen):
                     raise Refused(f"entry #{e.id} is posted; posted entries never change — reverse it instead")
                 view = DraftView(
                     id=e.id, version=e.version, date=e.date.isoformat(), memo=e.memo, code=e.code or "",
-                    lines=[(ln.account, format_plain(ln.debit) if ln.debit is not None else "",
-                            format_plain(ln.credit) if ln.credit is not None else "", ln.memo or "")
+                    lines=[(ln.account, format_plain(ln.debit, None) if ln.debit is not None else "",
+                            format_plain(ln.credit, None) if ln.credit is not None else "", ln.memo or "")
                            for ln in d.lines])
         except Refused as exc:
             self.app.call_from_thread(self._cannot_load, problems(exc))
@@ -494,7 +290,7 @@ class EntryForm(LedgerScreen):
             node.set_error(None)
 
     def _show_totals(self) -> None:
-        parsed = parse_rows(self._grid_texts())
+        parsed = parse_rows(self._grid_texts(), money_scale(self.store.engine))
         diff = parsed.debits - parsed.credits
         text = Text()
         text.append("Debits ", style="dim")
@@ -668,12 +464,13 @@ class EntryForm(LedgerScreen):
             return
         texts = self._grid_texts()
         index = self.rows.index(row)
-        others = parse_rows([t if i != index else ("", "", "", "") for i, t in enumerate(texts)])
+        others = parse_rows([t if i != index else ("", "", "", "") for i, t in enumerate(texts)],
+                            money_scale(self.store.engine))
         if others.errors:
             self.notify("Fix the amounts that cannot be read first", severity="warning")
             return
         diff = others.debits - others.credits
-        debit, credit = ("", format_plain(diff)) if diff > 0 else (format_plain(-diff), "") if diff < 0 else ("", "")
+        debit, credit = ("", format_plain(diff, None)) if diff > 0 else (format_plain(-diff, None), "") if diff < 0 else ("", "")
         row.cell("debit").value = debit
         row.cell("credit").value = credit
         self.set_focus(row.cell("credit" if credit else "debit"))
@@ -721,7 +518,7 @@ class EntryForm(LedgerScreen):
 
     def _submit(self, *, post: bool) -> None:
         self._hide_matches()
-        parsed = parse_rows(self._grid_texts())
+        parsed = parse_rows(self._grid_texts(), money_scale(self.store.engine))
         self._clear_problems()
         if parsed.errors:
             self._show_problems([f"line {n}: {message}" for n, message in parsed.errors.items()],

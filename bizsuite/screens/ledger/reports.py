@@ -29,7 +29,7 @@ from bizsuite.erp.ledger.reports import (
     statement_rows,
     trial_balance_rows,
 )
-from bizsuite.screens.ledger import LedgerSection, money, problems, text_or_none
+from bizsuite.screens.ledger.common import LedgerSection, money, problems, text_or_none
 from bizsuite.widgets.paged_table import Column, PagedTable
 
 ZERO = Decimal("0.00")
@@ -113,8 +113,11 @@ def amount_width(lines: list[ReportLine], minimum: int) -> int:
     return max(minimum, widest)
 
 
-def amount_columns(labels: list[str], width: int) -> list[Column]:
-    return [Column(f"a{i}", label, width=width, align="right", render=_amount(i)) for i, label in enumerate(labels)]
+def amount_columns(labels: list[str], width: int, indices: list[int] | None = None) -> list[Column]:
+    """A right-aligned column per amount; ``indices`` picks which of the report's columns show
+    (the months in view and the total, when a year of months is wider than the terminal)."""
+    indices = list(range(len(labels))) if indices is None else indices
+    return [Column(f"a{i}", labels[i], width=width, align="right", render=_amount(i)) for i in indices]
 
 
 def statement_lines(st) -> list[ReportLine]:
@@ -304,7 +307,7 @@ class ReportScreen(LedgerSection):
         raise NotImplementedError
 
     def action_export(self) -> None:
-        from bizsuite.screens.ledger_forms import ExportDialog
+        from bizsuite.screens.ledger.forms import ExportDialog
 
         if self.report is None:
             return
@@ -449,18 +452,20 @@ class ProfitLossScreen(ReportScreen):
         "Income and expenses for the period from 'From' to 'To' (year-end closing entries left "
         "out), each account with its sub-accounts, and the net income. Pick a period from the "
         "list (this month, last quarter, this year, …) or type the dates (Enter applies them). "
-        "m shows one column per month and a total when they fit the width of the terminal (at "
-        "80 columns: a quarter); for a longer period pick a shorter one or widen the terminal. "
-        "Enter opens an account's register for the period.\n\n"
+        "m shows one column per month and a total; when the months are wider than the terminal "
+        "(a year at 80 columns) the accounts and the total stay put and ← → scroll through the "
+        "months. Enter opens an account's register for the period.\n\n"
         "x exports what is shown to CSV with the columns of `bizsuite ledger pnl --format csv` "
         "(with --monthly when months are shown). t and b open the trial balance and the balance "
         "sheet."
     )
-    BINDINGS = [Binding("m", "monthly", "Monthly"), *REPORT_BINDINGS]
+    BINDINGS = [Binding("m", "monthly", "Monthly"), Binding("left", "months(-1)", "Earlier", show=False),
+                Binding("right", "months(1)", "Later", show=False), *REPORT_BINDINGS]
 
     def __init__(self) -> None:
         super().__init__()
-        self._too_wide: str | None = None
+        self._first = 0  # the first month in view when not all of them fit
+        self._window: tuple[int, int, int] | None = None  # (first, shown, months) of the table
 
     def controls(self) -> ComposeResult:
         presets = period_presets(clock.today())
@@ -480,20 +485,20 @@ class ProfitLossScreen(ReportScreen):
             return [label, *amount_columns(["Amount"], max(width, AMOUNT_WIDTH + 3))]
         return [label, *amount_columns(labels or [], max(width, MONTH_WIDTH))]
 
-    def _fits(self, ncols: int, width: int = MONTH_WIDTH) -> bool:
+    def _months_that_fit(self, months: int, width: int) -> int:
+        """How many month columns fit beside the accounts and the total (at least one)."""
         available = (self.table.size.width or self.size.width) - 3
-        return LABEL_MIN + ncols * (width + 1) <= available
+        return max(1, min(months, (available - LABEL_MIN) // (width + 1) - 1))
 
-    def _computed(self, wanted: dict[str, Any], report: Any) -> None:
-        if wanted == self._applied and wanted["monthly"]:
-            width = amount_width(statement_lines(report), MONTH_WIDTH)
-            if not self._fits(len(report.columns), width):  # the figures came out wider
-                self._too_wide = (f"{len(report.columns) - 1} months of these figures do not fit in "
-                                  f"{self.size.width} columns: pick a shorter period, or widen the terminal")
-                self._applied = dict(wanted, monthly=False)
-                self.compute(self._applied)
-                return
-        super()._computed(wanted, report)
+    def action_months(self, step: int) -> None:
+        """Scroll the months sideways (the accounts and the total stay)."""
+        if self._window is None or self.report is None:
+            return
+        first, shown, months = self._window
+        new = max(0, min(months - shown, first + step))
+        if new != first:
+            self._first = new
+            self._computed(self._applied, self.report)
 
     def wanted(self) -> dict[str, Any]:
         return {"start": self.query_one("#from", Input).value.strip(), "end": self.query_one("#to", Input).value.strip(),
@@ -501,13 +506,8 @@ class ProfitLossScreen(ReportScreen):
 
     def reload(self, *, force: bool = False) -> None:
         wanted = self.wanted()
-        self._too_wide = None
-        if wanted["monthly"]:
-            months = _month_count(wanted["start"], wanted["end"])
-            if months is not None and not self._fits(months + 1):
-                self._too_wide = (f"{months} months do not fit in {self.size.width} columns: pick a "
-                                  "shorter period, or widen the terminal")
-                wanted["monthly"] = False
+        if wanted != self._applied:
+            self._first = 0
         if wanted == self._applied and not force:
             self._show_status()
             return
@@ -522,8 +522,18 @@ class ProfitLossScreen(ReportScreen):
     def lines(self, st) -> tuple[list[ReportLine], list[Column]]:
         labels = [c if c != "total" else "Total" for c in st.columns]
         lines = statement_lines(st)
-        minimum = MONTH_WIDTH if len(st.columns) > 1 else AMOUNT_WIDTH + 3
-        return lines, self.columns(len(st.columns), labels, amount_width(lines, minimum))
+        self._window = None
+        if len(st.columns) == 1:
+            return lines, self.columns(1, labels, amount_width(lines, AMOUNT_WIDTH + 3))
+        width = amount_width(lines, len("2026-01") + 1)  # as wide as the widest figure: more months in view
+        months = len(st.columns) - 1
+        shown = self._months_that_fit(months, width)
+        first = max(0, min(self._first, months - shown))
+        self._first = first
+        if shown < months:
+            self._window = (first, shown, months)
+        label = Column("label", "Account", ratio=1, min_width=LABEL_MIN, render=_label)
+        return lines, [label, *amount_columns(labels, width, [*range(first, first + shown), months])]
 
     def _show_status(self) -> None:
         if self.report is not None:
@@ -533,8 +543,9 @@ class ProfitLossScreen(ReportScreen):
         net = next((r.amounts[-1] for r in st.totals if r.label == "net income"), ZERO)
         text = Text(f"{st.title} · net income ")
         text.append(money(net), style="bold")
-        if self._too_wide:
-            text = Text(self._too_wide, style="yellow")
+        if self._window is not None:
+            first, shown, months = self._window
+            text.append(f"  ·  months {first + 1}–{first + shown} of {months}, ← → for more", style="yellow")
         return text
 
     def register_dates(self) -> tuple[str, str]:
@@ -574,15 +585,3 @@ class ProfitLossScreen(ReportScreen):
     def export_name(self) -> str:
         p = self.params
         return f"profit-and-loss-{p.get('start')}-{p.get('end')}{'-monthly' if p.get('monthly') else ''}.csv"
-
-
-def _month_count(start: str, end: str) -> int | None:
-    """How many calendar months the typed period spans (None when the dates cannot be read: the
-    repository then says why)."""
-    try:
-        a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    except ValueError:
-        return None
-    if b < a:
-        return None
-    return (b.year - a.year) * 12 + b.month - a.month + 1

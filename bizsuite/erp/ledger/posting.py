@@ -1,0 +1,426 @@
+"""Posting: the lock date, validating and posting entries, drafts, reversals, the year-end close.
+
+Methods of :class:`~bizsuite.erp.ledger.repository.LedgerRepository` (call them on
+``books.ledger``); this file only groups them. Who may post an entry follows from its
+source kind (:data:`~bizsuite.erp.ledger.models.SOURCE_PERMISSIONS`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Sequence
+
+from sqlalchemy import delete, func, select
+
+from bizsuite.core import clock
+from bizsuite.core.errors import (
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    Refused,
+    StaleRecord,
+    ValidationFailed,
+)
+from bizsuite.core.models import Setting
+from bizsuite.core.money import format_plain, parse_decimal, quantize, zero
+from bizsuite.erp.ledger.models import (
+    SOURCE_PERMISSIONS,
+    SOURCE_CLOSE,
+    SOURCE_MANUAL,
+    Account,
+    DraftLine,
+    Entry,
+    Line,
+    LineIn,
+)
+
+LOCK_SETTING = "ledger.lock_date"
+_SOURCE_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MEMO_LIMIT = 500
+CODE_LIMIT = 40
+
+
+class BadDate(Refused, ValueError):
+    """A date that is not one: refused (exit 1), and a ValueError for validators."""
+
+
+def parse_date(value: dt.date | str, what: str = "date") -> dt.date:
+    """A date from a ``date`` or ISO text; ``2025-02-30`` is refused, not guessed."""
+    if isinstance(value, dt.datetime):
+        raise BadDate(f"{what}: give a date, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    text = (value or "").strip() if isinstance(value, str) else str(value)
+    m = re.match(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$", text)
+    if not m:
+        raise BadDate(f"{what}: {text!r} is not a date (YYYY-MM-DD)")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise BadDate(f"{what}: {text} is not a date (no such day)") from None
+
+
+def why_not_reverse(entry, reversed_by: int | None = None) -> str | None:
+    """Why ``entry`` may not be reversed, or None when it may.
+
+    ``entry`` is anything with ``id``, ``status``, ``source_kind`` and ``reverses_id`` (an
+    :class:`Entry`, a journal row, the entry screen's view); ``reversed_by`` is the entry that
+    already reverses it (read from ``entry.reversed_by`` when the row has it). Screens ask this
+    before opening a confirmation that would be refused anyway.
+    """
+    reversed_by = reversed_by if reversed_by is not None else getattr(entry, "reversed_by", None)
+    if entry.status != "posted":
+        return f"entry #{entry.id} is a draft; delete or edit it instead of reversing it"
+    if entry.source_kind == SOURCE_CLOSE:
+        return f"entry #{entry.id} closes a year; year-end closing entries are not reversed"
+    if reversed_by is not None:
+        return f"entry #{entry.id} is already reversed by #{reversed_by}"
+    if entry.reverses_id is not None:
+        return (f"entry #{entry.id} is the reversal of #{entry.reverses_id}; a reversal is not reversed "
+                f"— post the entry again instead")
+    return None
+
+
+class PostingMixin:
+    """The lock date, checking and posting entries, drafts, reversals and the year-end close
+    (part of :class:`~bizsuite.erp.ledger.repository.LedgerRepository`)."""
+
+    # -- lock date ----------------------------------------------------------------------------
+    @property
+    def lock_date(self) -> dt.date | None:
+        value = self.books.setting(LOCK_SETTING)
+        return dt.date.fromisoformat(value) if value else None
+
+    def lock(self, until: dt.date | str | None) -> dt.date | None:
+        """Nothing may be posted or reversed on or before ``until``. Moving the lock date back
+        (or removing it with ``None``) reopens closed periods: only the owner may."""
+        self._require_write()
+        new = parse_date(until, "until") if until is not None else None
+        current = self.lock_date
+        if current is not None and (new is None or new < current):
+            if not self.books.actor.can("admin"):
+                raise PermissionDenied(
+                    f"the books are locked until {current}; only the owner may move the lock date back")
+        if new is None:
+            row = self.session.get(Setting, LOCK_SETTING)
+            if row is not None:
+                self.session.delete(row)
+        else:
+            self.books.set_setting(LOCK_SETTING, new.isoformat())
+        self.session.flush()
+        return new
+
+    def _check_open(self, day: dt.date, what: str = "") -> str | None:
+        lock = self.lock_date
+        if lock is not None and day <= lock:
+            return f"{what}{day} is on or before the lock date {lock}; nothing may be posted there"
+        return None
+
+    # -- entries: validation ------------------------------------------------------------------
+    def _clean_entry(self, day, memo: str | None, lines: Sequence[LineIn | tuple], *, contact_id: int | None,
+                     code: str | None, source, post: bool) -> tuple[dt.date, str, str | None, tuple, list]:
+        """Validate an entry; collect every problem, then raise them together."""
+        errors: list[FieldError] = []
+        scale = self.scale
+        try:
+            day = parse_date(day)
+        except BadDate as exc:
+            errors.append(FieldError("date", exc.problems[0].split(": ", 1)[-1]))
+            day = None
+        if day is not None and post:
+            locked = self._check_open(day)
+            if locked:
+                errors.append(FieldError("date", locked))
+        memo_ = (memo or "").strip()
+        if "\n" in memo_ or "\r" in memo_:
+            errors.append(FieldError("memo", "must be one line"))
+        if len(memo_) > MEMO_LIMIT:
+            errors.append(FieldError("memo", f"at most {MEMO_LIMIT} characters"))
+        code_ = (code or "").strip() or None
+        if code_ and (len(code_) > CODE_LIMIT or ")" in code_ or "\n" in code_):
+            errors.append(FieldError("code", f"{code_!r} is not a code (at most {CODE_LIMIT} characters, no ')')"))
+        kind, sid = (source, None) if isinstance(source, str) else tuple(source)
+        if not _SOURCE_KIND.match(kind or ""):
+            errors.append(FieldError("source", f"{kind!r} is not a source kind (lower-case letters, digits, _)"))
+        if sid is not None and not isinstance(sid, int):
+            errors.append(FieldError("source", f"the document id must be a number, not {sid!r}"))
+        if contact_id is not None:
+            self._check_contact(contact_id, "contact", errors)
+        cleaned: list[list] = []
+        missing: list[int] = []
+        for n, raw in enumerate(lines, 1):
+            ln = raw if isinstance(raw, LineIn) else LineIn(*raw)
+            where = f"line {n}"
+            acct = None
+            try:
+                acct = self._resolve(ln.account)
+            except Refused as exc:
+                errors.append(FieldError(where, exc.problems[0]))
+            if acct is not None and post and not acct.active:
+                errors.append(FieldError(where, f"{acct.name} is inactive; activate it or use another account"))
+            amount = ln.amount
+            if amount is not None:
+                if isinstance(amount, float):
+                    raise TypeError("floats are never used for money")
+                if isinstance(amount, str):
+                    try:
+                        amount = parse_decimal(amount, scale=scale)
+                    except ValueError as exc:
+                        errors.append(FieldError(where, str(exc)))
+                        amount = None
+                else:
+                    amount = Decimal(amount)
+                    if amount != quantize(amount, scale):
+                        errors.append(FieldError(where, f"amount {amount} has more than {scale} decimal places "
+                                                        f"(the books are in {self.books.currency})"))
+                        amount = None
+                if amount is not None:
+                    amount = quantize(amount, scale)
+            else:
+                missing.append(n)
+            lmemo = (ln.memo or "").strip() or None
+            if lmemo and (len(lmemo) > MEMO_LIMIT or "\n" in lmemo):
+                errors.append(FieldError(where, f"memo: one line of at most {MEMO_LIMIT} characters"))
+            if ln.contact_id is not None:
+                self._check_contact(ln.contact_id, where, errors)
+            cleaned.append([acct, amount, lmemo, ln.contact_id if ln.contact_id is not None else contact_id])
+        if post:
+            if len(cleaned) < 2:
+                errors.append(FieldError("lines", f"an entry needs at least two lines (it has {len(cleaned)})"))
+            if len(missing) > 1:
+                errors.append(FieldError(
+                    "lines", f"lines {', '.join(map(str, missing))} have no amount; at most one line may omit it"))
+            total = sum((c[1] for c in cleaned if c[1] is not None), zero(scale))
+            if len(missing) == 1 and not errors:
+                cleaned[missing[0] - 1][1] = -total
+            elif not missing and total != 0 and len(cleaned) >= 2:
+                debits = sum((c[1] for c in cleaned if c[1] is not None and c[1] > 0), zero(scale))
+                credits = -sum((c[1] for c in cleaned if c[1] is not None and c[1] < 0), zero(scale))
+                errors.append(FieldError(
+                    "balance", f"the entry does not balance: debits {format_plain(debits, scale)}, "
+                    f"credits {format_plain(credits, scale)}, difference {format_plain(total, scale)}"))
+        if errors:
+            raise ValidationFailed(errors)
+        return day, memo_, code_, (kind, sid), cleaned
+
+    def _check_contact(self, contact_id: int, where: str, errors: list[FieldError]) -> None:
+        try:
+            self.books.contacts.get(contact_id)
+        except NotFound:
+            errors.append(FieldError(where, f"no contact #{contact_id}"))
+
+    # -- entries: posting ---------------------------------------------------------------------
+    @staticmethod
+    def permission_for(source_kind: str) -> str:
+        """The permission that posting (or reversing) an entry of ``source_kind`` needs; the
+        ledger owns this map (:data:`SOURCE_PERMISSIONS`), callers only name the kind."""
+        permission = SOURCE_PERMISSIONS.get(source_kind)
+        if permission is None:
+            known = ", ".join(sorted(SOURCE_PERMISSIONS))
+            raise ValidationFailed([FieldError("source", f"{source_kind!r} is not a kind of entry the ledger knows "
+                                                         f"({known})")])
+        return permission
+
+    def _require_posting(self, source_kind: str) -> None:
+        """The permission of the source kind: ledger.write by hand, a module's own for its documents."""
+        self.books.require(self.permission_for(source_kind))
+
+    def post_entry(self, date: dt.date | str, memo: str, lines: Sequence[LineIn | tuple], *,
+                   source: tuple[str, int | None] | str = SOURCE_MANUAL, contact_id: int | None = None,
+                   code: str | None = None, comment: str | None = None, source_ref: str | None = None,
+                   mark: str = "") -> Entry:
+        """Post a balanced entry at once (the way other modules post their documents).
+
+        ``lines`` are :class:`LineIn` (or ``(account, amount[, memo[, contact_id]])`` tuples):
+        a positive amount is a debit, a negative one a credit, at most one ``None`` (it takes
+        whatever balances the entry). ``source`` is ``("sales_invoice", 42)`` for a module's
+        document. ``contact_id`` is the entry's contact and the default of its lines.
+
+        Who may post it follows from the source kind (:meth:`permission_for`): a manual entry
+        needs ``ledger.write``, a ``purchase_receipt`` ``purchasing.receive``…, so a warehouse
+        clerk who receives goods posts the receipt without being allowed to write to the ledger
+        by hand. Unknown kinds are refused.
+        """
+        kind_ = source if isinstance(source, str) else source[0]
+        self._require_posting(kind_)
+        day, memo_, code_, (kind, sid), cleaned = self._clean_entry(
+            date, memo, lines, contact_id=contact_id, code=code, source=source, post=True)
+        now = clock.now()
+        who = self.books.actor.name
+        e = Entry(date=day, memo=memo_, code=code_, mark=mark, comment=comment, status="posted",
+                  source_kind=kind, source_id=sid, source_ref=source_ref, contact_id=contact_id,
+                  created_at=now, created_by=who, posted_at=now, posted_by=who)
+        self.session.add(e)
+        self.session.flush()
+        self._add_lines(e, cleaned)
+        return e
+
+    def _add_lines(self, e: Entry, cleaned: list) -> None:
+        for n, (acct, amount, lmemo, cid) in enumerate(cleaned, 1):
+            self.session.add(Line(entry_id=e.id, line_no=n, date=e.date, account_id=acct.id, amount=amount,
+                                  memo=lmemo, contact_id=cid))
+        self.session.flush()
+
+    # -- drafts -------------------------------------------------------------------------------
+    def save_draft(self, date: dt.date | str, memo: str, lines: Sequence[LineIn | tuple], *,
+                   entry_id: int | None = None, expected_version: int | None = None,
+                   contact_id: int | None = None, code: str | None = None, comment: str | None = None) -> Entry:
+        """Save (or replace) a draft: it may be unbalanced and lines may lack amounts."""
+        self._require_write()
+        day, memo_, code_, _, cleaned = self._clean_entry(
+            date, memo, lines, contact_id=contact_id, code=code, source=SOURCE_MANUAL, post=False)
+        now = clock.now()
+        who = self.books.actor.name
+        if entry_id is None:
+            e = Entry(date=day, memo=memo_, code=code_, comment=comment, status="draft", contact_id=contact_id,
+                      created_at=now, created_by=who)
+            self.session.add(e)
+            self.session.flush()
+        else:
+            e = self._draft(entry_id, expected_version)
+            e.date, e.memo, e.code, e.comment, e.contact_id = day, memo_, code_, comment, contact_id
+            e.version += 1
+            self.session.execute(delete(DraftLine).where(DraftLine.entry_id == e.id))
+            self.session.flush()
+        for n, (acct, amount, lmemo, cid) in enumerate(cleaned, 1):
+            self.session.add(DraftLine(entry_id=e.id, line_no=n, account_id=acct.id, amount=amount,
+                                       memo=lmemo, contact_id=cid))
+        self.session.flush()
+        return e
+
+    def _draft(self, entry_id: int, expected_version: int | None) -> Entry:
+        e = self.session.scalars(
+            select(Entry).where(Entry.id == entry_id).with_for_update().execution_options(populate_existing=True)
+        ).first()
+        if e is None:
+            raise NotFound(f"no entry #{entry_id}")
+        if e.status != "draft":
+            raise Refused(f"entry #{entry_id} is posted; posted entries never change — reverse it instead "
+                          f"(bizsuite ledger reverse {entry_id})")
+        if expected_version is not None and e.version != expected_version:
+            raise StaleRecord(f"draft #{entry_id} was changed since you opened it; nothing was saved — "
+                              "reload it and make your change again")
+        return e
+
+    def post_draft(self, entry_id: int, *, expected_version: int | None = None) -> Entry:
+        """Post a draft: the same rules as :meth:`post_entry`; its lines become posted lines."""
+        self._require_write()
+        e = self._draft(entry_id, expected_version)
+        drafts = list(self.session.scalars(
+            select(DraftLine).where(DraftLine.entry_id == e.id).order_by(DraftLine.line_no)))
+        lines = [LineIn(d.account_id, d.amount, d.memo, d.contact_id) for d in drafts]
+        day, memo_, code_, _, cleaned = self._clean_entry(
+            e.date, e.memo, lines, contact_id=None, code=e.code, source=(e.source_kind, e.source_id), post=True)
+        self.session.execute(delete(DraftLine).where(DraftLine.entry_id == e.id))
+        now = clock.now()
+        e.status, e.posted_at, e.posted_by = "posted", now, self.books.actor.name
+        e.version += 1
+        self.session.flush()
+        self._add_lines(e, cleaned)
+        return e
+
+    def delete_draft(self, entry_id: int, *, expected_version: int | None = None) -> None:
+        self._require_write()
+        e = self._draft(entry_id, expected_version)
+        self.session.execute(delete(DraftLine).where(DraftLine.entry_id == e.id))
+        self.session.delete(e)
+        self.session.flush()
+
+    def update_entry(self, entry_id: int, **_changes) -> None:
+        """Posted entries never change; drafts change with :meth:`save_draft`."""
+        self._require_write()
+        e = self.session.get(Entry, entry_id)
+        if e is None:
+            raise NotFound(f"no entry #{entry_id}")
+        if e.status == "posted":
+            raise Refused(f"entry #{entry_id} is posted; posted entries never change — reverse it instead "
+                          f"(bizsuite ledger reverse {entry_id})")
+        raise Refused(f"entry #{entry_id} is a draft; save it with save_draft")
+
+    def delete_entry(self, entry_id: int) -> None:
+        """Drafts may be deleted; posted entries never (reverse them)."""
+        self._require_write()
+        e = self.session.get(Entry, entry_id)
+        if e is None:
+            raise NotFound(f"no entry #{entry_id}")
+        if e.status == "posted":
+            raise Refused(f"entry #{entry_id} is posted; posted entries never change — reverse it instead "
+                          f"(bizsuite ledger reverse {entry_id})")
+        self.delete_draft(entry_id)
+
+    # -- reversal, year-end -------------------------------------------------------------------
+    def reversed_by(self, entry_id: int) -> int | None:
+        return self.session.scalar(select(Entry.id).where(Entry.reverses_id == entry_id))
+
+    def reverse(self, entry_id: int, *, date: dt.date | str | None = None, memo: str | None = None) -> Entry:
+        """Post the mirror image of a posted entry (every amount negated), linked to it.
+
+        Dated today unless ``date`` is given; refused on or before the lock date. The reversal
+        keeps the original's source, so a document's entries include its reversals, and needs the
+        permission of that source, as :meth:`post_entry` does.
+        """
+        e = self.session.get(Entry, entry_id)
+        if e is None:
+            self._require_read()
+            raise NotFound(f"no entry #{entry_id}")
+        self.books.require(SOURCE_PERMISSIONS.get(e.source_kind, "ledger.write"))
+        why = why_not_reverse(e, self.reversed_by(entry_id) if e.status == "posted" else None)
+        if why is not None:
+            raise Refused(why)
+        day = parse_date(date, "date") if date is not None else clock.today()
+        locked = self._check_open(day, "the reversal date ")
+        if locked:
+            raise ValidationFailed([FieldError("date", locked + "; give a later date")])
+        lines = list(self.session.scalars(select(Line).where(Line.entry_id == e.id).order_by(Line.line_no)))
+        now = clock.now()
+        who = self.books.actor.name
+        r = Entry(date=day, memo=(memo or f"Reversal of #{e.id}: {e.memo}")[:MEMO_LIMIT], code=e.code,
+                  status="posted", source_kind=e.source_kind, source_id=e.source_id,
+                  source_ref=e.source_ref, contact_id=e.contact_id, reverses_id=e.id,
+                  created_at=now, created_by=who, posted_at=now, posted_by=who)
+        self.session.add(r)
+        self.session.flush()
+        ids = self._ids()
+        self._add_lines(r, [[ids[ln.account_id], -ln.amount, ln.memo, ln.contact_id] for ln in lines])
+        return r
+
+    def close_year(self, year: int) -> Entry | None:
+        """Close a calendar year: move every income and expense balance up to 31 December into
+        retained earnings (one entry, source ``("close_year", YEAR)``), then lock the year.
+        Returns the closing entry, or None when there was nothing to close."""
+        self._require_write()
+        if not 1900 <= year <= 9999:
+            raise Refused(f"{year} is not a year")
+        end = dt.date(year, 12, 31)
+        lock = self.lock_date
+        if lock is not None and lock >= end:
+            raise Refused(f"{year} is already locked (the lock date is {lock}); nothing to close")
+        retained = self.role_account("retained_earnings")
+        acc = Account.__table__
+        ln = Line.__table__
+        rows = self.session.execute(
+            select(ln.c.account_id, func.sum(ln.c.amount))
+            .join(acc, acc.c.id == ln.c.account_id)
+            .where(acc.c.type.in_(("income", "expense")), ln.c.date <= end)
+            .group_by(ln.c.account_id)
+        ).all()
+        ids = self._ids()
+        lines = [[ids[aid], -total, None, None] for aid, total in sorted(rows, key=lambda r: ids[r[0]].name)
+                 if total]
+        entry = None
+        if lines:
+            net = sum((x[1] for x in lines), zero(self.scale))
+            lines.append([retained, -net, None, None])
+            now = clock.now()
+            who = self.books.actor.name
+            entry = Entry(date=end, memo=f"Close {year}: income and expenses to retained earnings",
+                          status="posted", source_kind=SOURCE_CLOSE, source_id=year, created_at=now,
+                          created_by=who, posted_at=now, posted_by=who)
+            self.session.add(entry)
+            self.session.flush()
+            self._add_lines(entry, lines)
+        self.books.set_setting(LOCK_SETTING, end.isoformat())
+        self.session.flush()
+        return entry

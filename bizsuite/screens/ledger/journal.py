@@ -1,0 +1,482 @@
+"""The journal (posted entries or drafts, newest first) and one entry with its lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, Static
+
+from bizsuite.core.auth import Actor
+from bizsuite.core.errors import Refused
+from bizsuite.screens.base import when
+from bizsuite.screens.ledger.common import (
+    NAV_BINDINGS,
+    PAGE_SIZE,
+    AccountSuggester,
+    LedgerScreen,
+    LedgerSection,
+    _Reverses,
+    leaves,
+    money,
+    problems,
+    show_section,
+    text_or_none,
+)
+from bizsuite.widgets.confirm import Confirm
+from bizsuite.widgets.paged_table import Column, PagedTable
+
+# -- the journal --------------------------------------------------------------------------------
+
+
+def _marker(row) -> Text:
+    if row.reversed_by:
+        return Text("×", style="bold")
+    if row.reverses_id:
+        return Text("↩")
+    return Text("")
+
+
+def _journal_memo(row) -> Text:
+    text = Text()
+    if row.code:
+        text.append(f"{row.code} ", style="dim")
+    text.append(row.memo or "", style="dim" if row.reversed_by else "")
+    return text
+
+
+def _line_account(ln) -> Text:
+    text = Text()
+    if ln.code:
+        text.append(f"{ln.code} ", style="dim")
+    text.append(ln.account)
+    return text
+
+
+JOURNAL_COLUMNS = [
+    Column("id", "#", width=6, align="right", render=lambda r: str(r.id)),
+    Column("date", "Date", width=10, render=lambda r: r.date.isoformat()),
+    Column("marker", "", width=1, render=_marker),
+    Column("memo", "Memo", ratio=3, min_width=10, render=_journal_memo),
+    Column("accounts", "Accounts", ratio=2, min_width=8, render=lambda r: Text(leaves(r.accounts), style="dim")),
+    Column("total", "Amount", width=13, align="right", render=lambda r: money(r.total)),
+]
+
+
+def journal_source(store, actor: Actor, **filters):
+    """``fetch`` and ``count`` for a :class:`PagedTable` of entries, newest first."""
+
+    def fetch(offset: int, limit: int):
+        with store.read(actor) as books:
+            return books.ledger.journal_page(offset=offset, limit=limit, with_total=False, **filters).rows, None
+
+    def count() -> int:
+        with store.read(actor) as books:
+            return books.ledger.journal_page(offset=0, limit=0, with_total=True, **filters).total
+
+    return fetch, count
+
+
+class JournalScreen(_Reverses, LedgerSection):
+    PLACE = "Ledger › Journal"
+    HELP = (
+        "Posted entries, newest first, a page at a time. Type in the search box to find words "
+        "in memos, references and comments; From and To limit the dates and Account the "
+        "entries that touch an account or its sub-accounts (a name, its last part or a code; "
+        "Enter or Tab applies them). × marks an entry that has been reversed, ↩ a reversal.\n\n"
+        "Enter opens the entry under the cursor; v reverses it (a new entry with every amount "
+        "turned around, linked to it — posted entries never change). d switches between posted "
+        "entries and drafts. n posts a new entry; r opens the reports; Escape goes back to the "
+        "accounts."
+    )
+    BINDINGS = [
+        Binding("v", "reverse", "Reverse"),
+        Binding("d", "drafts(True)", "Drafts"),
+        Binding("d", "drafts(False)", "Posted"),
+        Binding("slash", "search", "Search", key_display="/"),
+        *NAV_BINDINGS[:1], NAV_BINDINGS[2],
+        Binding("escape", "back", "Back"),
+        Binding("j", "section('journal')", "Journal", show=False),
+        Binding("t", "section('trial_balance')", "Trial balance", show=False),
+        Binding("p", "section('pnl')", "Profit and loss", show=False),
+        Binding("b", "section('balance_sheet')", "Balance sheet", show=False),
+        Binding("down", "to_table", "To the list", show=False),
+    ]
+
+    def __init__(self, *, drafts: bool = False, account: str = "") -> None:
+        super().__init__()
+        self.drafts = drafts
+        self.account = account
+        self._applied: dict[str, Any] | None = None
+        self._total: int | None = None
+        self._all: int | None = None
+        self._cursor_id: int | None = None
+        if drafts:
+            self.PLACE = "Ledger › Drafts"
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        yield Input(placeholder="Search memos, references, comments…", id="search", compact=True)
+        with Horizontal(id="controls"):
+            yield Static("From", classes="label")
+            yield Input(id="from", compact=True, placeholder="YYYY-MM-DD", classes="date")
+            yield Static("To", classes="label short")
+            yield Input(id="to", compact=True, placeholder="YYYY-MM-DD", classes="date")
+            yield Static("Account", classes="label")
+            yield Input(self.account, id="account", compact=True, placeholder="any account",
+                        suggester=AccountSuggester(self.store, self.actor))
+        yield PagedTable(JOURNAL_COLUMNS, id="journal", page_size=PAGE_SIZE,
+                         empty_text="No drafts." if self.drafts else "No entries match.")
+        yield Static("", id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#journal", PagedTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+        self.refresh_list(keep_cursor=False)
+
+    def reload_on_return(self) -> None:
+        self.refresh_list(keep_cursor=True)
+
+    # -- loading -------------------------------------------------------------------------------
+    def filters(self) -> dict[str, Any]:
+        def value(widget_id: str) -> str | None:
+            return text_or_none(self.query_one(f"#{widget_id}", Input).value)
+
+        return {"text": self.query_one("#search", Input).value, "start": value("from"), "end": value("to"),
+                "account": value("account"), "status": "draft" if self.drafts else "posted"}
+
+    def refresh_list(self, *, keep_cursor: bool) -> None:
+        self._reload(keep_cursor=keep_cursor, force=True)
+        self.count_all()
+
+    def _reload(self, *, keep_cursor: bool = False, force: bool = False) -> None:
+        filters = self.filters()
+        if filters == self._applied and not force:
+            return
+        self._applied = filters
+        fetch, count = journal_source(self.store, self.actor, **filters)
+        self._total = None
+        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
+        self._show_status()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="count")
+    def count_all(self) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                total = books.ledger.journal_page(limit=0, status="draft" if self.drafts else "posted").total
+        except Refused:
+            return
+        self.app.call_from_thread(self._counted_all, total)
+
+    def _counted_all(self, total: int) -> None:
+        self._all = total
+        self._show_status()
+
+    def _show_status(self) -> None:
+        what = "draft" if self.drafts else "entry"
+        plural = "drafts" if self.drafts else "entries"
+        total, everything = self._total, self._all
+        f = self._applied or {}
+        filtered = bool((f.get("text") or "").strip() or f.get("start") or f.get("end") or f.get("account"))
+        if total is None:
+            text = "counting…" if self.table.is_loading else ""
+        elif filtered and everything is not None:
+            text = f"{total:,} of {everything:,} {plural}"
+        else:
+            text = f"{total:,} {what if total == 1 else plural}"
+        if text and not self.drafts:
+            text += " · newest first"
+        self.query_one("#status", Static).update(text)
+
+    # -- events --------------------------------------------------------------------------------
+    def on_paged_table_counted(self, event: PagedTable.Counted) -> None:
+        self._total = event.total
+        self._show_status()
+        if self._cursor_id is not None and not self.table.is_loading:  # not a count of an older reload
+            entry_id, self._cursor_id = self._cursor_id, None
+            index = next((i for i, r in enumerate(self.table.loaded_rows()) if r.id == entry_id), None)
+            if index is not None:
+                self.table.move_cursor(index)
+
+    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
+        self._total = 0
+        self._show_status()
+
+    def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        if self.drafts:
+            self.edit_draft(event.row.id)
+        else:
+            self.open_entry(event.row.id)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        self._reload()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._reload()
+        if event.input.id == "search":
+            self.table.focus()
+        else:
+            self.focus_next()
+
+    @on(Input.Blurred)
+    def _left(self, event: Input.Blurred) -> None:
+        if event.input.id in ("from", "to", "account"):
+            self._reload()
+
+    # -- actions -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "reverse":
+            return self.actor.can("ledger.write") and not self.drafts
+        if action == "drafts":
+            return parameters[0] != self.drafts and (self.actor.can("ledger.write") or self.drafts)
+        if action == "to_table":
+            return self.focused is not None and self.focused.id == "search"
+        return super().check_action(action, parameters)
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_to_table(self) -> None:
+        self.table.focus()
+
+    def action_drafts(self, drafts: bool) -> None:
+        show_section(self.app, "drafts" if drafts else "journal")
+
+    def action_reverse(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            self.notify("No entry under the cursor", severity="warning")
+            return
+        self.ask_reverse(row, row.memo)
+
+    def _reversed(self, entry_id: int, new_id: int) -> None:
+        self._cursor_id = entry_id  # the reversal comes in above it: keep the cursor on it
+        self.refresh_list(keep_cursor=True)
+
+    def edit_draft(self, entry_id: int) -> None:
+        from bizsuite.screens.ledger.forms import EntryForm
+
+        self.app.push_screen(EntryForm(draft_id=entry_id))
+
+
+# -- one entry ----------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryView:
+    """Everything the entry screen shows, copied out of the transaction."""
+
+    id: int
+    date: date
+    status: str
+    memo: str
+    code: str | None
+    comment: str | None
+    source: str
+    source_kind: str
+    source_ref: str | None
+    reverses_id: int | None
+    reversed_by: int | None
+    created: str
+    posted: str
+    lines: list
+    total: Decimal
+    difference: Decimal
+
+    @classmethod
+    def load(cls, books, entry_id: int) -> "EntryView":
+        d = books.ledger.entry(entry_id)
+        e = d.entry
+        source = e.source_kind + (f" #{e.source_id}" if e.source_id is not None else "")
+        return cls(id=e.id, date=e.date, status=e.status, memo=e.memo, code=e.code, comment=e.comment,
+                   source=source, source_kind=e.source_kind, source_ref=e.source_ref, reverses_id=e.reverses_id, reversed_by=d.reversed_by,
+                   created=f"{when(e.created_at)} by {e.created_by}",
+                   posted=f"{when(e.posted_at)} by {e.posted_by}" if e.posted_at else "",
+                   lines=list(d.lines), total=d.total, difference=d.difference)
+
+
+ENTRY_COLUMNS = [
+    Column("account", "Account", ratio=3, min_width=12, render=_line_account),
+    Column("memo", "Memo", ratio=2, min_width=6, render=lambda ln: ln.memo or ""),
+    Column("debit", "Debit", width=13, align="right", render=lambda ln: money(ln.debit)),
+    Column("credit", "Credit", width=13, align="right", render=lambda ln: money(ln.credit)),
+]
+
+
+class EntryScreen(_Reverses, LedgerScreen):
+    PLACE = "Entry"
+    HELP = (
+        "One journal entry: its date, memo, reference and source (manual, import, or the "
+        "document of a module that posted it), who made and posted it, and its lines. Enter "
+        "opens the register of the account under the cursor.\n\n"
+        "Posted entries never change: v reverses one instead (a new entry, linked to it, with "
+        "every amount turned around; refused on or before the lock date, or when it is already "
+        "reversed). o opens the entry this one reverses, g the entry that reverses it. A draft "
+        "is edited and posted with e, or deleted with x."
+    )
+    BINDINGS = [
+        Binding("v", "reverse", "Reverse"),
+        Binding("o", "linked('original')", "Original"),
+        Binding("g", "linked('reversal')", "Reversal"),
+        Binding("e", "edit", "Edit draft"),
+        Binding("x", "delete", "Delete draft"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        self.view: EntryView | None = None
+        self.PLACE = f"Entry #{entry_id}"
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        with Vertical(id="entry"):
+            yield Static("", id="heading")
+            yield Static("", id="facts")
+            yield PagedTable(ENTRY_COLUMNS, id="lines", page_size=200, empty_text="No lines.")
+            yield Static("", id="totals")
+        yield Footer()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#lines", PagedTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.table.focus()
+        self.load()
+
+    def reload_on_return(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="entry")
+    def load(self) -> None:
+        self.fetch_and_show(lambda books: EntryView.load(books, self.entry_id), self._show)
+
+    def _show(self, v: EntryView) -> None:
+        self.view = v
+        self.PLACE = f"Entry #{v.id}" if v.status == "posted" else f"Draft #{v.id}"
+        self._update_title_bar()
+        heading = Table.grid(expand=True, padding=(0, 1))
+        heading.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        heading.add_column(justify="right", no_wrap=True)
+        left = Text(f"{v.date}  ", style="bold")
+        left.append(v.memo or "(no memo)", style="bold")
+        status = Text(v.status, style="bold yellow" if v.status == "draft" else "dim")
+        heading.add_row(left, status)
+        self.query_one("#heading", Static).update(heading)
+
+        facts = Text()
+
+        def fact(label: str, value: str, style: str = "") -> None:
+            if facts:
+                facts.append(" · ", style="dim")
+            facts.append(f"{label} ", style="dim")
+            facts.append(value, style=style)
+
+        if v.code:
+            fact("ref", v.code)
+        fact("source", v.source + (f" ({v.source_ref})" if v.source_ref else ""))
+        fact("made", v.created)
+        if v.posted and v.posted != v.created:
+            fact("posted", v.posted)
+        if v.reverses_id:
+            fact("reverses", f"#{v.reverses_id}", "bold")
+        if v.reversed_by:
+            fact("reversed by", f"#{v.reversed_by}", "bold")
+        if v.comment:
+            fact("comment", v.comment.replace("\n", " "))
+        self.query_one("#facts", Static).update(facts)
+
+        lines = list(v.lines)
+        self.table.reload(lambda offset, limit: (lines[offset:offset + limit], len(lines)), keep_cursor=True)
+        credits = v.total - v.difference if v.status == "posted" else sum(
+            (ln.credit or Decimal(0) for ln in lines), Decimal("0.00"))
+        totals = Table.grid(expand=True, padding=(0, 1))
+        totals.add_column(ratio=1)
+        totals.add_column(width=13, justify="right")
+        totals.add_column(width=13, justify="right")
+        note = Text(f"{len(lines)} line{'s' if len(lines) != 1 else ''}", style="dim")
+        if v.difference:
+            note.append(f" · difference {money(v.difference)}", style="bold red")
+        totals.add_row(note, Text(money(v.total), style="bold"), Text(money(credits), style="bold"))
+        self.query_one("#totals", Static).update(totals)
+        self.refresh_bindings()
+
+    def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        self.open_register(event.row.account_id)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        v = self.view
+        if action == "reverse":
+            return self.actor.can("ledger.write") and (v is None or v.status == "posted")
+        if action in ("edit", "delete"):
+            return self.actor.can("ledger.write") and v is not None and v.status == "draft"
+        if action == "linked":
+            if v is None:
+                return False
+            return bool(v.reverses_id if parameters[0] == "original" else v.reversed_by)
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_reverse(self) -> None:
+        if self.view is not None:
+            self.ask_reverse(self.view, self.view.memo)
+
+    def _reversed(self, entry_id: int, new_id: int) -> None:
+        self.load()
+
+    def action_linked(self, which: str) -> None:
+        v = self.view
+        if v is None:
+            return
+        target = v.reverses_id if which == "original" else v.reversed_by
+        if target:
+            self.open_entry(target)
+
+    def action_edit(self) -> None:
+        from bizsuite.screens.ledger.forms import EntryForm
+
+        if self.view is not None:  # back here, the screen reloads: a posted draft shows as posted
+            self.app.push_screen(EntryForm(draft_id=self.view.id))
+
+    def action_delete(self) -> None:
+        v = self.view
+        if v is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete_draft()
+
+        self.app.push_screen(Confirm(f"Delete draft #{v.id}?", f"{v.memo or 'The draft'} and its "
+                                     f"{len(v.lines)} lines are deleted for good.", yes="delete"), confirmed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
+    def delete_draft(self) -> None:
+        try:
+            with self.store.transaction(self.actor) as books:
+                books.ledger.delete_entry(self.entry_id)
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, problems(exc), title="Not deleted", severity="error",
+                                      timeout=10)
+            return
+        self.app.call_from_thread(self.notify, f"Deleted draft #{self.entry_id}")
+        self.app.call_from_thread(self.dismiss)
