@@ -608,7 +608,8 @@ def export_csv(books, out: TextIO, *, start=None, end=None) -> int:
         for i, (aid, cents, memo, _cid) in enumerate(lines):
             text = e.memo if i == 0 else (memo or e.memo)
             w.writerow([e.date.isoformat(), e.id, neutralise(ids[aid]),
-                        _plain(cents, scale) if cents > 0 else "", _plain(-cents, scale) if cents < 0 else "",
+                        # a zero line is written as a zero debit: a blank pair would read as "no amount"
+                        _plain(cents, scale) if cents >= 0 else "", _plain(-cents, scale) if cents < 0 else "",
                         neutralise(text or "")])
         n += 1
     return n

@@ -11,13 +11,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Checkbox, Footer, Input, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from bizsuite.core.errors import FieldError, Refused, ValidationFailed
 from bizsuite.erp.ledger.models import ACCOUNT_TYPES
 from bizsuite.screens.base import BizModal
 from bizsuite.screens.contact_forms import DIALOG_CSS
 from bizsuite.screens.ledger.common import problems
+from bizsuite.widgets.checkbox import Checkbox
 from bizsuite.widgets.form import Form, FormField
 
 

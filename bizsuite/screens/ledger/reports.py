@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, Footer, Input, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from bizsuite.core import clock
 from bizsuite.core.errors import Refused
@@ -30,6 +30,7 @@ from bizsuite.erp.ledger.reports import (
     trial_balance_rows,
 )
 from bizsuite.screens.ledger.common import LedgerSection, money, problems, text_or_none
+from bizsuite.widgets.checkbox import Checkbox
 from bizsuite.widgets.paged_table import Column, PagedTable
 
 ZERO = Decimal("0.00")
