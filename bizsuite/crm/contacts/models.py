@@ -9,13 +9,14 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from bizsuite.core.types import UTCDateTime
+from bizsuite.core.versioning import Versioned
 
 KINDS = ("company", "person")
 ROLES = ("customer", "supplier", "lead", "employee")
 ACTIVITY_KINDS = ("note", "call", "meeting", "email")
 
 
-class Contact(SQLModel, table=True):
+class Contact(Versioned, SQLModel, table=True):
     __tablename__ = "contacts"
     __table_args__ = (
         CheckConstraint("kind IN ('company', 'person')", name="kind"),

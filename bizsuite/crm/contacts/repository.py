@@ -13,8 +13,8 @@ from typing import Iterator, NamedTuple
 from sqlalchemy import Integer, and_, column, delete, exists, func, select, text, update
 from sqlalchemy.orm import aliased
 
-from bizsuite.core import audit, clock
-from bizsuite.core.errors import FieldError, NotFound, Refused, StaleRecord, ValidationFailed
+from bizsuite.core import audit, clock, versioning
+from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.crm.contacts import normalise as norm
 from bizsuite.crm.contacts.duplicates import Duplicate
 from bizsuite.crm.contacts.models import (
@@ -466,12 +466,7 @@ class ContactsRepository:
         return c
 
     def _check_version(self, c: Contact, expected_version: int | None) -> None:
-        if expected_version is not None and c.version != expected_version:
-            when = c.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            raise StaleRecord(
-                f"contact #{c.id} was changed by {c.updated_by} at {when} since you opened it; "
-                "nothing was saved — reload it and make your change again"
-            )
+        versioning.expect(c, expected_version, f"contact #{c.id}")
 
     def as_input(self, c: Contact) -> ContactIn:
         """The editable form of a saved contact."""

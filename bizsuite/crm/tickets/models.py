@@ -23,6 +23,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from bizsuite.core.types import UTCDateTime
+from bizsuite.core.versioning import Versioned
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("new", "open", "pending", "on_hold", "resolved", "closed")
@@ -52,7 +53,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Versioned, SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
         CheckConstraint(_in("priority", PRIORITIES), name="priority"),

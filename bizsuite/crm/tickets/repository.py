@@ -16,9 +16,9 @@ from typing import Iterable, Iterator
 
 from sqlalchemy import and_, func, or_, select, update
 
-from bizsuite.core import audit, clock
+from bizsuite.core import audit, clock, versioning
 from bizsuite.core.auth import Actor
-from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, StaleRecord, ValidationFailed
+from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, ValidationFailed
 from bizsuite.core.models import Setting
 from bizsuite.crm.contacts import normalise as norm
 from bizsuite.crm.contacts.models import Contact, Page
@@ -411,21 +411,14 @@ class TicketsRepository:
         return t
 
     def _check_version(self, t: Ticket, expected_version: int | None) -> None:
-        if expected_version is not None and t.version != expected_version:
-            when = t.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            raise StaleRecord(
-                f"ticket #{t.id} was changed by {t.updated_by} at {when} since you opened it; "
-                "nothing was saved — reload it and make your change again"
-            )
+        versioning.expect(t, expected_version, f"ticket #{t.id}")
 
     def _event(self, t: Ticket, kind: str, old: str | None, new: str | None, now: datetime) -> None:
         self.session.add(TicketEvent(ticket_id=t.id, at=now, actor=self.books.actor.name, kind=kind,
                                      old=old, new=new))
 
     def _touch(self, t: Ticket, now: datetime) -> None:
-        t.version = t.version + 1
-        t.updated_at = now
-        t.updated_by = self.books.actor.name
+        versioning.touch(t, self.books.actor.name, now)
 
     def _refresh_sla(self, t: Ticket, history: list[tuple[datetime, str]] | None = None) -> sla.SlaState:
         self.session.flush()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from bizsuite.core import clock
-from bizsuite.core.errors import FieldError, NotFound, Refused, StaleRecord, ValidationFailed
+from bizsuite.core import clock, versioning
+from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.erp.ledger import accounts as names
 from bizsuite.erp.ledger.models import ACCOUNT_TYPES, ROLES, Account, DraftLine, Line
 
@@ -199,17 +199,10 @@ class ChartMixin:
         return a
 
     def _check_version(self, a: Account, expected_version: int | None) -> None:
-        if expected_version is not None and a.version != expected_version:
-            when = a.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            raise StaleRecord(
-                f"account {a.name} was changed by {a.updated_by} at {when} since you opened it; "
-                "nothing was saved — reload it and make your change again"
-            )
+        versioning.expect(a, expected_version, f"account {a.name}")
 
     def _touch(self, a: Account) -> None:
-        a.version += 1
-        a.updated_at = clock.now()
-        a.updated_by = self.books.actor.name
+        versioning.touch(a, self.books.actor.name)
 
     def rename_account(self, ref: int | str, new_name: str, *, expected_version: int | None = None) -> Account:
         """Rename an account and its sub-accounts. Lines point at accounts, so every report and

@@ -28,6 +28,7 @@ from sqlmodel import Field, SQLModel
 
 from bizsuite.core.money import Amount, zero_like
 from bizsuite.core.types import UTCDateTime
+from bizsuite.core.versioning import Versioned
 
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 STATUSES = ("draft", "posted")
@@ -94,7 +95,7 @@ def _where(condition: str) -> dict:
     return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
-class Account(SQLModel, table=True):
+class Account(Versioned, SQLModel, table=True):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         CheckConstraint(
