@@ -137,6 +137,42 @@ class BizModal(_Shared, ModalScreen):
 
     BINDINGS = [Binding("f1", "app.help", "Help", key_display="F1")]
 
+    _as_opened: tuple | None = None
+
+    def _typed(self) -> tuple:
+        """What the form's fields hold now (inputs, text areas, selects, checkboxes)."""
+        from textual.widgets import Checkbox, Input, Select, TextArea
+
+        out = []
+        for w in self.query("*"):
+            if isinstance(w, TextArea):
+                out.append((w.id, w.text))
+            elif isinstance(w, (Input, Select, Checkbox)):
+                out.append((w.id, w.value))
+        return tuple(out)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.mark_unchanged)
+
+    def mark_unchanged(self) -> None:
+        """What the form holds now is what it opened with (call it after loading a record)."""
+        self._as_opened = self._typed()
+
+    def leave(self) -> None:
+        """Esc in a form: close it, asking first if anything was typed since it opened (typing
+        and then undoing counts as nothing)."""
+        if self._as_opened is None or self._typed() == self._as_opened:
+            self.dismiss(None)
+            return
+        from bizsuite.widgets.confirm import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(Confirm("Leave without saving?", "What you typed here has not been saved.",
+                                     yes="leave, dropping it"), answered)
+
 
 def when(moment: datetime | None) -> str:
     """A time for people: 'today 09:30', 'yesterday 17:05', '14 Mar 10:00', '2025-11-02'."""

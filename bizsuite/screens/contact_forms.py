@@ -273,7 +273,7 @@ class ActivityForm(BizModal):
         self.query_one("#body", TextArea).focus()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave()  # asks first if anything was typed
 
     def action_save(self) -> None:
         self.save(str(self.query_one("#kind", Select).value), self.query_one("#subject", Input).value,

@@ -173,7 +173,7 @@ class NewTicketForm(BizModal):
 
     # -- saving --------------------------------------------------------------------------------
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave()  # asks first if anything was typed
 
     def form_input(self) -> TicketIn:
         assignee = self.query_one("#assignee", Select).value

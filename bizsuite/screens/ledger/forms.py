@@ -91,13 +91,14 @@ class AccountForm(BizModal):
         self.query_one("#code", Input).value = code
         self.query_one("#type", Select).value = type_
         self.query_one("#active", Checkbox).value = active
+        self.call_after_refresh(self.mark_unchanged)  # the loaded account is what it opened with
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave()  # asks first if anything was typed
 
     def action_save(self) -> None:
         if self.account_id is not None and self.original is None:
