@@ -11,13 +11,13 @@ from typing import Any
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 from textual.reactive import reactive
 
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location
 from bizsuite.core.store import Store
 from bizsuite.screens import make_screen, module, screen_modules
+from bizsuite.widgets.keymap import bind
 
 
 def _commands_provider():
@@ -41,8 +41,8 @@ class BizsuiteApp(App[int]):
     """
     COMMANDS = App.COMMANDS | {lambda: _commands_provider()}
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+        bind("app.help", "help", "Help", key_display="?"),
+        bind("app.quit", "quit", "Quit", priority=True, show=False),
     ]
 
     company: reactive[str] = reactive("")
@@ -67,6 +67,13 @@ class BizsuiteApp(App[int]):
 
     # -- start-up ------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        from bizsuite.widgets.keymap import user_keymap
+
+        remapped, problems = user_keymap()  # ~/.config/bizsuite/keys.toml
+        if remapped:
+            self.set_keymap(remapped)
+        for problem in problems:
+            self.notify(problem, title="Keys", severity="warning", timeout=10)
         if self.store is None or self.actor is None:
             from bizsuite.screens.firstrun import FirstRunScreen
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from bizsuite.core import clock
 from bizsuite.widgets.titlebar import TitleBar
+from bizsuite.widgets.keymap import bind
 
 if TYPE_CHECKING:
     from bizsuite.app import BizsuiteApp
@@ -135,7 +135,7 @@ class BizModal(_Shared, ModalScreen):
     """A modal form or dialog of the app. F1 opens its help (the app's own ? and F1 do not reach
     a modal screen, and ? is text in a form's fields)."""
 
-    BINDINGS = [Binding("f1", "app.help", "Help", key_display="F1")]
+    BINDINGS = [bind("biz_modal.help", "app.help", "Help", key_display="F1")]
 
     _as_opened: tuple | None = None
 

@@ -8,7 +8,6 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
@@ -21,6 +20,7 @@ from bizsuite.screens.base import BizModal, when
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.checkbox import Checkbox
 from bizsuite.widgets.form import Form, FormField
+from bizsuite.widgets.keymap import bind
 
 DIALOG_CSS = """
     align: center middle;
@@ -73,8 +73,8 @@ class ContactForm(BizModal):
         "the books' phone region."
     )
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        bind("contact_form.save", "save", "Save"),
+        bind("contact_form.cancel", "cancel", "Cancel"),
     ]
     DEFAULT_CSS = "ContactForm {" + DIALOG_CSS + "}"
 
@@ -245,8 +245,8 @@ class ActivityForm(BizModal):
     PLACE = "New activity"
     HELP = "Pick the kind, give a subject and, if you like, the details. Ctrl+S saves."
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        bind("activity_form.save", "save", "Save"),
+        bind("activity_form.cancel", "cancel", "Cancel"),
     ]
     DEFAULT_CSS = "ActivityForm {" + DIALOG_CSS + "& TextArea { height: 8; } }"
 
@@ -298,7 +298,7 @@ class ActivityScreen(BizModal):
 
     PLACE = "Activity"
     HELP = "One note, call, meeting or email of the contact's timeline, in full. Esc, Enter or q closes it."
-    BINDINGS = [Binding("escape,enter,q", "close", "Close")]
+    BINDINGS = [bind("activity_screen.close", "close", "Close")]
     DEFAULT_CSS = """
     ActivityScreen {
         align: center middle;
@@ -339,9 +339,9 @@ class MergeDialog(BizModal):
         "picks it; you confirm before anything changes."
     )
     BINDINGS = [
-        Binding("enter", "pick", "Pick"),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "to_list", "To the list", show=False),
+        bind("merge_dialog.pick", "pick", "Pick"),
+        bind("merge_dialog.cancel", "cancel", "Cancel"),
+        bind("merge_dialog.to_list", "to_list", "To the list", show=False),
     ]
     DEFAULT_CSS = """
     MergeDialog {

@@ -18,7 +18,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -33,6 +32,7 @@ from bizsuite.screens.base import BizScreen, when
 from bizsuite.screens.panels import ContactPanel
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
+from bizsuite.widgets.keymap import bind
 
 SORT_LABELS = {"name": "Sort: name", "updated": "Sort: changed", "created": "Sort: newest"}
 ROLE_LETTERS = {"customer": "C", "supplier": "S", "lead": "L", "employee": "E"}
@@ -95,11 +95,11 @@ class ContactsScreen(BizScreen):
         "S supplier, L lead, E employee."
     )
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("s", "sort", "Sort"),
-        Binding("escape", "back", "Home"),
-        Binding("down", "to_table", "To the list", show=False),
+        bind("contacts_screen.add", "add", "Add"),
+        bind("contacts_screen.search", "search", "Search", key_display="/"),
+        bind("contacts_screen.sort", "sort", "Sort"),
+        bind("contacts_screen.back", "back", "Home"),
+        bind("contacts_screen.to_table", "to_table", "To the list", show=False),
     ]
     CSS_PATH = "contacts.tcss"
 
@@ -340,11 +340,11 @@ class ContactDetailScreen(BizScreen):
         "refer to cannot be deleted; merge it instead."
     )
     BINDINGS = [
-        Binding("e", "edit", "Edit"),
-        Binding("n", "note", "Note"),
-        Binding("m", "merge", "Merge"),
-        Binding("d", "delete", "Delete"),
-        Binding("escape", "back", "Back"),
+        bind("contact_detail_screen.edit", "edit", "Edit"),
+        bind("contact_detail_screen.note", "note", "Note"),
+        bind("contact_detail_screen.merge", "merge", "Merge"),
+        bind("contact_detail_screen.delete", "delete", "Delete"),
+        bind("contact_detail_screen.back", "back", "Back"),
     ]
     CSS_PATH = "contacts.tcss"
 

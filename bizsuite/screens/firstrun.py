@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Static
 
@@ -12,6 +11,7 @@ from bizsuite.core.db import Location
 from bizsuite.core.errors import Refused, ValidationFailed
 from bizsuite.screens.base import BizScreen
 from bizsuite.widgets.form import Form, FormField
+from bizsuite.widgets.keymap import bind
 
 
 class FirstRunScreen(BizScreen):
@@ -23,8 +23,8 @@ class FirstRunScreen(BizScreen):
         "CN). You become the owner of the new books."
     )
     BINDINGS = [
-        Binding("ctrl+s", "create", "Create the books"),
-        Binding("escape", "cancel", "Quit"),
+        bind("first_run_screen.create", "create", "Create the books"),
+        bind("first_run_screen.cancel", "cancel", "Quit"),
     ]
     DEFAULT_CSS = """
     FirstRunScreen {

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
+
+from bizsuite.widgets.keymap import bind
 
 GLOBAL_KEYS = [
     ("ctrl+p", "command palette: jump to a module or a contact by name"),
@@ -31,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
         & #help-text { margin-bottom: 1; }
     }
     """
-    BINDINGS = [Binding("escape,q", "close", "Close")]
+    BINDINGS = [bind("help_screen.close", "close", "Close")]
 
     def __init__(self, screen: Screen) -> None:
         super().__init__()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, OptionList, Select, TextArea
 from textual.widgets.option_list import Option
@@ -16,6 +15,7 @@ from bizsuite.crm.tickets.models import CHANNEL_LABELS, CHANNELS, PRIORITIES, Ti
 from bizsuite.screens.base import BizModal
 from bizsuite.screens.contact_forms import DIALOG_CSS
 from bizsuite.widgets.form import Form, FormField
+from bizsuite.widgets.keymap import bind
 
 PICKER_HITS = 10
 
@@ -32,9 +32,9 @@ class NewTicketForm(BizModal):
         "wrong appears under its field."
     )
     BINDINGS = [
-        Binding("ctrl+s", "save", "Open ticket"),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "to_results", "To the matches", show=False),
+        bind("new_ticket_form.save", "save", "Open ticket"),
+        bind("new_ticket_form.cancel", "cancel", "Cancel"),
+        bind("new_ticket_form.to_results", "to_results", "To the matches", show=False),
     ]
     DEFAULT_CSS = "NewTicketForm {" + DIALOG_CSS + """
     & #contact-results { height: auto; max-height: 5; border: none; padding: 0; margin-left: 10;

@@ -18,7 +18,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
@@ -39,6 +38,7 @@ from bizsuite.crm.tickets.sla import format_duration
 from bizsuite.screens.base import BizModal, BizScreen, when
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
+from bizsuite.widgets.keymap import bind
 
 PAGE_SIZE = 100
 STATUS_FILTERS = [("Active", "active"), ("New", "new"), ("Open", "open"), ("Pending", "pending"),
@@ -199,7 +199,7 @@ class ChoiceDialog(BizModal):
     PLACE = "Tickets › Choose"
     HELP = ("Pick one with the arrows and Enter (a status, a priority, an agent, a customer); "
             "Esc leaves everything as it was.")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [bind("choice_dialog.cancel", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ChoiceDialog {
         align: center middle;
@@ -348,18 +348,18 @@ class QueueScreen(_TicketActions, BizScreen):
         "priority, Enter opens it; n opens a new ticket."
     )
     BINDINGS = [
-        Binding("n", "new", "New"),
-        Binding("a", "assign", "Assign"),
-        Binding("s", "status", "Status"),
-        Binding("p", "priority", "Prio"),
-        Binding("m", "filter_who('mine')", "Mine", show=False),
-        Binding("b", "filter_sla", "Breached"),
-        Binding("u", "filter_who('unassigned')", "Unassigned only", show=False),
-        Binding("c", "filter_customer", "Only this customer", show=False),
-        Binding("f", "filter_status", "Next status filter", show=False),
-        Binding("slash", "search", "Search", key_display="/", show=False),
-        Binding("escape", "back", "Home", show=False),
-        Binding("down", "to_table", "To the list", show=False),
+        bind("queue_screen.new", "new", "New"),
+        bind("queue_screen.assign", "assign", "Assign"),
+        bind("queue_screen.status", "status", "Status"),
+        bind("queue_screen.priority", "priority", "Prio"),
+        bind("queue_screen.filter_who_mine", "filter_who('mine')", "Mine", show=False),
+        bind("queue_screen.filter_sla", "filter_sla", "Breached"),
+        bind("queue_screen.filter_who_unassigned", "filter_who('unassigned')", "Unassigned only", show=False),
+        bind("queue_screen.filter_customer", "filter_customer", "Only this customer", show=False),
+        bind("queue_screen.filter_status", "filter_status", "Next status filter", show=False),
+        bind("queue_screen.search", "search", "Search", key_display="/", show=False),
+        bind("queue_screen.back", "back", "Home", show=False),
+        bind("queue_screen.to_table", "to_table", "To the list", show=False),
     ]
     CSS_PATH = "tickets.tcss"
 
@@ -696,14 +696,14 @@ class TicketScreen(_TicketActions, BizScreen):
         "priority, c opens the customer."
     )
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+t", "mode", "Reply / note / customer", priority=True, show=False),
-        Binding("r", "write", "Write a reply", show=False),
-        Binding("a", "assign", "Assign"),
-        Binding("s", "status", "Status"),
-        Binding("p", "priority", "Prio"),
-        Binding("c", "contact", "Customer"),
-        Binding("escape", "back", "Back"),
+        bind("ticket_screen.send", "send", "Send", priority=True),
+        bind("ticket_screen.mode", "mode", "Reply / note / customer", priority=True, show=False),
+        bind("ticket_screen.write", "write", "Write a reply", show=False),
+        bind("ticket_screen.assign", "assign", "Assign"),
+        bind("ticket_screen.status", "status", "Status"),
+        bind("ticket_screen.priority", "priority", "Prio"),
+        bind("ticket_screen.contact", "contact", "Customer"),
+        bind("ticket_screen.back", "back", "Back"),
     ]
     CSS_PATH = "tickets.tcss"
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
+
+from bizsuite.widgets.keymap import bind
 
 
 class Confirm(ModalScreen[bool]):
@@ -29,8 +30,8 @@ class Confirm(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        bind("confirm.answer_true", "answer(True)", "Yes"),
+        bind("confirm.answer_false", "answer(False)", "No"),
     ]
 
     def __init__(self, title: str, message: str, *, yes: str = "yes") -> None:

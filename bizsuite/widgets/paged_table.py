@@ -28,12 +28,13 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from bizsuite.widgets.keymap import bind
 
 Fetch = Callable[[int, int], tuple[Sequence[Any], "int | None"]]
 Count = Callable[[], int]
@@ -122,13 +123,13 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
     }
 
     BINDINGS = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
-        Binding("enter", "select", "Open", show=True),
+        bind("paged_table.cursor_up", "cursor_up", "Up", show=False),
+        bind("paged_table.cursor_down", "cursor_down", "Down", show=False),
+        bind("paged_table.page_up", "page_up", "Page up", show=False),
+        bind("paged_table.page_down", "page_down", "Page down", show=False),
+        bind("paged_table.first", "first", "First", show=False),
+        bind("paged_table.last", "last", "Last", show=False),
+        bind("paged_table.select", "select", "Open", show=True),
     ]
 
     cursor: reactive[int] = reactive(0, init=False)

@@ -110,3 +110,72 @@ async def test_f1_opens_help_in_a_form_too(sqlite_store, owner_name, sqlite_loca
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ContactForm)
+
+
+def test_every_key_is_declared_once_in_the_keymap():
+    """Every binding bizsuite declares has an id in widgets/keymap.KEYS and takes its keys from
+    there; every id there is used."""
+    from bizsuite.widgets.keymap import KEYS
+
+    used = set()
+    for cls in [*SCREENS, BizsuiteApp, *_widgets()]:
+        for klass in cls.__mro__:
+            if not klass.__module__.startswith("bizsuite."):
+                continue
+            for b in klass.__dict__.get("BINDINGS", []):
+                assert b.id in KEYS, f"{klass.__qualname__}: {b.action} has no id in the keymap"
+                assert b.key == KEYS[b.id]
+                used.add(b.id)
+    assert set(KEYS) - used == set(), "ids in the keymap that no binding uses"
+
+
+def _widgets():
+    import bizsuite.widgets as widgets_pkg
+    from textual.widget import Widget
+
+    for info in pkgutil.walk_packages(widgets_pkg.__path__, "bizsuite.widgets."):
+        importlib.import_module(info.name)
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    return [c for c in walk(Widget) if c.__module__.startswith("bizsuite.widgets")]
+
+
+def test_the_user_keymap_moves_a_key_and_reports_mistakes(tmp_path):
+    from bizsuite.widgets.keymap import user_keymap
+
+    path = tmp_path / "keys.toml"
+    path.write_text('[keys]\n"contacts_screen.add" = "plus"\n"no.such" = "x"\n"app.help" = ""\n')
+    mapping, problems = user_keymap(path)
+    assert mapping == {"contacts_screen.add": "plus"}
+    assert problems == [f"{path}: no.such: no such key binding",
+                        f'{path}: app.help: give the keys as text, such as "ctrl+n"']
+    path.write_text("[keys\n")
+    assert user_keymap(path)[1][0].startswith(f"{path}: cannot be read")
+
+
+async def test_a_remapped_key_works_in_the_app(sqlite_store, owner_name, sqlite_location, tmp_path, monkeypatch):
+    from bizsuite.app import make_app
+    from bizsuite.screens.contact_forms import ContactForm
+    from bizsuite.screens.contacts import ContactsScreen
+    from screen_helpers import SIZE, settle
+
+    conf = tmp_path / "conf" / "bizsuite"
+    conf.mkdir(parents=True)
+    (conf / "keys.toml").write_text('[keys]\n"contacts_screen.add" = "plus"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "conf"))
+    app = make_app(sqlite_store, sqlite_store.actor_for(owner_name), sqlite_location)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        await pilot.press("a")  # no longer Add
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        await pilot.press("plus")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactForm)

@@ -8,7 +8,6 @@ from decimal import Decimal
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Select, Static
 
@@ -23,6 +22,7 @@ from bizsuite.screens.ledger.common import (
     problems,
 )
 from bizsuite.widgets.paged_table import Column, PagedTable
+from bizsuite.widgets.keymap import bind
 
 # -- the accounts tree --------------------------------------------------------------------------
 
@@ -75,17 +75,17 @@ class AccountsScreen(LedgerScreen):
         "p profit and loss, b balance sheet); d lists the drafts."
     )
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
+        bind("accounts_screen.add", "add", "Add"),
+        bind("accounts_screen.edit", "edit", "Edit"),
         *NAV_BINDINGS,
-        Binding("escape", "back", "Home", show=False),
-        Binding("left", "fold", "Fold", show=False),
-        Binding("right", "unfold", "Unfold", show=False),
-        Binding("i", "inactive", "Show inactive", show=False),
-        Binding("t", "section('trial_balance')", "Trial balance", show=False),
-        Binding("p", "section('pnl')", "Profit and loss", show=False),
-        Binding("b", "section('balance_sheet')", "Balance sheet", show=False),
-        Binding("d", "section('drafts')", "Drafts", show=False),
+        bind("accounts_screen.back", "back", "Home", show=False),
+        bind("accounts_screen.fold", "fold", "Fold", show=False),
+        bind("accounts_screen.unfold", "unfold", "Unfold", show=False),
+        bind("accounts_screen.inactive", "inactive", "Show inactive", show=False),
+        bind("accounts_screen.section_trial_balance", "section('trial_balance')", "Trial balance", show=False),
+        bind("accounts_screen.section_pnl", "section('pnl')", "Profit and loss", show=False),
+        bind("accounts_screen.section_balance_sheet", "section('balance_sheet')", "Balance sheet", show=False),
+        bind("accounts_screen.section_drafts", "section('drafts')", "Drafts", show=False),
     ]
 
     def __init__(self) -> None:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Callable
 
 from textual import work
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.suggester import Suggester
 
@@ -19,6 +18,7 @@ from bizsuite.erp.ledger.repository import why_not_reverse
 from bizsuite.screens.base import BizScreen
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import PagedTable
+from bizsuite.widgets.keymap import bind
 
 PAGE_SIZE = 100
 ACCOUNT_HITS = 8
@@ -168,9 +168,9 @@ def palette_accounts(app, query: str) -> list[tuple[str, Callable[[], None], str
 
 
 NAV_BINDINGS = [
-    Binding("n", "new_entry", "Entry"),
-    Binding("j", "section('journal')", "Journal"),
-    Binding("r", "section('trial_balance')", "Reports"),
+    bind("ledger_nav.new_entry", "new_entry", "Entry"),
+    bind("ledger_nav.section_journal", "section('journal')", "Journal"),
+    bind("ledger_nav.section_trial_balance", "section('trial_balance')", "Reports"),
 ]
 
 

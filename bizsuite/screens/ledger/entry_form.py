@@ -14,7 +14,6 @@ from decimal import Decimal
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -26,6 +25,7 @@ from bizsuite.erp.ledger.models import LineIn
 from bizsuite.screens.ledger.common import LedgerScreen, money, problems
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.form import Form, FormField
+from bizsuite.widgets.keymap import bind
 
 PICKER_HITS = 6
 
@@ -152,16 +152,16 @@ class EntryForm(LedgerScreen):
         "draft, balanced or not, to finish later (the journal's d lists the drafts)."
     )
     BINDINGS = [
-        Binding("ctrl+s", "post", "Post", priority=True),
-        Binding("ctrl+d", "draft", "Draft", priority=True),
-        Binding("ctrl+b", "balance_line", "Balance", priority=True),
-        Binding("ctrl+r", "remove_line", "Remove", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        bind("entry_form.post", "post", "Post", priority=True),
+        bind("entry_form.draft", "draft", "Draft", priority=True),
+        bind("entry_form.balance_line", "balance_line", "Balance", priority=True),
+        bind("entry_form.remove_line", "remove_line", "Remove", priority=True),
+        bind("entry_form.cancel", "cancel", "Cancel"),
         # Priority: the app moves the focus as it reads each key, so keys typed ahead (or a
         # burst from a terminal multiplexer) land in the cell they were meant for.
-        Binding("enter", "next_cell", "Next cell", show=False, priority=True),
-        Binding("up", "move(-1)", "Line above", show=False, priority=True),
-        Binding("down", "move(1)", "Line below", show=False, priority=True),
+        bind("entry_form.next_cell", "next_cell", "Next cell", show=False, priority=True),
+        bind("entry_form.move_minus1", "move(-1)", "Line above", show=False, priority=True),
+        bind("entry_form.move_1", "move(1)", "Line below", show=False, priority=True),
     ]
 
     def __init__(self, draft_id: int | None = None) -> None:

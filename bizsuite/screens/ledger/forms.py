@@ -9,7 +9,6 @@ from typing import Callable
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Select, Static
 
@@ -20,6 +19,7 @@ from bizsuite.screens.contact_forms import DIALOG_CSS
 from bizsuite.screens.ledger.common import problems
 from bizsuite.widgets.checkbox import Checkbox
 from bizsuite.widgets.form import Form, FormField
+from bizsuite.widgets.keymap import bind
 
 
 # -- an account -----------------------------------------------------------------------------------
@@ -38,8 +38,8 @@ class AccountForm(BizModal):
         "takes no new postings; its history and balances stay. Ctrl+S saves."
     )
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        bind("account_form.save", "save", "Save"),
+        bind("account_form.cancel", "cancel", "Cancel"),
     ]
     DEFAULT_CSS = "AccountForm {" + DIALOG_CSS + "& #active { width: auto; } }"
 
@@ -157,8 +157,8 @@ class ExportDialog(BizModal):
         "An existing file is replaced. Enter or Ctrl+S writes it."
     )
     BINDINGS = [
-        Binding("ctrl+s", "save", "Write"),
-        Binding("escape", "cancel", "Cancel"),
+        bind("export_dialog.save", "save", "Write"),
+        bind("export_dialog.cancel", "cancel", "Cancel"),
     ]
     DEFAULT_CSS = "ExportDialog {" + DIALOG_CSS + "& #export-what { color: $text-muted; margin-bottom: 1; } }"
 

@@ -10,7 +10,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Static
 
@@ -32,6 +31,7 @@ from bizsuite.screens.ledger.common import (
 )
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
+from bizsuite.widgets.keymap import bind
 
 # -- the journal --------------------------------------------------------------------------------
 
@@ -97,17 +97,17 @@ class JournalScreen(_Reverses, LedgerSection):
         "accounts."
     )
     BINDINGS = [
-        Binding("v", "reverse", "Reverse"),
-        Binding("d", "drafts(True)", "Drafts"),
-        Binding("d", "drafts(False)", "Posted"),
-        Binding("slash", "search", "Search", key_display="/"),
+        bind("journal_screen.reverse", "reverse", "Reverse"),
+        bind("journal_screen.drafts_true", "drafts(True)", "Drafts"),
+        bind("journal_screen.drafts_false", "drafts(False)", "Posted"),
+        bind("journal_screen.search", "search", "Search", key_display="/"),
         *NAV_BINDINGS[:1], NAV_BINDINGS[2],
-        Binding("escape", "back", "Back"),
-        Binding("j", "section('journal')", "Journal", show=False),
-        Binding("t", "section('trial_balance')", "Trial balance", show=False),
-        Binding("p", "section('pnl')", "Profit and loss", show=False),
-        Binding("b", "section('balance_sheet')", "Balance sheet", show=False),
-        Binding("down", "to_table", "To the list", show=False),
+        bind("journal_screen.back", "back", "Back"),
+        bind("journal_screen.section_journal", "section('journal')", "Journal", show=False),
+        bind("journal_screen.section_trial_balance", "section('trial_balance')", "Trial balance", show=False),
+        bind("journal_screen.section_pnl", "section('pnl')", "Profit and loss", show=False),
+        bind("journal_screen.section_balance_sheet", "section('balance_sheet')", "Balance sheet", show=False),
+        bind("journal_screen.to_table", "to_table", "To the list", show=False),
     ]
 
     def __init__(self, *, drafts: bool = False, account: str = "") -> None:
@@ -329,12 +329,12 @@ class EntryScreen(_Reverses, LedgerScreen):
         "is edited and posted with e, or deleted with x."
     )
     BINDINGS = [
-        Binding("v", "reverse", "Reverse"),
-        Binding("o", "linked('original')", "Original"),
-        Binding("g", "linked('reversal')", "Reversal"),
-        Binding("e", "edit", "Edit draft"),
-        Binding("x", "delete", "Delete draft"),
-        Binding("escape", "back", "Back"),
+        bind("entry_screen.reverse", "reverse", "Reverse"),
+        bind("entry_screen.linked_original", "linked('original')", "Original"),
+        bind("entry_screen.linked_reversal", "linked('reversal')", "Reversal"),
+        bind("entry_screen.edit", "edit", "Edit draft"),
+        bind("entry_screen.delete", "delete", "Delete draft"),
+        bind("entry_screen.back", "back", "Back"),
     ]
 
     def __init__(self, entry_id: int) -> None:

@@ -8,13 +8,13 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
 
 from bizsuite.core.errors import Refused
 from bizsuite.screens.ledger.common import PAGE_SIZE, LedgerScreen, leaves, money, problems, text_or_none
 from bizsuite.widgets.paged_table import Column, PagedTable
+from bizsuite.widgets.keymap import bind
 
 # -- an account's register ----------------------------------------------------------------------
 
@@ -29,11 +29,11 @@ class RegisterScreen(LedgerScreen):
         "posting to a sub-account shows the sub-account first. Enter opens the entry."
     )
     BINDINGS = [
-        Binding("s", "order(False)", "Oldest first"),
-        Binding("s", "order(True)", "Newest first"),
-        Binding("n", "new_entry", "Entry"),
-        Binding("escape", "back", "Back"),
-        Binding("down", "to_table", "To the list", show=False),
+        bind("register_screen.order_false", "order(False)", "Oldest first"),
+        bind("register_screen.order_true", "order(True)", "Newest first"),
+        bind("register_screen.new_entry", "new_entry", "Entry"),
+        bind("register_screen.back", "back", "Back"),
+        bind("register_screen.to_table", "to_table", "To the list", show=False),
     ]
 
     def __init__(self, account_id: int, *, start: str = "", end: str = "") -> None:
@@ -41,6 +41,7 @@ class RegisterScreen(LedgerScreen):
         self.account_id = account_id
         self.start, self.end = start, end
         self.account_name = ""
+        self._unfitted: list = []  # rows that arrived before the account's name (see _fit_page)
         self.newest_first = True
         self._applied: tuple | None = None
         self._total: int | None = None
@@ -87,7 +88,10 @@ class RegisterScreen(LedgerScreen):
         proportion to theirs."""
         if not rows:
             return
-        prefix = len(self.account_name) + 1 if self.account_name else 0
+        if not self.account_name:  # the heading's worker has not said whose register this is yet:
+            self._unfitted = list(rows)  # how wide a memo is depends on it, so wait (_heading)
+            return
+        prefix = len(self.account_name) + 1
         seen = {
             "date": max(len(r.date.isoformat()) for r in rows),
             "entry_id": max(1, *(len(str(r.entry_id)) for r in rows)),
@@ -171,6 +175,9 @@ class RegisterScreen(LedgerScreen):
         self.query_one("#heading", Static).update(grid)
         if renamed:
             self.table.refresh()
+        if self._unfitted:
+            rows, self._unfitted = self._unfitted, []
+            self._fit_page(rows)
 
     def _show_status(self) -> None:
         total = self._total

@@ -17,7 +17,6 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Select, Static
 
@@ -32,6 +31,7 @@ from bizsuite.erp.ledger.reports import (
 from bizsuite.screens.ledger.common import LedgerSection, money, problems, text_or_none
 from bizsuite.widgets.checkbox import Checkbox
 from bizsuite.widgets.paged_table import Column, PagedTable
+from bizsuite.widgets.keymap import bind
 
 ZERO = Decimal("0.00")
 AMOUNT_WIDTH = 13
@@ -179,13 +179,13 @@ def write_csv(out, rows: list[dict], columns: list[str], numeric: list[str]) -> 
 
 
 REPORT_BINDINGS = [
-    Binding("x", "export", "Export"),
-    Binding("t", "section('trial_balance')", "Trial bal"),
-    Binding("p", "section('pnl')", "P&L"),
-    Binding("b", "section('balance_sheet')", "Bal sheet"),
-    Binding("j", "section('journal')", "Journal", show=False),
-    Binding("n", "new_entry", "New entry", show=False),
-    Binding("escape", "back", "Back", show=False),
+    bind("ledger_reports.export", "export", "Export"),
+    bind("ledger_reports.section_trial_balance", "section('trial_balance')", "Trial bal"),
+    bind("ledger_reports.section_pnl", "section('pnl')", "P&L"),
+    bind("ledger_reports.section_balance_sheet", "section('balance_sheet')", "Bal sheet"),
+    bind("ledger_reports.section_journal", "section('journal')", "Journal", show=False),
+    bind("ledger_reports.new_entry", "new_entry", "New entry", show=False),
+    bind("ledger_reports.back", "back", "Back", show=False),
 ]
 
 
@@ -460,8 +460,8 @@ class ProfitLossScreen(ReportScreen):
         "(with --monthly when months are shown). t and b open the trial balance and the balance "
         "sheet."
     )
-    BINDINGS = [Binding("m", "monthly", "Monthly"), Binding("left", "months(-1)", "Earlier", show=False),
-                Binding("right", "months(1)", "Later", show=False), *REPORT_BINDINGS]
+    BINDINGS = [bind("profit_loss_screen.monthly", "monthly", "Monthly"), bind("profit_loss_screen.months_minus1", "months(-1)", "Earlier", show=False),
+                bind("profit_loss_screen.months_1", "months(1)", "Later", show=False), *REPORT_BINDINGS]
 
     def __init__(self) -> None:
         super().__init__()
