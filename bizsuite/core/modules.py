@@ -102,7 +102,7 @@ class SearchHit:
 
     kind: str  # "contact", "ticket", "account" … (a key of the module's ``records``)
     id: int
-    number: str  # what people call it: "#12", "INV-00003", "assets:bank", a contact's name
+    number: str  # what people call it: "#12" (a ticket, a contact), "INV-00003", an account's code
     title: str
     detail: str = ""
     score: float = 0.5  # 0..1: 1 for an exact number match
