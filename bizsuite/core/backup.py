@@ -43,7 +43,7 @@ def _inspect_file(path: Path) -> dict:
                 raise Refused(f"{path}: not a bizsuite database")
             company = conn.execute("SELECT value FROM settings WHERE key='company.name'").fetchone()
             revisions = {r for (r,) in conn.execute("SELECT version_num FROM alembic_version").fetchall()}
-            contacts = conn.execute("SELECT count(*) FROM contacts").fetchone()[0] if "contacts" in tables else 0
+            records = _records(conn, tables)
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -53,7 +53,31 @@ def _inspect_file(path: Path) -> dict:
     unknown = sorted(revisions - known_revisions())
     if not revisions or unknown:
         raise Refused(f"{path}: made by a newer bizsuite (schema {', '.join(unknown) or '?'}); upgrade first")
-    return {"company": company[0] if company else "", "revision": ", ".join(sorted(revisions)), "contacts": contacts}
+    return {"company": company[0] if company else "", "revision": ", ".join(sorted(revisions)),
+            "contacts": records.get("contacts", 0), "records": records}
+
+
+_BOOKKEEPING = {"settings", "users", "audit_log", "alembic_version"}
+
+
+def _records(conn, tables: set[str]) -> dict[str, int]:
+    """Rows of business data per table, any module's: not settings, users or the audit log, not a
+    module's set-up (a chart of accounts) or its hand-made search index."""
+    from bizsuite.core.modules import installed
+
+    skip, prefixes = set(_BOOKKEEPING), ["sqlite_"]
+    for m in installed():
+        skip.update(m.setup_tables)
+        for name in m.dialect_only:
+            (prefixes.append(name[:-1]) if name.endswith("*") else skip.add(name))
+    out = {}
+    for table in sorted(tables):
+        if table in skip or table.startswith(tuple(prefixes)):
+            continue
+        n = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+        if n:
+            out[table] = n
+    return out
 
 
 def backup(location: Location, dest: str | Path) -> dict:
@@ -98,10 +122,11 @@ def restore(location: Location, src: str | Path, *, force: bool = False) -> dict
             if not force:
                 raise Refused(f"{exc.problems[0]}; add --force to overwrite it") from None
             current = None
-        if current is not None and current["contacts"] and not force:
+        if current is not None and current["records"] and not force:
+            held = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in current["records"].items())
             raise Refused(
                 f"{target}: already holds the books of {current['company'] or 'a company'} "
-                f"({current['contacts']} contacts); add --force to replace them"
+                f"({held}); add --force to replace them"
             )
     target.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)

@@ -207,3 +207,18 @@ def test_check_passes_then_fails_on_stale_search_text(cli, books_path, data_dir)
     assert r.err_lines == ["check failed: contact search text up to date: 5 contacts have stale search text"]
     r = cli("check", "--format", "json", db=books_path)
     assert {c["check"]: c["ok"] for c in json.loads(r.stdout)}["contact search text up to date"] == "FAILED"
+
+
+def test_restore_onto_books_with_any_module_data_needs_force(cli, books_path, tmp_path):
+    """Not only contacts: books holding only a ledger entry are not replaced without --force."""
+    backup = tmp_path / "empty-backup.sqlite"
+    assert cli("backup", backup, db=books_path).rc == 0
+    with cli.direct(books_path) as b:
+        b.ledger.load_chart("standard")
+        b.ledger.post_entry("2026-01-05", "owner's capital", [("assets:bank:checking", 100),
+                                                              ("equity:owner capital", None)])
+    before = dump(books_path)
+    r = cli("restore", backup, db=books_path)
+    assert r.rc == 1 and len(r.err_lines) == 1, r
+    assert "ledger entries" in r.stderr and "--force" in r.stderr and "contacts" not in r.stderr
+    assert dump(books_path) == before
