@@ -106,6 +106,7 @@ class SearchHit:
     title: str
     detail: str = ""
     score: float = 0.5  # 0..1: 1 for an exact number match
+    label: str | None = None  # what the palette puts before it (default: the kind, "Ticket"); "" for none
 
 
 # -- the installed list -----------------------------------------------------------------------

@@ -14,8 +14,6 @@ from bizsuite.core.errors import Refused
 from bizsuite.core.modules import Module, load
 from bizsuite.screens import allowed_modules
 
-KIND_LABELS = {"contact": ""}  # a contact is shown by its name alone; other kinds say what they are
-
 
 class BizsuiteCommands(Provider):
     @property
@@ -67,7 +65,7 @@ class BizsuiteCommands(Provider):
             except Refused:
                 continue
             for h in hits:
-                kind = KIND_LABELS.get(h.kind, h.kind.capitalize())
+                kind = h.label if h.label is not None else h.kind.capitalize()
                 prefix = f"{kind} " if kind else ""
                 if kind and h.number and h.number != h.title:
                     prefix += f"{h.number} "

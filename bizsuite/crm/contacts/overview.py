@@ -20,5 +20,6 @@ def search(books, query: str, limit: int = 20) -> list[SearchHit]:
         title = r.name + (f" · {r.company}" if r.company else "")
         detail = " ".join(p for p in (r.kind, r.email or "", r.city or "") if p)
         exact = r.name.casefold() == query.strip().casefold()
-        hits.append(SearchHit("contact", r.id, f"#{r.id}", title, detail, 1.0 if exact else 0.3))
+        hits.append(SearchHit("contact", r.id, f"#{r.id}", title, detail, 1.0 if exact else 0.3,
+                              label=""))  # the palette shows a contact by its name alone
     return hits
