@@ -279,18 +279,9 @@ class ActivityForm(BizModal):
         self.save(str(self.query_one("#kind", Select).value), self.query_one("#subject", Input).value,
                   self.query_one("#body", TextArea).text or None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def save(self, kind: str, subject: str, body: str | None) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                books.contacts.add_activity(self.contact_id, kind=kind, subject=subject, body=body)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.query_one(Form).show_errors, exc.errors)
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self.query_one(Form).set_message, "\n".join(exc.problems))
-            return
-        self.app.call_from_thread(self.dismiss, True)
+        self.submit(lambda books: books.contacts.add_activity(self.contact_id, kind=kind, subject=subject, body=body),
+                    lambda _: self.dismiss(True))
 
 
 class ActivityScreen(BizModal):
