@@ -60,7 +60,6 @@ DEMO_COMPANY = "Lotus & Pine Trading Co."
 DEMO_CURRENCY = "USD"
 DEMO_REGION = "US"
 # Tables that hold no business data: an initialised but otherwise untouched book has rows here.
-BOOKKEEPING_TABLES = {"settings", "users", "audit_log", "alembic_version"}  # and modules' ``setup_tables``
 
 
 @dataclass(frozen=True)
@@ -180,14 +179,13 @@ def _holds_data(conn, names: set[str] | None = None) -> bool:
     from sqlalchemy import exists, inspect, select
     from sqlmodel import SQLModel
 
-    from bizsuite.core.modules import installed, load_models
+    from bizsuite.core.modules import is_business_table, load_models
 
     load_models()  # every installed module's tables
     if names is None:
         names = set(inspect(conn).get_table_names())
-    bookkeeping = BOOKKEEPING_TABLES.union(*(m.setup_tables for m in installed()))
     for table in SQLModel.metadata.sorted_tables:
-        if table.name in bookkeeping or table.name not in names:
+        if not is_business_table(table.name) or table.name not in names:
             continue
         if conn.execute(select(exists().select_from(table))).scalar():
             return True

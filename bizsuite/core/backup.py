@@ -57,23 +57,12 @@ def _inspect_file(path: Path) -> dict:
             "contacts": records.get("contacts", 0), "records": records}
 
 
-_BOOKKEEPING = {"settings", "users", "audit_log", "alembic_version"}
-
-
 def _records(conn, tables: set[str]) -> dict[str, int]:
-    """Rows of business data per table, any module's: not settings, users or the audit log, not a
-    module's set-up (a chart of accounts) or its hand-made search index."""
-    from bizsuite.core.modules import installed
+    """Rows of business data per table, any module's (core.modules.is_business_table)."""
+    from bizsuite.core.modules import is_business_table
 
-    skip, prefixes = set(_BOOKKEEPING), ["sqlite_"]
-    for m in installed():
-        skip.update(m.setup_tables)
-        for name in m.dialect_only:
-            (prefixes.append(name[:-1]) if name.endswith("*") else skip.add(name))
     out = {}
-    for table in sorted(tables):
-        if table in skip or table.startswith(tuple(prefixes)):
-            continue
+    for table in sorted(t for t in tables if is_business_table(t)):
         n = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
         if n:
             out[table] = n

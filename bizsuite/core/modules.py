@@ -250,6 +250,28 @@ RESERVED = frozenset({"admin", "home", "users", "audit", "init", "demo", "backup
                       "company", "currency", "require", "has"})
 
 
+CORE_TABLES = frozenset({"settings", "users", "audit_log", "alembic_version"})  # no business data
+
+
+def hand_made() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The installed modules' one-database objects (``dialect_only``): (names, name prefixes)."""
+    names: set[str] = set()
+    prefixes: list[str] = []
+    for m in installed():
+        for n in m.dialect_only:
+            (prefixes.append(n[:-1]) if n.endswith("*") else names.add(n))
+    return frozenset(names), tuple(prefixes)
+
+
+def is_business_table(name: str) -> bool:
+    """Does a table hold business data? Not the core's own, a module's set-up (a chart of
+    accounts), a hand-made index, or SQLite's own tables. The demo and ``restore`` ask this."""
+    names, prefixes = hand_made()
+    if name in CORE_TABLES or name in names or name.startswith(("sqlite_", *prefixes)):
+        return False
+    return not any(name in m.setup_tables for m in installed())
+
+
 def load_models() -> None:
     """Import every installed module's tables (autogenerate, the migrations, merge of contacts)."""
     importlib.import_module("bizsuite.core.models")

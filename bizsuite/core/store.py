@@ -258,9 +258,9 @@ class Store:
                 if write:
                     session.commit()
                 # a read-only unit simply closes: objects stay readable, nothing is written
-            except StaleDataError as exc:  # a versioned row changed between our read and our write
+            except StaleDataError:  # a versioned row changed between our read and our write
                 session.rollback()
-                raise StaleRecord(f"{_stale_what(exc)} was changed by someone else while this was being saved; "
+                raise StaleRecord("the record was changed by someone else while this was being saved; "
                                   "nothing was saved — reload it and make your change again") from None
             except BaseException:
                 session.rollback()
@@ -269,12 +269,6 @@ class Store:
     def read(self, actor: Actor):
         """A read-only unit of work (never takes the write lock)."""
         return self.transaction(actor, write=False)
-
-
-def _stale_what(exc: Exception) -> str:
-    table = str(exc).split("'", 2)[1] if str(exc).count("'") >= 2 else "the record"
-    return {"contacts": "a contact", "tickets": "a ticket", "ledger_accounts": "an account",
-            "ledger_entries": "an entry"}.get(table, "a record")
 
 
 def _reason(exc: Exception) -> str:
