@@ -43,9 +43,8 @@ main()
 """
 
 WHICH_MODELS = """
-import sys, runpy
+import sys
 sys.argv = ["bizsuite", *sys.argv[1:]]
-import atexit
 def said():
     loaded = sorted(m.rsplit(".", 2)[-2] for m in sys.modules if m.endswith(".models") and m.startswith("bizsuite."))
     sys.stderr.write("MODELS " + ",".join(loaded) + "\\n")

@@ -202,13 +202,6 @@ def installed() -> tuple[Module, ...]:
     return _installed
 
 
-def get(name: str) -> Module:
-    for m in installed():
-        if m.name == name:
-            return m
-    raise KeyError(name)
-
-
 def find(name: str) -> Module | None:
     for m in installed():
         if m.name == name:
