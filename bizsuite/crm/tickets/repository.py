@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Iterator
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from bizsuite.core import audit, clock, versioning
 from bizsuite.core.auth import Actor
 from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, ValidationFailed
 from bizsuite.core.models import Setting
+from bizsuite.core.sorting import Key, Sorts
 from bizsuite.crm.contacts import normalise as norm
 from bizsuite.crm.contacts.models import Contact, Page
 from bizsuite.crm.tickets import sla
@@ -41,7 +42,22 @@ from bizsuite.crm.tickets.models import (
     TicketTag,
 )
 
-SORTS = {"due": "nearest SLA due time", "newest": "newest", "updated": "recently changed"}
+_T = Ticket.__table__
+_CT = Contact.__table__
+# What the queue can be sorted by (``due``, ``priority:asc``, …; see core.sorting). Priority and
+# status sort by rank (urgent above low; new before closed), not by their spelling.
+SORTS = Sorts({
+    "due": Key("nearest SLA due time", (_T.c.sla_due,)),
+    "id": Key("number", (_T.c.id,), descending=True),
+    "subject": Key("subject", (func.lower(_T.c.subject),)),
+    "customer": Key("customer", (_CT.c.sort_name,)),
+    "priority": Key("priority", (case({p: n for n, p in enumerate(PRIORITIES)}, value=_T.c.priority),),
+                    descending=True),
+    "status": Key("status", (case({s: n for n, s in enumerate(STATUSES)}, value=_T.c.status),)),
+    "assignee": Key("agent", (_T.c.assignee,)),
+    "newest": Key("newest", (_T.c.id,), descending=True),
+    "updated": Key("recently changed", (_T.c.updated_at,), descending=True),
+}, tiebreak=_T.c.id)
 STATUS_FILTERS = ("active", "all", *STATUSES)
 BODY_LIMIT = 20_000
 CLOSED_HINT = "closed tickets stay closed; open a new ticket that refers to it"
@@ -332,10 +348,8 @@ class TicketsRepository:
              with_tags: bool = False, **filters) -> Page:
         """One page of tickets (by default the active ones, nearest SLA due time first)."""
         self.books.require("tickets.read")
-        if sort not in SORTS:
-            raise Refused(f"sort: {sort!r} is not one of: {', '.join(SORTS)}")
-        t = Ticket.__table__
-        c = Contact.__table__
+        order = SORTS.order_by(sort)
+        t, c = _T, _CT
         stmt = (
             select(t.c.id, t.c.subject, t.c.contact_id, c.c.name.label("contact"), t.c.priority, t.c.status,
                    t.c.channel, t.c.assignee, t.c.created_at, t.c.updated_at, t.c.sla_due, t.c.sla_missed,
@@ -344,13 +358,7 @@ class TicketsRepository:
         )
         for cond in self._filters(**filters):
             stmt = stmt.where(cond)
-        if sort == "due":
-            stmt = stmt.order_by(t.c.sla_due.asc().nulls_last(), t.c.id)
-        elif sort == "newest":
-            stmt = stmt.order_by(t.c.id.desc())
-        else:
-            stmt = stmt.order_by(t.c.updated_at.desc(), t.c.id.desc())
-        rows = [TicketRow(**r._mapping) for r in self.session.execute(stmt.offset(offset).limit(limit))]
+        rows = [TicketRow(**r._mapping) for r in self.session.execute(stmt.order_by(*order).offset(offset).limit(limit))]
         if with_tags and rows:
             tags: dict[int, list[str]] = defaultdict(list)
             for tid, tag in self.session.execute(

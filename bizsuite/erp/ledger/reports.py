@@ -19,6 +19,7 @@ from typing import Iterable
 from sqlalchemy import BigInteger, and_, case, extract, func, or_, select, type_coerce
 
 from bizsuite.core.money import sum_to_decimal, zero_like
+from bizsuite.core.sorting import Key, Sort, Sorts
 from bizsuite.erp.ledger import accounts as names
 from bizsuite.erp.ledger.models import (
     SOURCE_CLOSE,
@@ -251,8 +252,19 @@ def balance_sheet(repo, as_of: dt.date, *, depth: int | None) -> Statement:
 # -- register -----------------------------------------------------------------------------------
 
 
+# What a register can be sorted by. By date it reads the covering index in order (see register());
+# by anything else the running balance comes from a window over the account's postings.
+REGISTER_SORTS = Sorts({
+    "date": Key("date"),
+    "entry": Key("entry number", descending=True),
+    "memo": Key("memo"),
+    "amount": Key("amount", descending=True),
+    "balance": Key("balance", descending=True),
+})
+
+
 def register(repo, account: Account, *, start: dt.date | None, end: dt.date | None, offset: int, limit: int,
-             newest_first: bool, with_total: bool) -> RegisterPage:
+             newest_first: bool, with_total: bool, sort: "str | Sort | None" = None) -> RegisterPage:
     """Postings of an account and its sub-accounts, with the running balance after each.
 
     Order: by date, then in the order they were posted (line id). Both directions read the
@@ -267,6 +279,42 @@ def register(repo, account: Account, *, start: dt.date | None, end: dt.date | No
         conds.append(_ln.c.date >= start)
     if end is not None:
         conds.append(_ln.c.date <= end)
+    order = REGISTER_SORTS.parse(sort) if sort is not None else Sort("date", newest_first)
+    if order.key != "date":
+        rows = _register_by(repo, in_account, start, end, order, offset, limit)
+        balances = [int(r.balance) for r in rows]
+    else:
+        rows, balances = _register_by_date(repo, in_account, conds, start, end, order.descending, offset, limit)
+    accts = repo._ids()
+    memos: dict[int, str] = {}
+    others: dict[int, list[str]] = {}
+    entry_ids = sorted({r.entry_id for r in rows})
+    if entry_ids:
+        for eid, memo in repo.session.execute(select(_e.c.id, _e.c.memo).where(_e.c.id.in_(entry_ids))):
+            memos[eid] = memo
+        for eid, aid in repo.session.execute(
+            select(_ln.c.entry_id, _ln.c.account_id).where(_ln.c.entry_id.in_(entry_ids), _ln.c.account_id.not_in(ids))
+            .order_by(_ln.c.entry_id, _ln.c.line_no)
+        ):
+            lst = others.setdefault(eid, [])
+            name = accts[aid].name
+            if name not in lst:
+                lst.append(name)
+    out = [
+        RegisterRow(line_id=r.id, entry_id=r.entry_id, date=r.date, memo=r.memo or memos.get(r.entry_id, ""),
+                    account=accts[r.account_id].name, other_accounts=", ".join(others.get(r.entry_id, [])),
+                    amount=_dec(repo, int(r.cents)), balance=_dec(repo, bal), contact_id=r.contact_id)
+        for r, bal in zip(rows, balances)
+    ]
+    total = len(out)
+    if with_total:
+        total = repo.session.execute(select(func.count()).select_from(_ln).where(*conds)).scalar_one()
+    return RegisterPage(account=account.name, rows=out, total=total, offset=offset, limit=limit)
+
+
+def _register_by_date(repo, in_account, conds, start, end, newest_first: bool, offset: int, limit: int):
+    """A page of a register in date order, with the running balance after each posting, read
+    from the covering index in order without touching the rows outside the page."""
     asc = (_ln.c.date, _ln.c.id)
     desc = (_ln.c.date.desc(), _ln.c.id.desc())
 
@@ -297,37 +345,74 @@ def register(repo, account: Account, *, start: dt.date | None, end: dt.date | No
         for r in rows:
             running += int(r.cents)
             balances.append(running)
-    accts = repo._ids()
-    memos: dict[int, str] = {}
-    others: dict[int, list[str]] = {}
-    entry_ids = sorted({r.entry_id for r in rows})
-    if entry_ids:
-        for eid, memo in repo.session.execute(select(_e.c.id, _e.c.memo).where(_e.c.id.in_(entry_ids))):
-            memos[eid] = memo
-        for eid, aid in repo.session.execute(
-            select(_ln.c.entry_id, _ln.c.account_id).where(_ln.c.entry_id.in_(entry_ids), _ln.c.account_id.not_in(ids))
-            .order_by(_ln.c.entry_id, _ln.c.line_no)
-        ):
-            lst = others.setdefault(eid, [])
-            name = accts[aid].name
-            if name not in lst:
-                lst.append(name)
-    out = [
-        RegisterRow(line_id=r.id, entry_id=r.entry_id, date=r.date, memo=r.memo or memos.get(r.entry_id, ""),
-                    account=accts[r.account_id].name, other_accounts=", ".join(others.get(r.entry_id, [])),
-                    amount=_dec(repo, int(r.cents)), balance=_dec(repo, bal), contact_id=r.contact_id)
-        for r, bal in zip(rows, balances)
-    ]
-    total = len(out)
-    if with_total:
-        total = repo.session.execute(select(func.count()).select_from(_ln).where(*conds)).scalar_one()
-    return RegisterPage(account=account.name, rows=out, total=total, offset=offset, limit=limit)
+    return rows, balances
+
+
+def _register_by(repo, in_account, start: dt.date | None, end: dt.date | None, order: Sort, offset: int,
+                 limit: int) -> list:
+    """A page of a register sorted by something other than the date: every posting up to ``end``
+    gets its running balance from a window in (date, id) order, then the page is cut in the asked
+    order (the memo shown is the line's, else the entry's)."""
+    upto = [in_account] + ([_ln.c.date <= end] if end is not None else [])
+    shown = func.coalesce(func.nullif(_ln.c.memo, ""), _e.c.memo, "")
+    inner = (
+        select(_ln.c.id, _ln.c.entry_id, _ln.c.date, _ln.c.account_id, _cents.label("cents"), _ln.c.memo,
+               _ln.c.contact_id, func.sum(_cents).over(order_by=(_ln.c.date, _ln.c.id)).label("balance"),
+               func.lower(shown).label("shown_memo"))
+        .select_from(_ln.join(_e, _e.c.id == _ln.c.entry_id)).where(*upto).subquery()
+    )
+    by = {"entry": inner.c.entry_id, "memo": inner.c.shown_memo, "amount": inner.c.cents,
+          "balance": inner.c.balance}[order.key]
+    direction = (lambda x: x.desc()) if order.descending else (lambda x: x.asc())
+    stmt = select(inner)
+    if start is not None:
+        stmt = stmt.where(inner.c.date >= start)
+    stmt = stmt.order_by(direction(by).nulls_last(), direction(inner.c.date), direction(inner.c.id))
+    return repo.session.execute(stmt.offset(offset).limit(limit)).all()
 
 
 # -- account tree -------------------------------------------------------------------------------
 
 
-def account_tree(repo, *, as_of: dt.date | None, type_: str | None) -> list[AccountNode]:
+# What the accounts tree can be sorted by: siblings are ordered by the key, sub-accounts stay under
+# their parent. ``code`` is the chart's own order (the smallest code under an account, then name).
+TREE_SORTS = Sorts({
+    "code": Key("code"),
+    "name": Key("name"),
+    "type": Key("type"),
+    "balance": Key("balance", descending=True),
+})
+
+
+def _tree_sorted(nodes: list[AccountNode], sort: Sort, codes: dict[str, tuple]) -> list[AccountNode]:
+    by_name = {n.account.name: n for n in nodes}
+    children: dict[str | None, list[AccountNode]] = {}
+    for n in nodes:
+        parent = next((p for p in reversed(names.ancestors(n.account.name)) if p in by_name), None)
+        children.setdefault(parent, []).append(n)
+
+    def key(n: AccountNode):
+        leaf = n.account.name.rsplit(":", 1)[-1].casefold()
+        if sort.key == "code":
+            return codes.get(n.account.name, (("\uffff", leaf),))  # the whole chain: roots whose parent is filtered out stay apart
+        if sort.key == "name":
+            return (leaf,)
+        if sort.key == "type":
+            return (n.account.type, leaf)
+        return (n.total, leaf)
+
+    out: list[AccountNode] = []
+
+    def walk(parent: str | None) -> None:
+        for n in sorted(children.get(parent, []), key=key, reverse=sort.descending):
+            out.append(n)
+            walk(n.account.name)
+
+    walk(None)
+    return out
+
+
+def account_tree(repo, *, as_of: dt.date | None, type_: str | None, sort: "str | Sort | None" = None) -> list[AccountNode]:
     stmt = select(_ln.c.account_id, func.sum(_cents), func.count()).group_by(_ln.c.account_id)
     if as_of is not None:
         stmt = stmt.where(_ln.c.date <= as_of)
@@ -346,7 +431,7 @@ def account_tree(repo, *, as_of: dt.date | None, type_: str | None) -> list[Acco
                     postings=own.get(a.id, (0, 0))[1])
         for a in accounts
     ]
-    return _sorted(repo, nodes, lambda n: n.account.name)
+    return _tree_sorted(nodes, TREE_SORTS.parse(sort), tree_keys(repo._names().values()))
 
 
 # -- every entry, for export --------------------------------------------------------------------

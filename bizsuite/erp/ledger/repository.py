@@ -33,6 +33,7 @@ import bizsuite.crm.contacts.models  # noqa: F401  (entries and lines point at c
 from bizsuite.core import clock
 from bizsuite.core.errors import NotFound, PermissionDenied, Refused
 from bizsuite.core.money import money_scale, zero
+from bizsuite.core.sorting import Key, Sort, Sorts
 from bizsuite.erp.ledger.models import (
     Account,
     AccountNode,
@@ -132,16 +133,18 @@ class LedgerRepository(ChartMixin, PostingMixin):
 
     def journal_page(self, *, offset: int = 0, limit: int = 50, start=None, end=None, account=None,
                      text: str = "", status: str = "posted", newest_first: bool = True,
-                     with_total: bool = True) -> Page:
-        """One page of entries (``EntryRow``), newest first; never more rows than asked for."""
+                     sort: "str | Sort | None" = None, with_total: bool = True) -> Page:
+        """One page of entries (``EntryRow``), newest first (or by ``sort``: see
+        :func:`journal_sorts`); never more rows than asked for."""
         self._require_read()
         if status not in ("posted", "draft"):
             raise Refused(f"status: {status!r} is not posted or draft")
         e = Entry.__table__
+        sorts = journal_sorts(status)
+        order = sorts.order_by(sort if sort is not None else ("date:desc" if newest_first else "date:asc"))
         conds = self._journal_filters(start=start, end=end, account=account, text=text, status=status)
         stmt = select(e.c.id, e.c.date, e.c.status, e.c.memo, e.c.code, e.c.source_kind, e.c.source_id,
                       e.c.reverses_id).where(and_(*conds))
-        order = (e.c.date.desc(), e.c.id.desc()) if newest_first else (e.c.date, e.c.id)
         rows = self.session.execute(stmt.order_by(*order).offset(offset).limit(limit)).all()
         ids = [r.id for r in rows]
         lines: dict[int, list] = {}
@@ -224,21 +227,25 @@ class LedgerRepository(ChartMixin, PostingMixin):
         return balance_sheet(self, parse_date(as_of, "as of") if as_of else clock.today(), depth=depth)
 
     def register(self, account: int | str, *, start=None, end=None, offset: int = 0, limit: int = 100,
-                 newest_first: bool = False, with_total: bool = True) -> RegisterPage:
-        """The postings of an account (and its sub-accounts) with a running balance, paged."""
+                 newest_first: bool = False, sort: "str | Sort | None" = None,
+                 with_total: bool = True) -> RegisterPage:
+        """The postings of an account (and its sub-accounts) with a running balance, paged; in
+        date order, or by ``sort`` (see ``reports.REGISTER_SORTS``)."""
         self._require_read()
         from bizsuite.erp.ledger.reports import register
 
         return register(self, self._resolve(account), start=parse_date(start, "from") if start else None,
                         end=parse_date(end, "to") if end else None, offset=offset, limit=limit,
-                        newest_first=newest_first, with_total=with_total)
+                        newest_first=newest_first, with_total=with_total, sort=sort)
 
-    def account_tree(self, *, as_of: dt.date | str | None = None, type: str | None = None) -> list[AccountNode]:
-        """Every account in tree order with its own and rolled-up balance as of a date."""
+    def account_tree(self, *, as_of: dt.date | str | None = None, type: str | None = None,
+                     sort: "str | Sort | None" = None) -> list[AccountNode]:
+        """Every account in tree order (siblings by ``sort``: see ``reports.TREE_SORTS``) with its
+        own and rolled-up balance as of a date."""
         self._require_read()
         from bizsuite.erp.ledger.reports import account_tree
 
-        return account_tree(self, as_of=parse_date(as_of, "as of") if as_of else None, type_=type)
+        return account_tree(self, as_of=parse_date(as_of, "as of") if as_of else None, type_=type, sort=sort)
 
     def balance(self, account: int | str, *, as_of: dt.date | str | None = None, contact_id: int | None = None,
                 include_children: bool = True) -> Decimal:
@@ -263,3 +270,24 @@ class LedgerRepository(ChartMixin, PostingMixin):
         drafts = self.session.scalar(select(func.count()).select_from(e).where(e.c.status == "draft"))
         lines = self.session.scalar(select(func.count()).select_from(Line.__table__))
         return {"accounts": len(self._names()), "entries": posted, "drafts": drafts, "lines": lines}
+
+
+_JOURNAL_SORTS: dict[str, Sorts] = {}
+
+
+def journal_sorts(status: str = "posted") -> Sorts:
+    """What the journal (``posted``) or the drafts can be sorted by. The amount is an entry's
+    debits, as the journal shows it (summed in the query, so a page still reads only its rows)."""
+    if status not in _JOURNAL_SORTS:
+        e = Entry.__table__
+        table = Line.__table__ if status == "posted" else DraftLine.__table__
+        debits = (select(func.coalesce(func.sum(table.c.amount), 0))
+                  .where(table.c.entry_id == e.c.id, table.c.amount > 0).scalar_subquery())
+        _JOURNAL_SORTS[status] = Sorts({
+            "date": Key("date", (e.c.date,), descending=True),
+            "id": Key("number", (e.c.id,), descending=True),
+            "memo": Key("memo", (func.lower(e.c.memo),)),
+            "code": Key("reference", (e.c.code,)),
+            "amount": Key("amount", (debits,), descending=True),
+        }, tiebreak=e.c.id)
+    return _JOURNAL_SORTS[status]
