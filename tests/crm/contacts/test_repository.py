@@ -447,3 +447,23 @@ def test_why_not_delete_names_every_record_of_any_module_that_refers_to_the_cont
     # found from the schema, not from a list of modules: every foreign key to contacts.id
     tables = {t.name for t, _ in contact_foreign_keys()}
     assert {"tickets", "ledger_entries", "ledger_lines", "ledger_draft_lines", "contacts"} <= tables
+
+
+def test_the_contact_list_sorts_by_its_columns_both_ways_empty_values_last(store, owner):
+    with store.transaction(owner) as b:
+        for name, email, company in (("Bea Zed", "bea@b.example", "Zulu Ltd"), ("Al Young", None, "Alpha Co"),
+                                     ("Cy Xu", "AMY@c.example", None)):
+            b.contacts.add(ContactIn(name=name, email=email, company=company))
+    with store.read(owner) as b:
+        def names(sort):
+            return [r.name for r in b.contacts.page(sort=sort, kind="person").rows]
+
+        assert names("name") == ["Al Young", "Bea Zed", "Cy Xu"]
+        assert names("name:desc") == ["Cy Xu", "Bea Zed", "Al Young"]
+        assert names("email") == ["Cy Xu", "Bea Zed", "Al Young"]  # case does not count; no email comes last
+        assert names("email:desc") == ["Bea Zed", "Cy Xu", "Al Young"]  # …in both directions
+        assert names("company") == ["Al Young", "Bea Zed", "Cy Xu"]
+        assert names("company:desc") == ["Bea Zed", "Al Young", "Cy Xu"]
+        assert names("created") == ["Cy Xu", "Al Young", "Bea Zed"]  # a bare key: its natural direction (newest first)
+        with pytest.raises(Refused, match="sort: 'salary' is not one of: name, company, email"):
+            b.contacts.page(sort="salary")

@@ -481,3 +481,20 @@ def test_domain_refusals_name_fields_not_command_line_flags(store, owner):
     with store.transaction(owner) as b, pytest.raises(Refused) as exc:
         b.tickets.housekeep(days=-1)
     assert exc.value.problems == ["days: must be 0 or more"]
+
+
+def test_the_queue_sorts_by_each_column_both_ways_priority_and_status_by_rank(store, owner, people):
+    ids = {p: new_ticket(store, owner, people["Alice Martin"], subject=f"{p} thing", priority=p)
+           for p in ("normal", "urgent", "low", "high")}
+    with store.read(owner) as b:
+        def order(sort):
+            return [r.id for r in b.tickets.page(sort=sort, limit=50).rows]
+
+        assert order("priority") == [ids["urgent"], ids["high"], ids["normal"], ids["low"]]  # by rank, not a-z
+        assert order("priority:asc") == [ids["low"], ids["normal"], ids["high"], ids["urgent"]]
+        assert order("subject") == [ids["high"], ids["low"], ids["normal"], ids["urgent"]]
+        assert order("subject:desc") == list(reversed(order("subject")))
+        assert order("id") == sorted(ids.values(), reverse=True) == order("newest")
+        assert order("id:asc") == sorted(ids.values())
+        with pytest.raises(Refused, match=r"sort: 'colour' is not one of: due, id, subject, customer, priority"):
+            b.tickets.page(sort="colour")

@@ -197,3 +197,72 @@ def test_report_refusals_name_fields_not_command_line_flags(books, owner):
             with pytest.raises(Refused) as exc:
                 call()
             assert exc.value.problems[0].startswith(f"{field}: ") and "--" not in exc.value.problems[0]
+
+
+# -- sorting the journal, a register and the tree (core.sorting) -------------------------------
+
+
+def test_register_sorted_by_any_column_keeps_each_postings_running_balance(books, owner):
+    with books.read(owner) as b:
+        by_date = {r.line_id: r.balance for r in b.ledger.register("assets:bank:checking").rows}
+        for sort in ("amount", "amount:asc", "balance", "balance:asc", "memo", "memo:desc", "entry", "entry:asc"):
+            rows = b.ledger.register("assets:bank:checking", sort=sort).rows
+            assert {r.line_id: r.balance for r in rows} == by_date, sort  # the same balance after each posting
+            # pages of two, read one after the other, are the whole list in the same order
+            paged = [r.line_id for off in range(0, 6, 2)
+                     for r in b.ledger.register("assets:bank:checking", sort=sort, offset=off, limit=2).rows]
+            assert paged == [r.line_id for r in rows], sort
+        amounts = [r.amount for r in b.ledger.register("assets:bank:checking", sort="amount").rows]
+        assert amounts == sorted(amounts, reverse=True) and amounts[0] == D("10000.00")
+        assert [r.amount for r in b.ledger.register("assets:bank:checking", sort="amount:asc").rows] == sorted(amounts)
+        balances = [r.balance for r in b.ledger.register("assets:bank:checking", sort="balance:asc").rows]
+        assert balances == sorted(balances)
+        # a date range keeps the account's true running balance, in any order
+        feb = b.ledger.register("assets:bank:checking", start="2025-02-01", end="2025-02-28", sort="amount:asc")
+        assert sorted(r.balance for r in feb.rows) == sorted([D("9880.00"), D("9930.00"), D("9880.00"), D("8680.00")])
+        assert b.ledger.register("assets:bank:checking", sort="date:desc").rows[0].memo == "rent Feb"
+
+
+def test_register_sort_refused_in_one_line_naming_the_keys(books, owner):
+    with books.read(owner) as b, pytest.raises(Refused) as err:
+        b.ledger.register("assets:bank:checking", sort="colour")
+    assert err.value.problems == ["sort: 'colour' is not one of: date, entry, memo, amount, balance "
+                                  "(add :asc or :desc to choose the direction)"]
+    with books.read(owner) as b, pytest.raises(Refused, match="'up' is not asc or desc"):
+        b.ledger.register("assets:bank:checking", sort="amount:up")
+
+
+def test_journal_sorted_by_amount_memo_and_number_both_ways(books, owner):
+    with books.read(owner) as b:
+        rows = b.ledger.journal_page(limit=100, sort="amount").rows
+        totals = [r.total for r in rows]
+        assert totals == sorted(totals, reverse=True) and len(rows) == 8
+        assert [r.total for r in b.ledger.journal_page(limit=100, sort="amount:asc").rows] == sorted(totals)
+        memos = [r.memo.lower() for r in b.ledger.journal_page(limit=100, sort="memo").rows]
+        assert memos == sorted(memos)
+        ids = [r.id for r in b.ledger.journal_page(limit=100, sort="id:asc").rows]
+        assert ids == sorted(ids)
+        # the default is still newest first, and paging by amount neither repeats nor skips
+        assert [r.memo for r in b.ledger.journal_page(limit=2).rows] == ["next year", "sale 2"]
+        paged = [r.id for off in range(0, 8, 3) for r in b.ledger.journal_page(offset=off, limit=3, sort="amount").rows]
+        assert paged == [r.id for r in rows]
+
+
+def test_accounts_tree_sorted_keeps_sub_accounts_under_their_parent(books, owner):
+    with books.read(owner) as b:
+        default = [n.account.name for n in b.ledger.account_tree()]
+        assert default == [n.account.name for n in b.ledger.account_tree(sort="code")]
+        for sort in ("name", "name:desc", "balance", "balance:asc", "type"):
+            nodes = b.ledger.account_tree(sort=sort)
+            names = [n.account.name for n in nodes]
+            assert sorted(names) == sorted(default), sort  # the same accounts
+            for i, name in enumerate(names):  # every account comes after its parent, and its subtree is contiguous
+                if ":" in name:
+                    parent = name.rsplit(":", 1)[0]
+                    assert names.index(parent) < i, (sort, name)
+                    between = names[names.index(parent) + 1:i]
+                    assert all(n.startswith(parent + ":") for n in between), (sort, name)
+        tops = [n.account.name for n in b.ledger.account_tree(sort="name:desc") if n.depth == 1]
+        assert tops == sorted(tops, key=str.casefold, reverse=True)
+        by_balance = [n for n in b.ledger.account_tree(sort="balance") if n.depth == 1]
+        assert [n.total for n in by_balance] == sorted((n.total for n in by_balance), reverse=True)
