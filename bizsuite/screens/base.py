@@ -79,6 +79,14 @@ class _Shared:
             form.clear_errors()
             form.set_message("; ".join(exc.problems))
 
+    def _compact_footer(self) -> None:
+        """Footers in Textual's compact style: one space between keys, so that every key a screen
+        shows fits in 80 columns."""
+        from textual.widgets import Footer
+
+        for footer in self.query(Footer):  # type: ignore[attr-defined]
+            footer.compact = True
+
     def title_bar(self) -> TitleBar:
         return TitleBar(id="titlebar")
 
@@ -97,6 +105,7 @@ class BizScreen(_Shared, Screen):
 
     def on_mount(self) -> None:
         self.watch(self.app, "company", self._update_title_bar)
+        self._compact_footer()
 
     def on_screen_suspend(self) -> None:
         self._suspended = True
@@ -152,6 +161,7 @@ class BizModal(_Shared, ModalScreen):
         return tuple(out)
 
     def on_mount(self) -> None:
+        self._compact_footer()
         self.call_after_refresh(self.mark_unchanged)
 
     def mark_unchanged(self) -> None:

@@ -27,14 +27,14 @@ from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone, phone_verified
-from bizsuite.crm.contacts.repository import describe_references
+from bizsuite.crm.contacts.repository import SORTS as CONTACT_SORTS, describe_references
 from bizsuite.screens.base import BizScreen, when
+from bizsuite.screens.lists import ListScreen
 from bizsuite.screens.panels import ContactPanel
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
 from bizsuite.widgets.keymap import bind
 
-SORT_LABELS = {"name": "Sort: name", "updated": "Sort: changed", "created": "Sort: newest"}
 ROLE_LETTERS = {"customer": "C", "supplier": "S", "lead": "L", "employee": "E"}
 PAGE_SIZE = 100
 PHONE_WIDTH = (15, 20)  # cells: "+1 415-555-0123" at least; at most what a long foreign number needs
@@ -49,12 +49,13 @@ def _roles(row) -> str:
 
 
 CONTACT_COLUMNS = [
-    Column("name", "Name", ratio=4, min_width=10, render=_name),
-    Column("company", "Company", ratio=3, min_width=6),
-    Column("email", "Email", ratio=4, min_width=8),
-    Column("phone", "Phone", width=PHONE_WIDTH[0], render=lambda r: format_phone(r.phone)),
-    Column("roles", "Roles", width=5, render=_roles),
+    Column("name", "Name", ratio=4, min_width=10, render=_name, sort="name"),
+    Column("company", "Company", ratio=3, min_width=6, sort="company"),
+    Column("email", "Email", ratio=4, min_width=8, sort="email"),
+    Column("phone", "Phone", width=PHONE_WIDTH[0], render=lambda r: format_phone(r.phone), sort="phone"),
+    Column("roles", "Roles", width=5, render=_roles, sort="roles"),
 ]
+EXPORT_COLUMNS = ("id", "kind", "name", "company", "email", "phone", "roles", "tags", "city", "country")  # `contacts list`'s
 
 
 def fit_phones(columns: list[Column], rows) -> None:
@@ -66,49 +67,33 @@ def fit_phones(columns: list[Column], rows) -> None:
         columns[n] = replace(columns[n], width=widest)
 
 
-def contact_source(store, actor: Actor, *, sort: str = "name", **filters):
-    """``fetch`` and ``count`` callables for a :class:`PagedTable` of contacts.
-
-    Rows come without a total (no count per keystroke); the table counts separately, after
-    the first page is on screen, and only when that page was full.
-    """
-
-    def fetch(offset: int, limit: int):
-        with store.read(actor) as books:
-            return books.contacts.page(offset=offset, limit=limit, sort=sort, with_total=False,
-                                       **filters).rows, None
-
-    def count() -> int:
-        with store.read(actor) as books:
-            return books.contacts.count(**filters)
-
-    return fetch, count
-
-
-class ContactsScreen(BizScreen):
+class ContactsScreen(ListScreen):
     PLACE = "Contacts"
     HELP = (
         "Every company and person in the books, a page at a time. Type in the search box to "
         "narrow the list as you type (names, companies, emails, phones, tags, cities — any "
-        "script, every word must match). Tab reaches the role, kind, tag and sort filters. "
+        "script, every word must match). Tab reaches the role, kind and tag filters. "
         "Enter opens the contact under the cursor; companies are in bold. Roles: C customer, "
-        "S supplier, L lead, E employee."
+        "S supplier, L lead, E employee.\n\n"
+        "o sorts by the next column (then by recently changed, and newest), O turns the order "
+        "around, a click on a heading sorts by it. x writes every contact that matches, in this "
+        "order, to a CSV with the columns of `bizsuite contacts list --format csv`."
     )
     BINDINGS = [
         bind("contacts_screen.add", "add", "Add"),
-        bind("contacts_screen.search", "search", "Search", key_display="/"),
-        bind("contacts_screen.sort", "sort", "Sort"),
         bind("contacts_screen.back", "back", "Home"),
-        bind("contacts_screen.to_table", "to_table", "To the list", show=False),
     ]
     CSS_PATH = "contacts.tcss"
+    TABLE_ID = "contacts"
+    NOUNS = ("contact", "contacts")
+    EMPTY = "No contacts match."
+    EXPORT_NAME = "contacts"
+    SORTS = CONTACT_SORTS
+    PAGE_SIZE = PAGE_SIZE
 
     def __init__(self) -> None:
         super().__init__()
-        self._all: int | None = None
-        self._total: int | None = None
         self._tags: list[tuple[str, int]] = []
-        self._applied: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -119,143 +104,66 @@ class ContactsScreen(BizScreen):
             yield Select([("companies", "company"), ("people", "person")], prompt="Any kind",
                          id="kind", compact=True)
             yield Select([], prompt="Any tag", id="tag", compact=True)
-            yield Select([(label, key) for key, label in SORT_LABELS.items()], allow_blank=False,
-                         value="name", id="sort", compact=True)
-        yield PagedTable(CONTACT_COLUMNS, id="contacts", page_size=PAGE_SIZE,
-                         empty_text="No contacts match.")
-        yield Static("", id="status")
+        yield self.list_table()
+        yield self.status_line()
         yield Footer()
 
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one("#contacts", PagedTable)
-
-    def on_mount(self) -> None:
-        self.table.focus()
-        self.refresh_list(keep_cursor=False)
-
-    def reload_on_return(self) -> None:
-        self.refresh_list(keep_cursor=True)
+    def list_columns(self) -> list[Column]:
+        return list(CONTACT_COLUMNS)
 
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
-        """What the search box and the filters ask for now (read on the UI thread)."""
         out: dict[str, Any] = {"query": self.query_one("#search", Input).value}
         for name in ("role", "kind", "tag"):
             value = self.query_one(f"#{name}", Select).value
             out[name] = None if value is Select.NULL else value
-        out["sort"] = self.query_one("#sort", Select).value
         return out
 
-    def refresh_list(self, *, keep_cursor: bool) -> None:
-        self._reload(keep_cursor=keep_cursor, force=True)
-        self.load_overview()
+    def fetch_page(self, books, filters, sort, offset, limit):
+        return books.contacts.page(offset=offset, limit=limit, sort=sort, with_total=False, **filters).rows
 
-    def _reload(self, *, keep_cursor: bool = False, force: bool = False) -> None:
-        filters = self.filters()
-        if filters == self._applied and not force:
-            return  # e.g. a Select announcing the value it was created with
-        self._applied = filters
-        fetch, count = contact_source(self.store, self.actor, **filters)
-        columns = self.table.columns  # the table's own list (a copy of CONTACT_COLUMNS)
+    def count_rows(self, books, filters) -> int:
+        return books.contacts.count(**filters)
 
-        def fetch_fitted(offset: int, limit: int):
-            rows, total = fetch(offset, limit)
-            fit_phones(columns, rows)  # in the fetching thread, before the table draws the page
-            return rows, total
+    def count_everything(self, books) -> int:
+        tags = books.contacts.all_tags()
+        self.app.call_from_thread(self._tags_loaded, tags)
+        return books.contacts.count()
 
-        self._total = None
-        self.table.reload(fetch_fitted, count=count, keep_cursor=keep_cursor)
-        self._show_status()
+    def fit(self, rows) -> None:
+        fit_phones(self.table.columns, rows)  # in the fetching thread, before the table draws the page
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
-    def load_overview(self) -> None:
-        """The unfiltered count (for "N of M") and the tags for the tag filter."""
-        try:
-            with self.store.read(self.actor) as books:
-                everyone = books.contacts.count()
-                tags = books.contacts.all_tags()
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+    def export_columns(self):
+        return [(name, (lambda row, k=name: getattr(row, k))) for name in EXPORT_COLUMNS]
+
+    def _tags_loaded(self, tags: list[tuple[str, int]]) -> None:
+        if tags == self._tags:
             return
-        self.app.call_from_thread(self._overview_loaded, everyone, tags)
-
-    def _overview_loaded(self, everyone: int, tags: list[tuple[str, int]]) -> None:
-        self._all = everyone
-        if tags != self._tags:
-            self._tags = tags
-            select = self.query_one("#tag", Select)
-            current = select.value
-            with select.prevent(Select.Changed):
-                select.set_options([(f"{t} ({n:,})", t) for t, n in tags])
-                if current is not Select.NULL and any(t == current for t, _ in tags):
-                    select.value = current
-            if current is not Select.NULL and select.value is Select.NULL:
-                self._reload()
-        self._show_status()
-
-    def _is_filtered(self) -> bool:
-        f = self.filters()
-        return bool(f["query"].strip() or f["role"] or f["kind"] or f["tag"])
-
-    def _show_status(self) -> None:
-        total, everyone = self._total, self._all
-        if total is None:
-            text = "counting…" if self.table.is_loading else ""
-        elif self._is_filtered() and everyone is not None:
-            text = f"{total:,} of {everyone:,} contacts"
-        else:
-            text = f"{total:,} contact{'' if total == 1 else 's'}"
-        self.query_one("#status", Static).update(text)
+        self._tags = tags
+        select = self.query_one("#tag", Select)
+        current = select.value
+        with select.prevent(Select.Changed):
+            select.set_options([(f"{t} ({n:,})", t) for t, n in tags])
+            if current is not Select.NULL and any(t == current for t, _ in tags):
+                select.value = current
+        if current is not Select.NULL and select.value is Select.NULL:
+            self._reload()
 
     # -- events --------------------------------------------------------------------------------
-    def on_paged_table_counted(self, event: PagedTable.Counted) -> None:
-        self._total = event.total
-        self._show_status()
-
-    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
-        self._total = 0
-        self._show_status()
-
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         self.app.push_screen(ContactDetailScreen(event.row.id))
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self) -> None:
-        self._reload()
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self) -> None:
-        self.table.focus()
-
-    @on(Select.Changed)
-    def _filter_changed(self) -> None:
-        self._reload()
 
     # -- actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "add":
             return self.actor.can("contacts.write")
-        if action == "to_table":
-            return self.focused is not None and self.focused.id == "search"
-        return True
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_to_table(self) -> None:
-        self.table.focus()
+        return super().check_action(action, parameters)
 
     def action_back(self) -> None:
         if self.focused is not None and self.focused is not self.table:
             self.table.focus()
             return
         self.bizapp.open_module("home")
-
-    def action_sort(self) -> None:
-        select = self.query_one("#sort", Select)
-        keys = list(SORT_LABELS)
-        select.value = keys[(keys.index(select.value) + 1) % len(keys)]
 
     def action_add(self) -> None:
         from bizsuite.screens.contact_forms import ContactForm

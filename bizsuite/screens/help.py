@@ -72,8 +72,8 @@ def key_rows(screen: Screen) -> list[tuple[str, str, bool]]:
         ours = type(active.node).__module__.startswith("bizsuite.")
         if not ours or not b.description or b.action in ("help", "quit") or b.system:
             continue
-        if not b.show and active.node is screen:
-            continue
+        if not b.show and (b.id is None or b.action == "to_table"):
+            continue  # Textual's own hidden keys (Tab, copy); Down from a search box
         label = screen.app.get_key_display(b)
         if (label, b.description) in seen:
             continue

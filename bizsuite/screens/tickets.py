@@ -33,9 +33,10 @@ from bizsuite.crm.tickets.models import (
     TRANSITIONS,
     TicketRow,
 )
-from bizsuite.crm.tickets.repository import ticket_number
+from bizsuite.crm.tickets.repository import SORTS as TICKET_SORTS, ticket_number
 from bizsuite.crm.tickets.sla import format_duration
 from bizsuite.screens.base import BizModal, BizScreen, when
+from bizsuite.screens.lists import ListScreen
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.paged_table import Column, PagedTable
 from bizsuite.widgets.keymap import bind
@@ -119,16 +120,19 @@ def _cell(render):
 DUE_WIDTH = len("10h 59m late")  # the widest due_text: _short() is at most six characters
 QUEUE_COLUMNS = [
     Column("marker", "", width=2, render=_cell(lambda r: r.marker(clock.now()))),
-    Column("id", "#", width=5, align="right", render=_cell(lambda r: str(r.id))),
-    Column("subject", "Subject", ratio=3, min_width=10, render=_cell(lambda r: r.subject)),
-    Column("contact", "Customer", ratio=2, min_width=6, render=_cell(lambda r: r.contact)),
+    Column("id", "#", width=5, align="right", render=_cell(lambda r: str(r.id)), sort="id"),
+    Column("subject", "Subject", ratio=3, min_width=10, render=_cell(lambda r: r.subject), sort="subject"),
+    Column("contact", "Customer", ratio=2, min_width=6, render=_cell(lambda r: r.contact), sort="customer"),
     Column("priority", "Prio", width=max(map(len, PRIORITIES)),
-           render=_cell(lambda r: Text(r.priority, style=PRIORITY_STYLE[r.priority]))),
+           render=_cell(lambda r: Text(r.priority, style=PRIORITY_STYLE[r.priority])), sort="priority"),
     Column("status", "Status", width=max(map(len, STATUS_LABELS.values())),
-           render=_cell(lambda r: STATUS_LABELS[r.status])),
-    Column("assignee", "Who", width=6, render=_cell(lambda r: r.assignee or "")),  # then: who_width()
-    Column("due", "Due", width=DUE_WIDTH, render=_cell(lambda r: due_text(r, clock.now()))),
+           render=_cell(lambda r: STATUS_LABELS[r.status]), sort="status"),
+    Column("assignee", "Who", width=6, render=_cell(lambda r: r.assignee or ""), sort="assignee"),  # then: who_width()
+    Column("due", "Due", width=DUE_WIDTH, render=_cell(lambda r: due_text(r, clock.now())), sort="due"),
 ]
+# x writes the columns of `bizsuite tickets list --format csv`
+QUEUE_EXPORT = ("id", "subject", "contact_id", "contact", "priority", "status", "channel", "assignee",
+                "created_at", "updated_at", "sla_due", "sla_missed", "first_response_at", "resolved_at")
 
 
 def who_width(names) -> int:
@@ -136,20 +140,6 @@ def who_width(names) -> int:
     from rich.cells import cell_len
 
     return min(12, max([len("Who"), *(cell_len(n) for n in names)]))
-
-
-def ticket_source(store, actor: Actor, **filters):
-    """``fetch`` and ``count`` callables for a :class:`PagedTable` of tickets."""
-
-    def fetch(offset: int, limit: int):
-        with store.read(actor) as books:
-            return books.tickets.page(offset=offset, limit=limit, with_total=False, **filters).rows, None
-
-    def count() -> int:
-        with store.read(actor) as books:
-            return books.tickets.count(**filters)
-
-    return fetch, count
 
 
 def open_ticket(app, ticket_id: int) -> None:
@@ -333,7 +323,7 @@ class _TicketActions:
 # -- the queue -----------------------------------------------------------------------------------
 
 
-class QueueScreen(_TicketActions, BizScreen):
+class QueueScreen(_TicketActions, ListScreen):
     PLACE = "Tickets"
     HELP = (
         "The ticket queue: by default every active ticket (new, open, pending, on hold), the one "
@@ -345,7 +335,10 @@ class QueueScreen(_TicketActions, BizScreen):
         "open, …, all), / search subjects; Tab reaches the filters by status, agent, priority and "
         "SLA as selects. A search for #12 shows ticket 12 whatever the filters. On the ticket under "
         "the cursor: a assigns it (to you, another agent or nobody), s changes its status, p its "
-        "priority, Enter opens it; n opens a new ticket."
+        "priority, Enter opens it; n opens a new ticket.\n\n"
+        "o sorts by the next column (priority and status by rank, urgent and new first), O turns "
+        "the order around, a click on a heading sorts by it. x writes every ticket that matches, "
+        "in this order, to a CSV with the columns of `bizsuite tickets list --format csv`."
     )
     BINDINGS = [
         bind("queue_screen.new", "new", "New"),
@@ -357,16 +350,19 @@ class QueueScreen(_TicketActions, BizScreen):
         bind("queue_screen.filter_who_unassigned", "filter_who('unassigned')", "Unassigned only", show=False),
         bind("queue_screen.filter_customer", "filter_customer", "Only this customer", show=False),
         bind("queue_screen.filter_status", "filter_status", "Next status filter", show=False),
-        bind("queue_screen.search", "search", "Search", key_display="/", show=False),
         bind("queue_screen.back", "back", "Home", show=False),
-        bind("queue_screen.to_table", "to_table", "To the list", show=False),
     ]
     CSS_PATH = "tickets.tcss"
+    TABLE_ID = "queue"
+    STATUS_ID = "status-line"
+    SORTS = TICKET_SORTS
+    PAGE_SIZE = PAGE_SIZE
+    NOUNS = ("ticket", "tickets")
+    EMPTY = "No tickets match."
+    EXPORT_NAME = "tickets"
 
     def __init__(self) -> None:
         super().__init__()
-        self._applied: dict[str, Any] | None = None
-        self._total: int | None = None
         self._summary: dict[str, int] | None = None
         self._customer: tuple[int, str] | None = None  # c: only this contact's tickets
 
@@ -378,17 +374,18 @@ class QueueScreen(_TicketActions, BizScreen):
             yield Select(WHO_FILTERS, allow_blank=False, value="anyone", id="who-filter", compact=True)
             yield Select(PRIORITY_FILTERS, allow_blank=False, value="any", id="priority-filter", compact=True)
             yield Select(SLA_FILTERS, allow_blank=False, value="any", id="sla-filter", compact=True)
-        yield PagedTable(QUEUE_COLUMNS, id="queue", page_size=PAGE_SIZE, empty_text="No tickets match.")
-        yield Static("", id="status-line")
+        yield self.list_table()
+        yield self.status_line()
         yield Footer()
 
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one("#queue", PagedTable)
+    def list_columns(self) -> list[Column]:
+        return list(QUEUE_COLUMNS)
+
+    def export_columns(self):
+        return [(name, (lambda row, k=name: getattr(row, k))) for name in QUEUE_EXPORT]
 
     def on_mount(self) -> None:
-        self.table.focus()
-        self.refresh_list(keep_cursor=False)
+        super().on_mount()
         self.load_agents()
         self.set_interval(60, self._tick)  # time passes: rows turn due-soon, then breached
 
@@ -419,9 +416,6 @@ class QueueScreen(_TicketActions, BizScreen):
             self.table.refresh()
             self.load_summary()
 
-    def reload_on_return(self) -> None:
-        self.refresh_list(keep_cursor=True)
-
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
         who = str(self.query_one("#who-filter", Select).value)
@@ -439,19 +433,15 @@ class QueueScreen(_TicketActions, BizScreen):
             "due_soon": sla_ == "soon",
         }
 
-    def refresh_list(self, *, keep_cursor: bool) -> None:
-        self._reload(keep_cursor=keep_cursor, force=True)
-        self.load_summary()
+    def fetch_page(self, books, filters, sort, offset, limit):
+        return books.tickets.page(offset=offset, limit=limit, sort=sort, with_total=False, **filters).rows
 
-    def _reload(self, *, keep_cursor: bool = False, force: bool = False) -> None:
-        filters = self.filters()
-        if filters == self._applied and not force:
-            return
-        self._applied = filters
-        fetch, count = ticket_source(self.store, self.actor, **filters)
-        self._total = None
-        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
-        self._show_status()
+    def count_rows(self, books, filters) -> int:
+        return books.tickets.count(**filters)
+
+    def refresh_list(self, *, keep_cursor: bool) -> None:
+        super().refresh_list(keep_cursor=keep_cursor)
+        self.load_summary()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
     def load_summary(self) -> None:
@@ -465,9 +455,9 @@ class QueueScreen(_TicketActions, BizScreen):
 
     def _summary_loaded(self, summary: dict[str, int]) -> None:
         self._summary = summary
-        self._show_status()
+        self.show_status()
 
-    def _show_status(self) -> None:
+    def status_parts(self) -> list[str]:
         parts = []
         number = ticket_number(self.query_one("#search", Input).value)
         if number is not None:  # the filters do not apply: say so, or that there is no such ticket
@@ -478,42 +468,22 @@ class QueueScreen(_TicketActions, BizScreen):
             parts.append("counting…")
         if self._customer is not None and number is None:
             parts.insert(0, f"{self._customer[1]}'s (c: everyone's)")
+        if number is None and self.sort_words():
+            parts.append(self.sort_words())
         s = self._summary
         if s is not None:
             parts.append(f"{s['active']:,} active: {s['breached']:,} breached (!!), {s['due_soon']:,} due within the hour (!)")
-        self.query_one("#status-line", Static).update(" · ".join(parts))
+        return parts
 
     # -- events --------------------------------------------------------------------------------
-    def on_paged_table_counted(self, event: PagedTable.Counted) -> None:
-        self._total = event.total
-        self._show_status()
-
-    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
-        self._total = 0
-        self._show_status()
-
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         self.app.push_screen(TicketScreen(event.row.id))
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self) -> None:
-        self._reload()
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self) -> None:
-        self.table.focus()
-
-    @on(Select.Changed)
-    def _filter_changed(self) -> None:
-        self._reload()
 
     # -- actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in ("new", "assign", "status", "priority"):
             return self.actor.can("tickets.write")
-        if action == "to_table":
-            return self.focused is not None and self.focused.id == "search"
-        return True
+        return super().check_action(action, parameters)
 
     def _target(self) -> TicketRow | None:
         row = self.table.cursor_row
@@ -525,12 +495,6 @@ class QueueScreen(_TicketActions, BizScreen):
         if message:
             self.notify(message)
         self.refresh_list(keep_cursor=True)
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_to_table(self) -> None:
-        self.table.focus()
 
     def action_back(self) -> None:
         if self.focused is not None and self.focused is not self.table:

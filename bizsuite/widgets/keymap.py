@@ -38,12 +38,15 @@ KEYS: dict[str, str] = {
     "new_ticket_form.save": "ctrl+s",
     "new_ticket_form.cancel": "escape",
     "new_ticket_form.to_results": "down",
+    # every list screen (screens/lists.py)
+    "list_screen.sort": "o",
+    "list_screen.sort_reverse": "O",
+    "list_screen.export": "x",
+    "list_screen.search": "slash",
+    "list_screen.to_table": "down",
     # contacts screen
     "contacts_screen.add": "a",
-    "contacts_screen.search": "slash",
-    "contacts_screen.sort": "s",
     "contacts_screen.back": "escape",
-    "contacts_screen.to_table": "down",
     # contact detail screen
     "contact_detail_screen.edit": "e",
     "contact_detail_screen.note": "n",
@@ -62,9 +65,7 @@ KEYS: dict[str, str] = {
     "queue_screen.filter_who_unassigned": "u",
     "queue_screen.filter_customer": "c",
     "queue_screen.filter_status": "f",
-    "queue_screen.search": "slash",
     "queue_screen.back": "escape",
-    "queue_screen.to_table": "down",
     # ticket screen
     "ticket_screen.send": "ctrl+s",
     "ticket_screen.mode": "ctrl+t",
@@ -80,11 +81,8 @@ KEYS: dict[str, str] = {
     "first_run_screen.create": "ctrl+s",
     "first_run_screen.cancel": "escape",
     # register screen
-    "register_screen.order_false": "s",
-    "register_screen.order_true": "s",
     "register_screen.new_entry": "n",
     "register_screen.back": "escape",
-    "register_screen.to_table": "down",
     # ledger nav
     "ledger_nav.new_entry": "n",
     "ledger_nav.section_journal": "j",
@@ -131,13 +129,11 @@ KEYS: dict[str, str] = {
     "journal_screen.reverse": "v",
     "journal_screen.drafts_true": "d",
     "journal_screen.drafts_false": "d",
-    "journal_screen.search": "slash",
     "journal_screen.back": "escape",
     "journal_screen.section_journal": "j",
     "journal_screen.section_trial_balance": "t",
     "journal_screen.section_pnl": "p",
     "journal_screen.section_balance_sheet": "b",
-    "journal_screen.to_table": "down",
     # entry screen
     "entry_screen.reverse": "v",
     "entry_screen.linked_original": "o",

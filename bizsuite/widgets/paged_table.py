@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -52,6 +53,7 @@ class Column:
     min_width: int = 4
     align: str = "left"  # "left" or "right"
     render: Callable[[Any], "str | Text | None"] | None = None
+    sort: str | None = None  # the list's sort key for this column (see core.sorting); None: not sortable
 
     def value(self, row: Any) -> Text:
         if self.render is not None:
@@ -129,7 +131,7 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         bind("paged_table.page_down", "page_down", "Page down", show=False),
         bind("paged_table.first", "first", "First", show=False),
         bind("paged_table.last", "last", "Last", show=False),
-        bind("paged_table.select", "select", "Open", show=True),
+        bind("paged_table.select", "select", "Open", show=False),  # Enter opens, on every list (help says so)
     ]
 
     cursor: reactive[int] = reactive(0, init=False)
@@ -163,6 +165,17 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         def __init__(self, table: "PagedTable", total: int | None) -> None:
             super().__init__()
             self.table, self.total = table, total
+
+        @property
+        def control(self) -> "PagedTable":
+            return self.table
+
+    class HeaderClicked(Message):
+        """A click on a column's header (a list screen sorts by it)."""
+
+        def __init__(self, table: "PagedTable", column: Column) -> None:
+            super().__init__()
+            self.table, self.column = table, column
 
         @property
         def control(self) -> "PagedTable":
@@ -229,6 +242,7 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._error: str | None = None
         self._counting = False
         self._fresh = True  # no page of the current generation has arrived yet
+        self.sorted_by: tuple[str, bool] | None = None  # (sort key, descending): marked in the header
 
     def on_mount(self) -> None:
         if self._fetch is not None:
@@ -514,8 +528,27 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         if row is not None:
             self.post_message(self.RowSelected(self, self.cursor, row))
 
+    def mark_sort(self, key: str | None, descending: bool = False) -> None:
+        """Show which column the rows are sorted by (▲ ascending, ▼ descending) in the header."""
+        self.sorted_by = (key, descending) if key else None
+        self.refresh()
+
+    def column_at(self, x: int) -> Column | None:
+        widths = column_widths(self.columns, max(1, self.scrollable_content_region.width - 2))
+        left = 1
+        for column, width in zip(self.columns, widths):
+            if left <= x < left + width:
+                return column
+            left += width + 1
+        return None
+
     def on_click(self, event: events.Click) -> None:
         y = event.y
+        if y == 0:
+            column = self.column_at(event.x)
+            if column is not None and column.sort:
+                self.post_message(self.HeaderClicked(self, column))
+            return
         if y >= 1:
             index = int(self.scroll_offset.y) + y - 1
             if index < self.row_count:
@@ -552,7 +585,7 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
         widths = column_widths(self.columns, max(1, width - 2))
         if y == 0:
             style = base + self.get_component_rich_style("paged-table--header")
-            return self._line([Text(c.label) for c in self.columns], widths, style, width)
+            return self._line([self._header(c, w) for c, w in zip(self.columns, widths)], widths, style, width)
         index = int(self.scroll_offset.y) + y - 1
         placeholder = base + self.get_component_rich_style("paged-table--placeholder")
         if self._error is not None or (self.row_count == 0 and self._loaded_once and not self._replace):
@@ -577,6 +610,17 @@ class PagedTable(ScrollView, can_focus=True, inherit_bindings=False):
                 return self._line([Text("…")] + [Text("") for _ in self.columns[1:]], widths,
                                   base + placeholder, width)
         return self._line([c.value(row) for c in self.columns], widths, base, width)
+
+    def _header(self, column: Column, width: int) -> Text:
+        """A column's label; the sorted column's carries ▲ or ▼, which a narrow column keeps by
+        cutting its label instead."""
+        if self.sorted_by is None or column.sort is None or column.sort != self.sorted_by[0]:
+            return Text(column.label)
+        arrow = "▼" if self.sorted_by[1] else "▲"
+        label = column.label
+        if cell_len(label) + 1 > width:
+            label = set_cell_size(label, max(0, width - 2)) + "…" if width >= 2 else ""
+        return Text(f"{label}{arrow}" if column.align == "left" else f"{arrow}{label}")
 
     def _stale_row(self, index: int) -> Any | None:
         page = self._pages.get(index // self.page_size)

@@ -153,8 +153,14 @@ async def test_search_as_you_type_and_filters(app, books):
         assert names(table) == ["北京科技有限公司"]
         screen.query_one("#tag").clear()
         await pilot.press("escape")  # back from the filters to the list
-        await pilot.press("s")  # sort by the most recently changed
         await settle(pilot)
+        by_name = names(table)
+        await pilot.press("O")  # the other way round
+        await settle(pilot)
+        assert names(table) == list(reversed(by_name)) and table.sorted_by == ("name", True)
+        await pilot.press(*"o" * 7)  # company, email, phone, roles, city, country, then recently changed
+        await settle(pilot)
+        assert str(screen.query_one("#status").render()) == "3 of 12 contacts · by recently changed ▼"  # companies
         assert names(table)[0] == "Globex GmbH"
         await pilot.press("enter")
         await settle(pilot)
@@ -323,8 +329,8 @@ async def test_help_lists_the_screens_keys(app):
         await pilot.press("question_mark")
         await settle(pilot)
         described = [what for _, what, _ in key_rows(app.screen.for_screen)]
-        assert described[:3] == ["Add", "Search", "Sort"]  # the screen's own keys first
-        assert "Page down" in described and "Open" in described  # then the list's
+        assert described[:5] == ["Add", "Home", "Sort", "Reverse order", "Export"]  # its own keys, then every list's
+        assert {"Page down", "Open", "Search", "Reverse order"} <= set(described)  # then the rest, shown in the footer or not
         await pilot.press("escape")
         assert isinstance(app.screen, ContactsScreen)
 

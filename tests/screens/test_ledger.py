@@ -22,7 +22,8 @@ from bizsuite.screens.ledger import (
     palette_accounts,
     palette_sections,
 )
-from bizsuite.screens.ledger.forms import AccountForm, EntryForm, ExportDialog, parse_rows
+from bizsuite.screens.export import ExportDialog
+from bizsuite.screens.ledger.forms import AccountForm, EntryForm, parse_rows
 from bizsuite.screens.ledger.reports import BalanceSheetScreen, ProfitLossScreen, TrialBalanceScreen
 from bizsuite.widgets.confirm import Confirm
 from bizsuite.widgets.form import FormField

@@ -21,6 +21,8 @@ from bizsuite.screens.ledger.common import (
     money,
     problems,
 )
+from bizsuite.erp.ledger.reports import TREE_SORTS
+from bizsuite.screens.lists import SORT_BINDINGS, Sortable
 from bizsuite.widgets.paged_table import Column, PagedTable
 from bizsuite.widgets.keymap import bind
 
@@ -54,15 +56,23 @@ def _tree_label(row: TreeRow) -> Text:
 
 
 TREE_COLUMNS = [
-    Column("code", "Code", width=6, render=lambda r: Text(r.code or "", style="dim" if not r.active else "")),
-    Column("name", "Account", ratio=1, min_width=12, render=_tree_label),
-    Column("type", "Type", width=9),
+    Column("code", "Code", width=6, render=lambda r: Text(r.code or "", style="dim" if not r.active else ""),
+           sort="code"),
+    Column("name", "Account", ratio=1, min_width=12, render=_tree_label, sort="name"),
+    Column("type", "Type", width=9, sort="type"),
     Column("total", "Balance", width=16, align="right",
-           render=lambda r: Text(money(r.total, blank_zero=True), style="bold" if r.has_children else "")),
+           render=lambda r: Text(money(r.total, blank_zero=True), style="bold" if r.has_children else ""),
+           sort="balance"),
+]
+# x writes the columns of `bizsuite ledger accounts --format csv`
+TREE_EXPORT = [
+    ("code", lambda r: r.code), ("account", lambda r: r.name), ("type", lambda r: r.type),
+    ("active", lambda r: str(r.active)), ("balance", lambda r: r.total),  # True/False, as the CLI writes it
+    ("postings", lambda r: r.postings),
 ]
 
 
-class AccountsScreen(LedgerScreen):
+class AccountsScreen(Sortable, LedgerScreen):
     PLACE = "Ledger"
     HELP = (
         "The chart of accounts as a tree, each with its balance as of the date in 'As of' "
@@ -72,7 +82,10 @@ class AccountsScreen(LedgerScreen):
         "accounts. Enter opens the account's register.\n\n"
         "a adds an account, e edits the one under the cursor (name, code, type while unused, "
         "active). n posts a new entry; j opens the journal, r the reports (t trial balance, "
-        "p profit and loss, b balance sheet); d lists the drafts."
+        "p profit and loss, b balance sheet); d lists the drafts.\n\n"
+        "o sorts the accounts under each parent by the next column (code, name, type, balance), O "
+        "turns the order around; sub-accounts stay under their parent. x writes the accounts shown "
+        "to a CSV with the columns of `bizsuite ledger accounts --format csv`."
     )
     BINDINGS = [
         bind("accounts_screen.add", "add", "Add"),
@@ -86,10 +99,14 @@ class AccountsScreen(LedgerScreen):
         bind("accounts_screen.section_pnl", "section('pnl')", "Profit and loss", show=False),
         bind("accounts_screen.section_balance_sheet", "section('balance_sheet')", "Balance sheet", show=False),
         bind("accounts_screen.section_drafts", "section('drafts')", "Drafts", show=False),
+        *SORT_BINDINGS,
     ]
+    SORTS = TREE_SORTS
+    EXPORT_NAME = "accounts"
 
     def __init__(self) -> None:
         super().__init__()
+        self.init_sort()
         self._rows: list[TreeRow] = []
         self._folded: set[str] = set()
         self._inactive = False
@@ -106,7 +123,9 @@ class AccountsScreen(LedgerScreen):
                         classes="date")
             yield Select(TYPE_FILTERS, prompt="Any type", id="type", compact=True)
             yield Static("", id="controls-hint")
-        yield PagedTable(TREE_COLUMNS, id="tree", page_size=PAGE_SIZE, empty_text="No accounts.")
+        table = PagedTable(TREE_COLUMNS, id="tree", page_size=PAGE_SIZE, empty_text="No accounts.")
+        table.mark_sort(self.sort.key, self.sort.descending)
+        yield table
         yield Static("", id="status")
         yield Footer()
 
@@ -126,7 +145,7 @@ class AccountsScreen(LedgerScreen):
     def load(self, *, force: bool = False) -> None:
         as_of = self.query_one("#as-of", Input).value.strip()
         type_ = self.query_one("#type", Select).value
-        wanted = (as_of, None if type_ is Select.NULL else type_)
+        wanted = (as_of, None if type_ is Select.NULL else type_, self.sort)
         if wanted == self._applied and not force:
             return
         self._applied = wanted
@@ -134,10 +153,10 @@ class AccountsScreen(LedgerScreen):
         self.load_tree(*wanted)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="tree")
-    def load_tree(self, as_of: str, type_: str | None) -> None:
+    def load_tree(self, as_of: str, type_: str | None, sort) -> None:
         try:
             with self.store.read(self.actor) as books:
-                nodes = books.ledger.account_tree(as_of=as_of or None, type=type_)
+                nodes = books.ledger.account_tree(as_of=as_of or None, type=type_, sort=sort)
                 rows = [TreeRow(id=n.account.id, name=n.account.name, leaf=n.account.leaf, code=n.account.code,
                                 type=n.account.type, active=n.account.active, depth=n.depth, total=n.total,
                                 postings=n.postings, has_children=n.has_children,
@@ -187,6 +206,15 @@ class AccountsScreen(LedgerScreen):
         if hidden and not self._inactive:
             parts.append(f"{hidden} inactive hidden (i shows them)")
         self.query_one("#status", Static).update(" · ".join(parts))
+
+    def sort_changed(self) -> None:
+        self.load()
+
+    def export_columns(self):
+        return TREE_EXPORT
+
+    def export_rows(self, books):
+        return iter(self._visible())  # what is shown: folded and inactive accounts as on screen
 
     # -- events --------------------------------------------------------------------------------
     @on(Input.Submitted, "#as-of")

@@ -182,7 +182,7 @@ class LedgerScreen(BizScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "new_entry" or (action == "section" and parameters[:1] == ("drafts",)):
             return self.actor.can("ledger.write")
-        return True
+        return super().check_action(action, parameters)
 
     def action_section(self, name: str) -> None:
         show_section(self.app, name)

@@ -15,7 +15,9 @@ from textual.widgets import Footer, Input, Static
 
 from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
+from bizsuite.erp.ledger.repository import journal_sorts
 from bizsuite.screens.base import when
+from bizsuite.screens.lists import ListScreen
 from bizsuite.screens.ledger.common import (
     NAV_BINDINGS,
     PAGE_SIZE,
@@ -61,30 +63,23 @@ def _line_account(ln) -> Text:
 
 
 JOURNAL_COLUMNS = [
-    Column("id", "#", width=6, align="right", render=lambda r: str(r.id)),
-    Column("date", "Date", width=10, render=lambda r: r.date.isoformat()),
+    Column("id", "#", width=6, align="right", render=lambda r: str(r.id), sort="id"),
+    Column("date", "Date", width=10, render=lambda r: r.date.isoformat(), sort="date"),
     Column("marker", "", width=1, render=_marker),
-    Column("memo", "Memo", ratio=3, min_width=10, render=_journal_memo),
+    Column("memo", "Memo", ratio=3, min_width=10, render=_journal_memo, sort="memo"),
     Column("accounts", "Accounts", ratio=2, min_width=8, render=lambda r: Text(leaves(r.accounts), style="dim")),
-    Column("total", "Amount", width=13, align="right", render=lambda r: money(r.total)),
+    Column("total", "Amount", width=13, align="right", render=lambda r: money(r.total), sort="amount"),
+]
+# x writes these: one row an entry (`bizsuite ledger export` writes the lines of every entry)
+JOURNAL_EXPORT = [
+    ("entry", lambda r: r.id), ("date", lambda r: r.date), ("status", lambda r: r.status),
+    ("memo", lambda r: r.memo), ("code", lambda r: r.code), ("accounts", lambda r: r.accounts),
+    ("amount", lambda r: r.total), ("source", lambda r: r.source_kind),
+    ("reverses", lambda r: r.reverses_id), ("reversed_by", lambda r: r.reversed_by),
 ]
 
 
-def journal_source(store, actor: Actor, **filters):
-    """``fetch`` and ``count`` for a :class:`PagedTable` of entries, newest first."""
-
-    def fetch(offset: int, limit: int):
-        with store.read(actor) as books:
-            return books.ledger.journal_page(offset=offset, limit=limit, with_total=False, **filters).rows, None
-
-    def count() -> int:
-        with store.read(actor) as books:
-            return books.ledger.journal_page(offset=0, limit=0, with_total=True, **filters).total
-
-    return fetch, count
-
-
-class JournalScreen(_Reverses, LedgerSection):
+class JournalScreen(_Reverses, LedgerSection, ListScreen):  # LedgerSection first: its CSS applies
     PLACE = "Ledger › Journal"
     HELP = (
         "Posted entries, newest first, a page at a time. Type in the search box to find words "
@@ -94,32 +89,42 @@ class JournalScreen(_Reverses, LedgerSection):
         "Enter opens the entry under the cursor; v reverses it (a new entry with every amount "
         "turned around, linked to it — posted entries never change). d switches between posted "
         "entries and drafts. n posts a new entry; r opens the reports; Escape goes back to the "
-        "accounts."
+        "accounts.\n\n"
+        "o sorts by the next column (#, date, memo, amount, reference), O turns the order around, "
+        "a click on a heading sorts by it. x writes every entry that matches, in this order, to a "
+        "CSV (one row an entry: its number, date, memo, accounts and amount)."
     )
     BINDINGS = [
         bind("journal_screen.reverse", "reverse", "Reverse"),
         bind("journal_screen.drafts_true", "drafts(True)", "Drafts"),
         bind("journal_screen.drafts_false", "drafts(False)", "Posted"),
-        bind("journal_screen.search", "search", "Search", key_display="/"),
         *NAV_BINDINGS[:1], NAV_BINDINGS[2],
         bind("journal_screen.back", "back", "Back"),
         bind("journal_screen.section_journal", "section('journal')", "Journal", show=False),
         bind("journal_screen.section_trial_balance", "section('trial_balance')", "Trial balance", show=False),
         bind("journal_screen.section_pnl", "section('pnl')", "Profit and loss", show=False),
         bind("journal_screen.section_balance_sheet", "section('balance_sheet')", "Balance sheet", show=False),
-        bind("journal_screen.to_table", "to_table", "To the list", show=False),
     ]
+    TABLE_ID = "journal"
+    SORTS = journal_sorts("posted")
+    PAGE_SIZE = PAGE_SIZE
+    FILTER_INPUTS = ("from", "to", "account")
 
     def __init__(self, *, drafts: bool = False, account: str = "") -> None:
-        super().__init__()
         self.drafts = drafts
-        self.account = account
-        self._applied: dict[str, Any] | None = None
-        self._total: int | None = None
-        self._all: int | None = None
-        self._cursor_id: int | None = None
         if drafts:
             self.PLACE = "Ledger › Drafts"
+            self.SORTS = journal_sorts("draft")
+            self.NOUNS = ("draft", "drafts")
+            self.EMPTY = "No drafts."
+            self.EXPORT_NAME = "drafts"
+        else:
+            self.NOUNS = ("entry", "entries")
+            self.EMPTY = "No entries match."
+            self.EXPORT_NAME = "journal"
+        super().__init__()
+        self.account = account
+        self._cursor_id: int | None = None
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -132,22 +137,15 @@ class JournalScreen(_Reverses, LedgerSection):
             yield Static("Account", classes="label")
             yield Input(self.account, id="account", compact=True, placeholder="any account",
                         suggester=AccountSuggester(self.store, self.actor))
-        yield PagedTable(JOURNAL_COLUMNS, id="journal", page_size=PAGE_SIZE,
-                         empty_text="No drafts." if self.drafts else "No entries match.")
-        yield Static("", id="status")
+        yield self.list_table()
+        yield self.status_line()
         yield Footer()
 
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one("#journal", PagedTable)
+    def list_columns(self) -> list[Column]:
+        return list(JOURNAL_COLUMNS)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.table.focus()
-        self.refresh_list(keep_cursor=False)
-
-    def reload_on_return(self) -> None:
-        self.refresh_list(keep_cursor=True)
+    def export_columns(self):
+        return JOURNAL_EXPORT
 
     # -- loading -------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
@@ -155,64 +153,29 @@ class JournalScreen(_Reverses, LedgerSection):
             return text_or_none(self.query_one(f"#{widget_id}", Input).value)
 
         return {"text": self.query_one("#search", Input).value, "start": value("from"), "end": value("to"),
-                "account": value("account"), "status": "draft" if self.drafts else "posted"}
+                "account": value("account")}
 
-    def refresh_list(self, *, keep_cursor: bool) -> None:
-        self._reload(keep_cursor=keep_cursor, force=True)
-        self.count_all()
+    def _status(self) -> str:
+        return "draft" if self.drafts else "posted"
 
-    def _reload(self, *, keep_cursor: bool = False, force: bool = False) -> None:
-        filters = self.filters()
-        if filters == self._applied and not force:
-            return
-        self._applied = filters
-        fetch, count = journal_source(self.store, self.actor, **filters)
-        self._total = None
-        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
-        self._show_status()
+    def fetch_page(self, books, filters, sort, offset, limit):
+        return books.ledger.journal_page(offset=offset, limit=limit, with_total=False, sort=sort,
+                                         status=self._status(), **filters).rows
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="count")
-    def count_all(self) -> None:
-        try:
-            with self.store.read(self.actor) as books:
-                total = books.ledger.journal_page(limit=0, status="draft" if self.drafts else "posted").total
-        except Refused:
-            return
-        self.app.call_from_thread(self._counted_all, total)
+    def count_rows(self, books, filters) -> int:
+        return books.ledger.journal_page(offset=0, limit=0, with_total=True, status=self._status(), **filters).total
 
-    def _counted_all(self, total: int) -> None:
-        self._all = total
-        self._show_status()
-
-    def _show_status(self) -> None:
-        what = "draft" if self.drafts else "entry"
-        plural = "drafts" if self.drafts else "entries"
-        total, everything = self._total, self._all
-        f = self._applied or {}
-        filtered = bool((f.get("text") or "").strip() or f.get("start") or f.get("end") or f.get("account"))
-        if total is None:
-            text = "counting…" if self.table.is_loading else ""
-        elif filtered and everything is not None:
-            text = f"{total:,} of {everything:,} {plural}"
-        else:
-            text = f"{total:,} {what if total == 1 else plural}"
-        if text and not self.drafts:
-            text += " · newest first"
-        self.query_one("#status", Static).update(text)
+    def count_everything(self, books) -> int:
+        return books.ledger.journal_page(limit=0, status=self._status()).total
 
     # -- events --------------------------------------------------------------------------------
     def on_paged_table_counted(self, event: PagedTable.Counted) -> None:
-        self._total = event.total
-        self._show_status()
+        super().on_paged_table_counted(event)
         if self._cursor_id is not None and not self.table.is_loading:  # not a count of an older reload
             entry_id, self._cursor_id = self._cursor_id, None
             index = next((i for i, r in enumerate(self.table.loaded_rows()) if r.id == entry_id), None)
             if index is not None:
                 self.table.move_cursor(index)
-
-    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
-        self._total = 0
-        self._show_status()
 
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         if self.drafts:
@@ -220,38 +183,13 @@ class JournalScreen(_Reverses, LedgerSection):
         else:
             self.open_entry(event.row.id)
 
-    @on(Input.Changed, "#search")
-    def _search_changed(self) -> None:
-        self._reload()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self._reload()
-        if event.input.id == "search":
-            self.table.focus()
-        else:
-            self.focus_next()
-
-    @on(Input.Blurred)
-    def _left(self, event: Input.Blurred) -> None:
-        if event.input.id in ("from", "to", "account"):
-            self._reload()
-
     # -- actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "reverse":
             return self.actor.can("ledger.write") and not self.drafts
         if action == "drafts":
             return parameters[0] != self.drafts and (self.actor.can("ledger.write") or self.drafts)
-        if action == "to_table":
-            return self.focused is not None and self.focused.id == "search"
         return super().check_action(action, parameters)
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_to_table(self) -> None:
-        self.table.focus()
 
     def action_drafts(self, drafts: bool) -> None:
         show_section(self.app, "drafts" if drafts else "journal")

@@ -12,29 +12,47 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
 
 from bizsuite.core.errors import Refused
+from bizsuite.erp.ledger.reports import REGISTER_SORTS
+from bizsuite.screens.lists import ListScreen
 from bizsuite.screens.ledger.common import PAGE_SIZE, LedgerScreen, leaves, money, problems, text_or_none
 from bizsuite.widgets.paged_table import Column, PagedTable
 from bizsuite.widgets.keymap import bind
 
 # -- an account's register ----------------------------------------------------------------------
 
+# x writes these, the columns of `bizsuite ledger register --format csv`
+REGISTER_EXPORT = [
+    ("date", lambda r: r.date), ("entry", lambda r: r.entry_id), ("memo", lambda r: r.memo),
+    ("account", lambda r: r.account), ("other_accounts", lambda r: r.other_accounts),
+    ("amount", lambda r: r.amount), ("balance", lambda r: r.balance),
+]
 
-class RegisterScreen(LedgerScreen):
+
+class RegisterScreen(LedgerScreen, ListScreen):  # LedgerScreen first: its CSS applies
     PLACE = "Register"
     HELP = (
         "The postings of one account (and of its sub-accounts), each with the account's "
-        "balance after it: debits positive, credits negative. Newest first; s shows the oldest "
-        "first. From and To limit the dates (Enter or Tab applies them; the balances stay the "
-        "account's true running balance). Against lists the other accounts of the entry; a "
-        "posting to a sub-account shows the sub-account first. Enter opens the entry."
+        "balance after it: debits positive, credits negative. Newest first. From and To limit "
+        "the dates (Enter or Tab applies them; the balances stay the account's true running "
+        "balance). Against lists the other accounts of the entry; a posting to a sub-account "
+        "shows the sub-account first. Enter opens the entry.\n\n"
+        "O shows the oldest first (and back); o sorts by the next column (entry, memo, amount, "
+        "balance — each posting keeps its balance), a click on a heading sorts by it. x writes "
+        "every posting shown, in this order, to a CSV with the columns of `bizsuite ledger "
+        "register --format csv`."
     )
     BINDINGS = [
-        bind("register_screen.order_false", "order(False)", "Oldest first"),
-        bind("register_screen.order_true", "order(True)", "Newest first"),
         bind("register_screen.new_entry", "new_entry", "Entry"),
         bind("register_screen.back", "back", "Back"),
-        bind("register_screen.to_table", "to_table", "To the list", show=False),
     ]
+    TABLE_ID = "register"
+    SORTS = REGISTER_SORTS
+    SORT = "date:desc"
+    PAGE_SIZE = PAGE_SIZE
+    NOUNS = ("posting", "postings")
+    EMPTY = "No postings."
+    EXPORT_NAME = "register"
+    FILTER_INPUTS = ("from", "to")
 
     def __init__(self, account_id: int, *, start: str = "", end: str = "") -> None:
         super().__init__()
@@ -42,9 +60,6 @@ class RegisterScreen(LedgerScreen):
         self.start, self.end = start, end
         self.account_name = ""
         self._unfitted: list = []  # rows that arrived before the account's name (see _fit_page)
-        self.newest_first = True
-        self._applied: tuple | None = None
-        self._total: int | None = None
         self._fit: dict[str, int] = {}  # column widths that fit the rows seen (see _fit_page)
 
     def compose(self) -> ComposeResult:
@@ -56,9 +71,12 @@ class RegisterScreen(LedgerScreen):
             yield Static("To", classes="label short")
             yield Input(self.end, id="to", compact=True, placeholder="YYYY-MM-DD", classes="date")
             yield Static("", id="controls-hint")
-        yield PagedTable(self._columns(), id="register", page_size=PAGE_SIZE, empty_text="No postings.")
-        yield Static("", id="status")
+        yield self.list_table()
+        yield self.status_line()
         yield Footer()
+
+    def list_columns(self) -> list[Column]:
+        return self._columns()
 
     def _columns(self) -> list[Column]:
         def memo(r) -> Text:
@@ -72,14 +90,16 @@ class RegisterScreen(LedgerScreen):
 
         fit = self._fit
         return [
-            Column("date", "Date", width=fit.get("date", 10), render=lambda r: r.date.isoformat()),
-            Column("entry_id", "#", width=fit.get("entry_id", 4), align="right", render=lambda r: str(r.entry_id)),
-            Column("memo", "Memo", ratio=fit.get("memo", 3), min_width=8, render=memo),
+            Column("date", "Date", width=fit.get("date", 10), render=lambda r: r.date.isoformat(), sort="date"),
+            Column("entry_id", "#", width=fit.get("entry_id", 4), align="right", render=lambda r: str(r.entry_id),
+                   sort="entry"),
+            Column("memo", "Memo", ratio=fit.get("memo", 3), min_width=8, render=memo, sort="memo"),
             Column("other_accounts", "Against", ratio=fit.get("other_accounts", 2), min_width=6,
                    render=lambda r: Text(leaves(r.other_accounts), style="dim")),
-            Column("amount", "Amount", width=fit.get("amount", 10), align="right", render=lambda r: money(r.amount)),
+            Column("amount", "Amount", width=fit.get("amount", 10), align="right", render=lambda r: money(r.amount),
+                   sort="amount"),
             Column("balance", "Balance", width=fit.get("balance", 10), align="right",
-                   render=lambda r: money(r.balance)),
+                   render=lambda r: money(r.balance), sort="balance"),
         ]
 
     def _fit_page(self, rows) -> None:
@@ -111,41 +131,30 @@ class RegisterScreen(LedgerScreen):
     def table(self) -> PagedTable:
         return self.query_one("#register", PagedTable)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.table.focus()
-        self.refresh_list(keep_cursor=False)
-
-    def reload_on_return(self) -> None:
-        self.refresh_list(keep_cursor=True)
-
     def refresh_list(self, *, keep_cursor: bool) -> None:
-        self._reload(keep_cursor=keep_cursor, force=True)
+        super().refresh_list(keep_cursor=keep_cursor)
         self.load_heading()
 
-    def _reload(self, *, keep_cursor: bool = False, force: bool = False) -> None:
-        start = text_or_none(self.query_one("#from", Input).value)
-        end = text_or_none(self.query_one("#to", Input).value)
-        wanted = (start, end, self.newest_first)
-        if wanted == self._applied and not force:
-            return
-        self._applied = wanted
-        store, actor, account_id, newest = self.store, self.actor, self.account_id, self.newest_first
+    def filters(self) -> dict:
+        return {"start": text_or_none(self.query_one("#from", Input).value),
+                "end": text_or_none(self.query_one("#to", Input).value)}
 
-        def fetch(offset: int, limit: int):
-            with store.read(actor) as books:
-                page = books.ledger.register(account_id, start=start, end=end, offset=offset, limit=limit,
-                                             newest_first=newest, with_total=False)
-            self.app.call_from_thread(self._fit_page, page.rows)
-            return page.rows, None
+    def is_filtered(self, filters) -> bool:
+        return False  # a date range is not "N of M": the balances are the account's all the same
 
-        def count() -> int:
-            with store.read(actor) as books:
-                return books.ledger.register(account_id, start=start, end=end, limit=0).total
+    def fetch_page(self, books, filters, sort, offset, limit):
+        page = books.ledger.register(self.account_id, offset=offset, limit=limit, sort=sort, with_total=False,
+                                     **filters)
+        return page.rows
 
-        self._total = None
-        self.table.reload(fetch, count=count, keep_cursor=keep_cursor)
-        self._show_status()
+    def fit(self, rows) -> None:
+        self.app.call_from_thread(self._fit_page, rows)
+
+    def count_rows(self, books, filters) -> int:
+        return books.ledger.register(self.account_id, limit=0, **filters).total
+
+    def export_columns(self):
+        return REGISTER_EXPORT
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="heading")
     def load_heading(self) -> None:
@@ -179,56 +188,15 @@ class RegisterScreen(LedgerScreen):
             rows, self._unfitted = self._unfitted, []
             self._fit_page(rows)
 
-    def _show_status(self) -> None:
-        total = self._total
-        if total is None:
-            text = "counting…" if self.table.is_loading else ""
-        else:
-            text = f"{total:,} posting{'' if total == 1 else 's'}"
-        order = "newest first" if self.newest_first else "oldest first"
-        self.query_one("#status", Static).update(f"{text} · {order}" if text else order)
-        self.query_one("#controls-hint", Static).update(order)
+    def show_status(self) -> None:
+        super().show_status()
+        self.query_one("#controls-hint", Static).update(self.sort_words(always=True))
 
     # -- events --------------------------------------------------------------------------------
-    def on_paged_table_counted(self, event: PagedTable.Counted) -> None:
-        self._total = event.total
-        self._show_status()
-
-    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
-        self._total = 0
-        self._show_status()
-
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         self.open_entry(event.row.entry_id)
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self._reload()
-        if event.input.id == "to":
-            self.table.focus()
-        else:
-            self.focus_next()
-
-    @on(Input.Blurred)
-    def _left(self) -> None:
-        self._reload()
-
     # -- actions -------------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "to_table":
-            return self.focused is not None and isinstance(self.focused, Input)
-        if action == "order":
-            return parameters[0] != self.newest_first  # the key offers the other order
-        return super().check_action(action, parameters)
-
-    def action_to_table(self) -> None:
-        self.table.focus()
-
-    def action_order(self, newest_first: bool) -> None:
-        self.newest_first = newest_first
-        self._reload(force=True)
-        self.refresh_bindings()
-
     def action_back(self) -> None:
         if self.focused is not None and self.focused is not self.table:
             self.table.focus()

@@ -308,7 +308,7 @@ class ReportScreen(LedgerSection):
         raise NotImplementedError
 
     def action_export(self) -> None:
-        from bizsuite.screens.ledger.forms import ExportDialog
+        from bizsuite.screens.export import ExportDialog
 
         if self.report is None:
             return
