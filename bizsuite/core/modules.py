@@ -23,7 +23,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 INSTALLED_LIST = "bizsuite.modules"  # the module holding ``INSTALLED``: the packages that declare a Module
 ALL_ROLES = ("owner", "accountant", "hr", "sales", "support", "warehouse", "viewer")  # = auth.ROLES (a test)
@@ -47,6 +47,37 @@ class DemoPart:
     weight: int = 1
 
 
+@dataclass(frozen=True)
+class CreatePart:
+    """A module's part of creating the books (``bizsuite init``, the first-run form).
+
+    ``target`` is a module (``"bizsuite.erp.ledger.setup"``) holding two functions:
+    ``check(creation) -> list[FieldError]``, called for every installed module before anything
+    is written (all their errors are refused together, each under its field), and
+    ``write(books, creation)``, called inside the unit of work that creates the books (so the
+    books, the owner and every module's part land together or not at all). ``answers`` names
+    the answers the module takes beyond the company and its currency, each with what
+    ``bizsuite init`` answers when its option is not given (None: nothing)."""
+
+    target: str
+    answers: dict[str, str | None] = field(default_factory=dict)  # {"chart": "standard"}
+
+
+@dataclass(frozen=True)
+class Creation:
+    """The answers that create books: the core's own (the company's name and its currency,
+    cleaned) and the modules' by name (``{"region": "gb", "chart": "standard"}``, as typed)."""
+
+    company: str
+    currency: str
+    answers: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        """An answer as typed, stripped; None when it was not given (or left blank)."""
+        value = self.answers.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one declaration, one module
 class Module:
     """One module's declaration. Only ``name`` and ``title`` are required; a module without a
@@ -64,6 +95,7 @@ class Module:
     posts: dict[str, str] = field(default_factory=dict)  # ledger source kinds it posts → permission needed
     checks: tuple[str, ...] = ()  # "…checks:contact_checks": (books) -> list[CheckResult] each
     demo: DemoPart | None = None
+    create: CreatePart | None = None  # its part of creating the books (its settings, a chart)
     setup_tables: tuple[str, ...] = ()  # tables whose rows are set-up, not business data (a chart)
     migrations: str | None = None  # a package whose folder holds the module's Alembic revisions
     dialect_only: tuple[str, ...] = ()  # hand-made objects on one database only (autogenerate skips them)
@@ -132,7 +164,7 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
     """Declarations in dependency order (a module after those it depends on, else list order).
     Refuses, at once and in one line, a list that could only fail later: a module that depends
     on one that is not installed, names or keys or permissions or record kinds or ledger source
-    kinds declared twice, a screen whose read permission nobody declares."""
+    kinds or creation answers declared twice, a screen whose read permission nobody declares."""
     from bizsuite.core.auth import CORE_PERMISSIONS, ROLES
 
     mods = [p if isinstance(p, Module) else _declared(p) for p in packages]
@@ -141,6 +173,7 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
     permissions: dict[str, str] = {p: "the core" for p in CORE_PERMISSIONS}
     kinds: dict[str, str] = {}
     posts: dict[str, str] = {}
+    answers: dict[str, str] = {"company": "the core", "currency": "the core"}
     for m in mods:
         if not _NAME.match(m.name) or m.name in RESERVED:
             raise LookupError(f"module name {m.name!r} is reserved or not a lower-case identifier")
@@ -167,6 +200,10 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
             if kind in posts:
                 raise LookupError(f"module {m.name}: ledger entries of kind {kind!r} are already {posts[kind]}'s")
             posts[kind] = m.name
+        for answer in (m.create.answers if m.create else ()):
+            if answer in answers:
+                raise LookupError(f"module {m.name}: the creation answer {answer!r} is already {answers[answer]}'s")
+            answers[answer] = m.name
     for m in mods:
         needed = [m.read_permission] if (m.screen or m.search or m.contact_panels) else []
         needed += list(m.posts.values())
@@ -200,6 +237,12 @@ def installed() -> tuple[Module, ...]:
     if _installed is None:
         _installed = resolve(importlib.import_module(INSTALLED_LIST).INSTALLED)
     return _installed
+
+
+def creation_answers() -> dict[str, tuple[str, str | None]]:
+    """What the installed modules ask when books are created: answer → (module, default)."""
+    return {answer: (m.name, default) for m in installed() if m.create
+            for answer, default in m.create.answers.items()}
 
 
 def find(name: str) -> Module | None:

@@ -71,15 +71,16 @@ class FirstRunScreen(BizScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="create")
     def create(self, company: str, currency: str, region: str) -> None:
-        """Store.initialise checks the answers (the same rules as ``bizsuite init``) before it
-        creates anything; what it refuses is shown beside its field."""
+        """Store.initialise checks the answers (the core's and each module's, the same rules as
+        ``bizsuite init``) before it creates anything; what it refuses is shown beside its field.
+        The phone region is the contacts module's answer (``Module.create``)."""
         from bizsuite.core.auth import os_login
         from bizsuite.core.store import Store
 
         store = None
         try:
             store = Store.open_or_create_empty(self.location)
-            store.initialise(company=company, currency=currency, owner=os_login(), region=region)
+            store.initialise(company=company, currency=currency, owner=os_login(), answers={"region": region})
             actor = store.actor_for(os_login())
         except ValidationFailed as exc:
             store.close()
