@@ -12,7 +12,7 @@ it touches — the declaration itself costs nothing to import.
 Which modules are installed is one list above the core (``bizsuite/modules.py``, read by name the
 first time it is asked for, as Django reads ``INSTALLED_APPS``). ``Books``, ``check``, ``demo``,
 the CLI root, the home screen, the palette and the contact page loop over :func:`installed`;
-the core itself imports no module. Tests install other lists with :func:`use`.
+the core itself imports no module. Tests install other lists with :func:`use` (tests only).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import threading
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,18 +254,42 @@ def find(name: str) -> Module | None:
     return None
 
 
+_uses: list[tuple[int, object]] = []  # the open ``use`` blocks: (thread, the block's token), innermost last
+
+
 @contextmanager
 def use(packages: Sequence[str | Module]) -> Iterator[tuple[Module, ...]]:
-    """Install another list for the duration of the block (tests)."""
+    """**Tests only**: install another list for the duration of the block.
+
+    It swaps one process-wide list (every thread, every open app sees it), so it is no way to
+    run two sets of modules side by side. Blocks nest, innermost first, within one thread; a
+    block opened from another thread while one is open is refused, and a block whose list was
+    swapped under it (blocks left out of order) warns when it ends."""
     global _installed
+    me = threading.get_ident()
+    if _uses and _uses[-1][0] != me:
+        raise RuntimeError("modules.use() is for tests and swaps one list for the whole process: another "
+                           "thread holds a use() block, so this one is refused (nest them in one thread)")
     previous = _installed
     _installed = resolve(packages)
+    mine, token = _installed, object()
+    _uses.append((me, token))
     _changed()
     try:
         yield _installed
     finally:
-        _installed = previous
-        _changed()
+        stack = [t for _, t in _uses]
+        if not any(t is token for t in stack):
+            warnings.warn("modules.use(): this block ended after the block around it, which has already put "
+                          "its list back; leaving the list as that block left it", RuntimeWarning, stacklevel=3)
+        else:
+            if stack[-1] is not token or _installed is not mine:
+                warnings.warn("modules.use(): the installed list was swapped inside this block and not put "
+                              "back (blocks left out of order); restoring the list from before this block",
+                              RuntimeWarning, stacklevel=3)
+            del _uses[next(i for i, t in enumerate(stack) if t is token):]
+            _installed = previous
+            _changed()
 
 
 _listeners: list = []
