@@ -150,7 +150,8 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
 
     def state(self) -> str:
-        """'empty' (no tables), 'bizsuite', or 'foreign' (tables, but not ours)."""
+        """'empty' (no tables, or our schema with no books in it), 'bizsuite', or 'foreign'
+        (tables, but not ours)."""
         try:
             with self.engine.connect() as conn:
                 names = set(sa_inspect(conn).get_table_names())
@@ -161,7 +162,12 @@ class Store:
                 marker = conn.execute(
                     text("SELECT value FROM settings WHERE key = 'app'")
                 ).scalar()
-                return "bizsuite" if marker == APP_MARKER else "foreign"
+                if marker == APP_MARKER:
+                    return "bizsuite"
+                if "users" in names and not conn.execute(text(
+                        "SELECT EXISTS (SELECT 1 FROM settings) OR EXISTS (SELECT 1 FROM users)")).scalar():
+                    return "empty"  # our schema and nothing in it: creating the books failed after it was made
+                return "foreign"
         except DatabaseError as exc:
             raise BooksError(f"{self.location.display()}: cannot be read: {_reason(exc)}") from None
 

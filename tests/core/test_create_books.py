@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from bizsuite.core import modules
 from bizsuite.core.db import sqlite_file_state
-from bizsuite.core.errors import ValidationFailed
+from bizsuite.core.errors import BooksError, ValidationFailed
 from bizsuite.core.modules import CreatePart, Module, resolve
 from bizsuite.core.store import Store
 from bizsuite.erp.ledger.repository import LedgerRepository
@@ -80,6 +80,17 @@ def test_a_chart_that_fails_half_way_leaves_no_books(location, owner_name, monke
         assert rows(store, "SELECT count(*) FROM settings")[0][0] == 0  # no company, no region
         assert rows(store, "SELECT count(*) FROM users")[0][0] == 0  # no owner
         assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 0  # no chart
+    finally:
+        store.close()
+    monkeypatch.setattr(LedgerRepository, "load_chart", loaded)
+    with pytest.raises(BooksError, match="no books here yet; create them with `bizsuite init`"):
+        Store.open(location)
+    store = Store.open_or_create_empty(location)  # and creating them again works
+    try:
+        assert store.initialise(company="Half Co", currency="USD", owner=owner_name,
+                                answers={"region": "GB", "chart": "standard"}) is True
+        assert store.state() == "bizsuite"
+        assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 41
     finally:
         store.close()
 
