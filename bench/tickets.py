@@ -30,20 +30,19 @@ from benchlib import Figure, best_of, bizsuite_exe, env_for, secs, timed_process
 
 
 def build(path: Path, n: int):
-    """Fresh books with the demo's users, small contacts and ``n`` demo tickets."""
+    """Fresh books with the demo's users (the contacts part adds them), small contacts and ``n`` demo tickets."""
     from bizsuite.core.auth import os_login
     from bizsuite.core.db import Location, to_url
     from bizsuite.core.store import Store
     from bizsuite.crm.contacts.demo import add_demo_contacts
     from bizsuite.crm.tickets.demo import add_demo_tickets
-    from bizsuite.demo import BASE, add_demo_users
+    from bizsuite.demo import BASE
 
     location = Location(to_url(str(path)), "bench")
     store = Store.open_or_create_empty(location)
     store.initialise(company="Bench Co", currency="USD", owner=os_login())
     actor = store.actor_for(os_login())
     with store.transaction(actor) as books:
-        add_demo_users(books, random.Random("7:users"), "small", base=BASE, seed=7)
         add_demo_contacts(books, random.Random("7:contacts"), "small", base=BASE, seed=7)
     t = time.perf_counter()
     with store.transaction(actor) as books:

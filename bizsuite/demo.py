@@ -58,8 +58,6 @@ def demo_today(now: datetime | None = None) -> datetime:
     return max(BASE, close)
 DEMO_COMPANY = "Lotus & Pine Trading Co."
 DEMO_CURRENCY = "USD"
-DEMO_REGION = "US"
-# Tables that hold no business data: an initialised but otherwise untouched book has rows here.
 
 
 @dataclass(frozen=True)
@@ -74,26 +72,11 @@ class Part:
 
 
 def parts() -> list[Part]:
-    """The demo's parts: the staff first, then each installed module's, in dependency order."""
+    """The demo's parts: each installed module's, in dependency order (the company's staff,
+    who use bizsuite, are contacts: the contacts part adds them)."""
     from bizsuite.core import modules
 
-    out = [Part("users", "bizsuite.demo:add_demo_users", 1)]
-    out += [Part(m.name, m.demo.target, m.demo.weight) for m in modules.installed() if m.demo]
-    return out
-
-
-def add_demo_users(books, rng: random.Random, size: str, *, base: datetime, seed: int,
-                   progress=None) -> dict[str, int]:
-    """The demo company's staff who use bizsuite (they need not be OS users)."""
-    from bizsuite.crm.contacts.demo import DEMO_USERS
-
-    existing = {u.name for u in books.admin.users(include_inactive=True)}
-    added = 0
-    for name, role in DEMO_USERS:
-        if name not in existing:
-            books.admin.add_user(name, role)
-            added += 1
-    return {"users": added}
+    return [Part(m.name, m.demo.target, m.demo.weight) for m in modules.installed() if m.demo]
 
 
 def prepare_demo(location: Location, *, size: str = "small", seed: int = 7, dedicated: bool = True,
@@ -228,8 +211,6 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
                 raise Refused(
                     f"{location.display()}: already holds other data; the demo fills only new or empty books"
                 )
-            if books.setting("contacts.phone_region") is None:
-                books.set_setting("contacts.phone_region", DEMO_REGION)
             done = 0
             for part in todo:
                 def scaled(d: int, t: int, _start=done, _w=part.weight) -> None:

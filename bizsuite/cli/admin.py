@@ -38,32 +38,46 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check)
 
 
+# The options of ``init`` are a contract (PRODUCT.md, "The command line"); each beyond the
+# company and its currency is an answer of the module that declares it (``Module.create``), which
+# checks it, gives its default and writes it. This says only whose each is, for the one line
+# shown when that module is not installed.
+_ANSWERED_BY = {"region": "contacts", "chart": "the ledger"}
+
+
 def init(
     ctx: typer.Context,
     company: str = typer.Option("My Company", "--company", help="The company's name."),
     currency: str = typer.Option("USD", "--currency", help="ISO 4217 code of the books' currency."),
-    region: str = typer.Option("US", "--region", help="Default country for phone numbers (ISO 3166 code)."),
-    chart: str = typer.Option("standard", "--chart", help="Chart of accounts: standard (small business, English), "
-                              "cn-small (小企业会计准则) or none."),
+    region: Optional[str] = typer.Option(None, "--region", show_default=False,
+                                         help="Default country for phone numbers (ISO 3166 code)  [default: US]"),
+    chart: Optional[str] = typer.Option(None, "--chart", show_default=False,
+                                        help="Chart of accounts: standard (small business, English), "
+                                        "cn-small (小企业会计准则) or none  [default: standard]"),
 ) -> None:
     """Create the books (idempotent); the OS user who runs it becomes the owner."""
+    from bizsuite.core import modules
     from bizsuite.core.auth import os_login
+    from bizsuite.core.errors import ValidationFailed
     from bizsuite.core.store import Store
 
-    chart = chart.strip().lower()
-    if chart not in ("standard", "cn-small", "none"):
-        fail(f"--chart: {chart!r} is not one of: standard, cn-small, none", code=2)
+    declared = modules.creation_answers()  # answer → (module, default)
+    answers: dict[str, str | None] = {}
+    for name, value in (("region", region), ("chart", chart)):
+        if name in declared:
+            answers[name] = value if value is not None else declared[name][1]
+        elif value is not None and value.strip().lower() != "none":
+            fail(f"--{name}: {_ANSWERED_BY[name]} is not installed")
     loc = location(ctx)
     with refusals():
-        store = Store.open_or_create_empty(loc)
         try:
-            created = store.initialise(company=company, currency=currency, owner=os_login(), region=region)
-            if created and chart != "none":
-                with store.transaction(store.actor_for(os_login())) as b:
-                    if b.has("ledger"):  # a chart is the ledger's; books without it have none
-                        b.ledger.load_chart(chart)
-        finally:
-            store.close()
+            store = Store.open_or_create_empty(loc)
+            try:
+                created = store.initialise(company=company, currency=currency, owner=os_login(), answers=answers)
+            finally:
+                store.close()
+        except ValidationFailed as exc:  # each field is the option of the same name
+            raise ValidationFailed(exc.errors, prefix="--") from None
     if created:
         typer.echo(f"created the books of {company.strip()} at {loc.display()}; {os_login()} is the owner")
     else:

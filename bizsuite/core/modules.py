@@ -12,7 +12,7 @@ it touches — the declaration itself costs nothing to import.
 Which modules are installed is one list above the core (``bizsuite/modules.py``, read by name the
 first time it is asked for, as Django reads ``INSTALLED_APPS``). ``Books``, ``check``, ``demo``,
 the CLI root, the home screen, the palette and the contact page loop over :func:`installed`;
-the core itself imports no module. Tests install other lists with :func:`use`.
+the core itself imports no module. Tests install other lists with :func:`use` (tests only).
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import threading
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 INSTALLED_LIST = "bizsuite.modules"  # the module holding ``INSTALLED``: the packages that declare a Module
 ALL_ROLES = ("owner", "accountant", "hr", "sales", "support", "warehouse", "viewer")  # = auth.ROLES (a test)
@@ -47,6 +49,37 @@ class DemoPart:
     weight: int = 1
 
 
+@dataclass(frozen=True)
+class CreatePart:
+    """A module's part of creating the books (``bizsuite init``, the first-run form).
+
+    ``target`` is a module (``"bizsuite.erp.ledger.setup"``) holding two functions:
+    ``check(creation) -> list[FieldError]``, called for every installed module before anything
+    is written (all their errors are refused together, each under its field), and
+    ``write(books, creation)``, called inside the unit of work that creates the books (so the
+    books, the owner and every module's part land together or not at all). ``answers`` names
+    the answers the module takes beyond the company and its currency, each with what
+    ``bizsuite init`` answers when its option is not given (None: nothing)."""
+
+    target: str
+    answers: dict[str, str | None] = field(default_factory=dict)  # {"chart": "standard"}
+
+
+@dataclass(frozen=True)
+class Creation:
+    """The answers that create books: the core's own (the company's name and its currency,
+    cleaned) and the modules' by name (``{"region": "gb", "chart": "standard"}``, as typed)."""
+
+    company: str
+    currency: str
+    answers: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        """An answer as typed, stripped; None when it was not given (or left blank)."""
+        value = self.answers.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one declaration, one module
 class Module:
     """One module's declaration. Only ``name`` and ``title`` are required; a module without a
@@ -64,6 +97,7 @@ class Module:
     posts: dict[str, str] = field(default_factory=dict)  # ledger source kinds it posts → permission needed
     checks: tuple[str, ...] = ()  # "…checks:contact_checks": (books) -> list[CheckResult] each
     demo: DemoPart | None = None
+    create: CreatePart | None = None  # its part of creating the books (its settings, a chart)
     setup_tables: tuple[str, ...] = ()  # tables whose rows are set-up, not business data (a chart)
     migrations: str | None = None  # a package whose folder holds the module's Alembic revisions
     dialect_only: tuple[str, ...] = ()  # hand-made objects on one database only (autogenerate skips them)
@@ -132,7 +166,7 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
     """Declarations in dependency order (a module after those it depends on, else list order).
     Refuses, at once and in one line, a list that could only fail later: a module that depends
     on one that is not installed, names or keys or permissions or record kinds or ledger source
-    kinds declared twice, a screen whose read permission nobody declares."""
+    kinds or creation answers declared twice, a screen whose read permission nobody declares."""
     from bizsuite.core.auth import CORE_PERMISSIONS, ROLES
 
     mods = [p if isinstance(p, Module) else _declared(p) for p in packages]
@@ -141,6 +175,7 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
     permissions: dict[str, str] = {p: "the core" for p in CORE_PERMISSIONS}
     kinds: dict[str, str] = {}
     posts: dict[str, str] = {}
+    answers: dict[str, str] = {"company": "the core", "currency": "the core"}
     for m in mods:
         if not _NAME.match(m.name) or m.name in RESERVED:
             raise LookupError(f"module name {m.name!r} is reserved or not a lower-case identifier")
@@ -167,6 +202,10 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
             if kind in posts:
                 raise LookupError(f"module {m.name}: ledger entries of kind {kind!r} are already {posts[kind]}'s")
             posts[kind] = m.name
+        for answer in (m.create.answers if m.create else ()):
+            if answer in answers:
+                raise LookupError(f"module {m.name}: the creation answer {answer!r} is already {answers[answer]}'s")
+            answers[answer] = m.name
     for m in mods:
         needed = [m.read_permission] if (m.screen or m.search or m.contact_panels) else []
         needed += list(m.posts.values())
@@ -202,6 +241,12 @@ def installed() -> tuple[Module, ...]:
     return _installed
 
 
+def creation_answers() -> dict[str, tuple[str, str | None]]:
+    """What the installed modules ask when books are created: answer → (module, default)."""
+    return {answer: (m.name, default) for m in installed() if m.create
+            for answer, default in m.create.answers.items()}
+
+
 def find(name: str) -> Module | None:
     for m in installed():
         if m.name == name:
@@ -209,18 +254,42 @@ def find(name: str) -> Module | None:
     return None
 
 
+_uses: list[tuple[int, object]] = []  # the open ``use`` blocks: (thread, the block's token), innermost last
+
+
 @contextmanager
 def use(packages: Sequence[str | Module]) -> Iterator[tuple[Module, ...]]:
-    """Install another list for the duration of the block (tests)."""
+    """**Tests only**: install another list for the duration of the block.
+
+    It swaps one process-wide list (every thread, every open app sees it), so it is no way to
+    run two sets of modules side by side. Blocks nest, innermost first, within one thread; a
+    block opened from another thread while one is open is refused, and a block whose list was
+    swapped under it (blocks left out of order) warns when it ends."""
     global _installed
+    me = threading.get_ident()
+    if _uses and _uses[-1][0] != me:
+        raise RuntimeError("modules.use() is for tests and swaps one list for the whole process: another "
+                           "thread holds a use() block, so this one is refused (nest them in one thread)")
     previous = _installed
     _installed = resolve(packages)
+    mine, token = _installed, object()
+    _uses.append((me, token))
     _changed()
     try:
         yield _installed
     finally:
-        _installed = previous
-        _changed()
+        stack = [t for _, t in _uses]
+        if not any(t is token for t in stack):
+            warnings.warn("modules.use(): this block ended after the block around it, which has already put "
+                          "its list back; leaving the list as that block left it", RuntimeWarning, stacklevel=3)
+        else:
+            if stack[-1] is not token or _installed is not mine:
+                warnings.warn("modules.use(): the installed list was swapped inside this block and not put "
+                              "back (blocks left out of order); restoring the list from before this block",
+                              RuntimeWarning, stacklevel=3)
+            del _uses[next(i for i, t in enumerate(stack) if t is token):]
+            _installed = previous
+            _changed()
 
 
 _listeners: list = []

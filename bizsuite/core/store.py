@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
@@ -150,7 +150,8 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
 
     def state(self) -> str:
-        """'empty' (no tables), 'bizsuite', or 'foreign' (tables, but not ours)."""
+        """'empty' (no tables, or our schema with no books in it), 'bizsuite', or 'foreign'
+        (tables, but not ours)."""
         try:
             with self.engine.connect() as conn:
                 names = set(sa_inspect(conn).get_table_names())
@@ -161,7 +162,12 @@ class Store:
                 marker = conn.execute(
                     text("SELECT value FROM settings WHERE key = 'app'")
                 ).scalar()
-                return "bizsuite" if marker == APP_MARKER else "foreign"
+                if marker == APP_MARKER:
+                    return "bizsuite"
+                if "users" in names and not conn.execute(text(
+                        "SELECT EXISTS (SELECT 1 FROM settings) OR EXISTS (SELECT 1 FROM users)")).scalar():
+                    return "empty"  # our schema and nothing in it: creating the books failed after it was made
+                return "foreign"
         except DatabaseError as exc:
             raise BooksError(f"{self.location.display()}: cannot be read: {_reason(exc)}") from None
 
@@ -173,12 +179,18 @@ class Store:
         except OperationalError as exc:
             raise BooksError(f"{self.location.display()}: cannot upgrade: {_reason(exc)}") from None
 
-    def initialise(self, *, company: str, currency: str, owner: str, region: str | None = None) -> bool:
+    def initialise(self, *, company: str, currency: str, owner: str,
+                   answers: Mapping[str, str | None] | None = None) -> bool:
         """Create the schema and the owner. Returns False when the books already existed.
 
-        ``region`` is the default country of phone numbers (ISO 3166 code, e.g. US, GB, CN).
+        ``answers`` are the installed modules' (``{"region": "GB", "chart": "standard"}``, see
+        :class:`~bizsuite.core.modules.CreatePart`; None = not given). Every answer is checked —
+        the core's and every module's, refused together in one :class:`ValidationFailed` —
+        before anything is written; then the books, the owner and each module's part are
+        written in one unit of work: all of it lands, or none of it.
         """
         company, currency = company.strip(), currency.strip().upper()
+        given = {k: v for k, v in (answers or {}).items() if v is not None}
         errors = []
         if not company:
             errors.append(FieldError("company", "is required"))
@@ -186,12 +198,12 @@ class Store:
             decimals = currency_decimals(currency)
         except ValueError:
             errors.append(FieldError("currency", f"{currency!r} is not an ISO 4217 code such as USD, EUR, CNY"))
-        if region is not None:
-            import phonenumbers
-
-            region = region.strip().upper()
-            if region not in phonenumbers.SUPPORTED_REGIONS:
-                errors.append(FieldError("region", f"{region!r} is not a country code such as US, GB, CN"))
+        known = modules.creation_answers()
+        errors += [FieldError(k, "no installed module takes it") for k in given if k not in known]
+        creation = modules.Creation(company, currency, given)
+        parts = [modules.load(m.create.target) for m in modules.installed() if m.create]
+        for part in parts:
+            errors += part.check(creation)
         if errors:
             raise ValidationFailed(errors)
         if self.state() == "bizsuite":
@@ -206,11 +218,12 @@ class Store:
             books.set_setting("company.name", company)
             books.set_setting("company.currency", currency)
             books.set_setting(DECIMALS_SETTING, str(decimals))
-            if region:
-                books.set_setting("contacts.phone_region", region)
             books.session.add(
                 User(name=owner, role="owner", created_at=clock.now(), created_by=owner)
             )
+            books.session.flush()
+            for part in parts:
+                part.write(books, creation)
         return True
 
     def _load_money_scale(self) -> None:

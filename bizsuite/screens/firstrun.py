@@ -20,7 +20,8 @@ class FirstRunScreen(BizScreen):
         "There are no books at this location yet. Give the company's name, the currency its "
         "books are kept in (a three-letter code such as USD, EUR, CNY) and the country whose "
         "phone numbers are written without a +country code (a two-letter code such as US, GB, "
-        "CN). You become the owner of the new books."
+        "CN). You become the owner of the new books, and the ledger starts with the standard "
+        "chart of accounts (add, rename or deactivate accounts later)."
     )
     BINDINGS = [
         bind("first_run_screen.create", "create", "Create the books"),
@@ -69,17 +70,32 @@ class FirstRunScreen(BizScreen):
         self.create(self.query_one("#company", Input).value, self.query_one("#currency", Input).value,
                     self.query_one("#region", Input).value)
 
+    @staticmethod
+    def answers(region: str) -> dict[str, str | None]:
+        """What the form answers for the modules: the phone region it asks (the contacts
+        module's), and each other answer's default, as ``bizsuite init`` gives them (the
+        ledger's chart: standard), so both make the same books."""
+        from bizsuite.core import modules
+
+        declared = modules.creation_answers()
+        answers = {name: default for name, (_, default) in declared.items()}
+        if "region" in declared:
+            answers["region"] = region
+        return answers
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="create")
     def create(self, company: str, currency: str, region: str) -> None:
-        """Store.initialise checks the answers (the same rules as ``bizsuite init``) before it
-        creates anything; what it refuses is shown beside its field."""
+        """Store.initialise checks the answers (the core's and each module's, the same rules as
+        ``bizsuite init``) before it creates anything; what it refuses is shown beside its field.
+        The phone region is the contacts module's answer (``Module.create``), the rest are the
+        modules' defaults (:meth:`answers`)."""
         from bizsuite.core.auth import os_login
         from bizsuite.core.store import Store
 
         store = None
         try:
             store = Store.open_or_create_empty(self.location)
-            store.initialise(company=company, currency=currency, owner=os_login(), region=region)
+            store.initialise(company=company, currency=currency, owner=os_login(), answers=self.answers(region))
             actor = store.actor_for(os_login())
         except ValidationFailed as exc:
             store.close()

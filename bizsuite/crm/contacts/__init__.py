@@ -1,6 +1,6 @@
 """Contacts: companies and people, the record every other module points at."""
 
-from bizsuite.core.modules import ALL_ROLES, DemoPart, Module
+from bizsuite.core.modules import ALL_ROLES, CreatePart, DemoPart, Module
 
 MODULE = Module(
     name="contacts",
@@ -14,6 +14,7 @@ MODULE = Module(
     },
     checks=("bizsuite.crm.contacts.checks:contact_checks", "bizsuite.crm.contacts.checks:search_index_check"),
     demo=DemoPart("bizsuite.crm.contacts.demo:add_demo_contacts", 50),
+    create=CreatePart("bizsuite.crm.contacts.setup", answers={"region": "US"}),  # init --region
     migrations="bizsuite.crm.contacts.migrations",
     dialect_only=("contacts_fts*", "ix_contacts_search_trgm", "search_index_paused"),
     summary="bizsuite.crm.contacts.overview:home_summary",

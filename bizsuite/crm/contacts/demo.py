@@ -50,7 +50,8 @@ from bizsuite.crm.contacts.models import Activity, Contact, ContactTag
 
 SIZES = {"small": 200, "large": 100_000}
 
-# The demo company's own staff; the first three are also bizsuite users of the demo books.
+# The demo company's own staff; the first three are also bizsuite users of the demo books
+# (added by this part, before the contacts: see :func:`add_demo_users`).
 STAFF = (
     ("Mei Lin", "mei", "sales"),
     ("Tom Baker", "tom", "support"),
@@ -567,16 +568,34 @@ def _tags(r: random.Random, roles: tuple[str, ...], culture: str, kind: str) -> 
     return sorted(set(tags))
 
 
+DEMO_REGION = "US"  # the demo company's phone numbers without a +country code
+
+
+def add_demo_users(books) -> int:
+    """The demo company's staff who use bizsuite (they need not be OS users); how many were added."""
+    existing = {u.name for u in books.admin.users(include_inactive=True)}
+    added = 0
+    for login, role in DEMO_USERS:
+        if login not in existing:
+            books.admin.add_user(login, role)
+            added += 1
+    return added
+
+
 def add_demo_contacts(books, rng: random.Random, size: str, *, base: datetime, seed: int = 0,
                       progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """The contacts part of the demo (see the module doc); returns what it made, for the summary.
 
-    Uses the active users of the books as activity authors: ``mei`` (sales), ``tom`` (support)
-    and ``ana`` (accounts) when the users part has added them, the acting owner always.
+    First adds the staff who use bizsuite (:data:`DEMO_USERS`) and, if the books have none, the
+    demo's phone region. Uses the active users of the books as activity authors: ``mei``
+    (sales), ``tom`` (support) and ``ana`` (accounts), the acting owner always.
     """
     if size not in SIZES:
         raise ValueError(f"size {size!r} is not one of {', '.join(SIZES)}")
     books.require("contacts.write")
+    added_users = add_demo_users(books)
+    if books.setting("contacts.phone_region") is None:
+        books.set_setting("contacts.phone_region", DEMO_REGION)
     s = books.session
     total = SIZES[size]
     owner = books.actor.name
@@ -814,6 +833,7 @@ def add_demo_contacts(books, rng: random.Random, size: str, *, base: datetime, s
     })])
     report(total, total)
     return {
+        "users": added_users,
         **made,
         "likely duplicates": n_dup_people + n_dup_companies,
     }

@@ -3,7 +3,7 @@
 Every other module posts here through ``books.ledger.post_entry(...)`` in its own unit of work.
 """
 
-from bizsuite.core.modules import DemoPart, Module
+from bizsuite.core.modules import CreatePart, DemoPart, Module
 
 MODULE = Module(
     name="ledger",
@@ -20,6 +20,7 @@ MODULE = Module(
     checks=("bizsuite.erp.ledger.checks:ledger_checks",),
     setup_tables=("ledger_accounts",),  # a chart of accounts (``init --chart``) is not business data
     demo=DemoPart("bizsuite.erp.ledger.demo:add_demo_ledger", 30),
+    create=CreatePart("bizsuite.erp.ledger.setup", answers={"chart": "standard"}),  # init --chart
     migrations="bizsuite.erp.ledger.migrations",
     summary="bizsuite.erp.ledger.overview:home_summary",
     search="bizsuite.erp.ledger.overview:search",

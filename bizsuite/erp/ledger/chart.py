@@ -207,75 +207,96 @@ class ChartMixin:
     def rename_account(self, ref: int | str, new_name: str, *, expected_version: int | None = None) -> Account:
         """Rename an account and its sub-accounts. Lines point at accounts, so every report and
         every past entry shows the new name."""
-        self._require_write()
-        a = self._locked_account(ref)
-        self._check_version(a, expected_version)
-        cleaned, problem = names.clean_account_name(new_name)
-        if problem:
-            raise ValidationFailed([FieldError("name", problem)])
-        if cleaned == a.name:
-            return a
-        by_name = self._names()
-        if cleaned in by_name:
-            raise ValidationFailed([FieldError("name", f"{cleaned} already exists")])
-        if cleaned.startswith(a.name + ":"):
-            raise ValidationFailed([FieldError("name", f"cannot move {a.name} under itself")])
-        old = a.name
-        moving = sorted((x for x in by_name.values() if x.name.startswith(old + ":")), key=lambda x: x.name)
-        # the new parents first (created with this account's type when missing)
-        parent = names.parent_name(cleaned)
-        if parent is not None and parent not in by_name:
-            self._new_account(parent, a.type)
-        a.name = cleaned
-        a.parent_id = by_name[parent].id if parent else None
-        self._touch(a)
-        for x in moving:
-            x.name = cleaned + x.name[len(old):]
-            self._touch(x)
-        self.session.flush()
-        self._forget_accounts()
-        return a
+        return self.edit_account(ref, name=new_name, expected_version=expected_version)
 
     def update_account(self, ref: int | str, *, code: str | None = None, type: str | None = None,
                        expected_version: int | None = None) -> Account:
         """Change an account's code (``""`` removes it) or, while nothing is posted to it, its type."""
+        return self.edit_account(ref, code=code, type=type, expected_version=expected_version)
+
+    def set_active(self, ref: int | str, active: bool) -> Account:
+        """Deactivate (no new postings; history and reports unchanged) or reactivate an account."""
+        return self.edit_account(ref, active=active)
+
+    def edit_account(self, ref: int | str, *, name: str | None = None, code: str | None = None,
+                     type: str | None = None, active: bool | None = None,
+                     expected_version: int | None = None) -> Account:
+        """Change an account in one step, as its form does: its name (and with it its
+        sub-accounts'; lines point at accounts, so every report and past entry shows the new
+        name), its code (``""`` removes it), its type (while nothing is posted to it) and
+        whether it takes new postings (a deactivated account keeps its history). ``None``
+        leaves a field as it is. The version is checked once, before anything changes; every
+        field's problem is refused together, and then nothing has changed. One change: the
+        version moves by one."""
         self._require_write()
         a = self._locked_account(ref)
         self._check_version(a, expected_version)
         errors: list[FieldError] = []
-        changed = False
-        if code is not None:
-            new_code = self._clean_code(code, errors, skip_id=a.id)
-            if new_code != a.code and not errors:
-                a.code = new_code
-                changed = True
-        if type is not None:
-            t = names.TYPE_TAGS.get(type.strip().lower(), type.strip().lower())
-            if t not in ACCOUNT_TYPES:
-                errors.append(FieldError("type", f"{type!r} is not one of: {', '.join(ACCOUNT_TYPES)}"))
-            elif t != a.type:
-                if self.session.scalar(select(exists().where(Line.account_id == a.id))):
-                    errors.append(FieldError("type", f"{a.name} has posted lines; its type cannot change "
-                                                     "(add a new account and move the balance with an entry)"))
-                else:
-                    a.type = t
-                    changed = True
+        new_name = self._check_new_name(a, name, errors) if name is not None else None
+        new_code = self._clean_code(code, errors, skip_id=a.id) if code is not None else None
+        new_type = self._check_new_type(a, type, errors) if type is not None else None
         if errors:
             raise ValidationFailed(errors)
+        changed = False
+        if new_type is not None and new_type != a.type:
+            a.type = new_type
+            changed = True
+        if code is not None and new_code != a.code:
+            a.code = new_code
+            changed = True
+        if active is not None and active != a.active:
+            a.active = active
+            changed = True
+        if new_name is not None and new_name != a.name:
+            self._move(a, new_name)
+            changed = True
         if changed:
             self._touch(a)
             self.session.flush()
         return a
 
-    def set_active(self, ref: int | str, active: bool) -> Account:
-        """Deactivate (no new postings; history and reports unchanged) or reactivate an account."""
-        self._require_write()
-        a = self._locked_account(ref)
-        if a.active != active:
-            a.active = active
-            self._touch(a)
-            self.session.flush()
-        return a
+    def _check_new_name(self, a: Account, new_name: str, errors: list[FieldError]) -> str | None:
+        cleaned, problem = names.clean_account_name(new_name)
+        if problem:
+            errors.append(FieldError("name", problem))
+            return None
+        if cleaned == a.name:
+            return cleaned
+        if cleaned in self._names():
+            errors.append(FieldError("name", f"{cleaned} already exists"))
+        elif cleaned.startswith(a.name + ":"):
+            errors.append(FieldError("name", f"cannot move {a.name} under itself"))
+        else:
+            return cleaned
+        return None
+
+    def _check_new_type(self, a: Account, type_: str, errors: list[FieldError]) -> str | None:
+        t = names.TYPE_TAGS.get(type_.strip().lower(), type_.strip().lower())
+        if t not in ACCOUNT_TYPES:
+            errors.append(FieldError("type", f"{type_!r} is not one of: {', '.join(ACCOUNT_TYPES)}"))
+            return None
+        if t != a.type and self.session.scalar(select(exists().where(Line.account_id == a.id))):
+            errors.append(FieldError("type", f"{a.name} has posted lines; its type cannot change "
+                                             "(add a new account and move the balance with an entry)"))
+            return None
+        return t
+
+    def _move(self, a: Account, new_name: str) -> None:
+        """Rename ``a`` and its sub-accounts (creating missing new parents with its type)."""
+        by_name = self._names()
+        old = a.name
+        moving = sorted((x for x in by_name.values() if x.name.startswith(old + ":")), key=lambda x: x.name)
+        # the new parents first (created with this account's type when missing)
+        parent = names.parent_name(new_name)
+        if parent is not None and parent not in by_name:
+            self._new_account(parent, a.type)
+        a.name = new_name
+        a.parent_id = by_name[parent].id if parent else None
+        for x in moving:
+            x.name = new_name + x.name[len(old):]
+            self._touch(x)
+        self.session.flush()
+        self._forget_accounts()
 
     def delete_account(self, ref: int | str) -> None:
         """Delete an account that was never used: no lines, no sub-accounts, no setting."""

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, Select, Static
 
-from bizsuite.core.errors import FieldError, Refused, ValidationFailed
+from bizsuite.core.errors import FieldError, Refused
 from bizsuite.erp.ledger.models import ACCOUNT_TYPES
 from bizsuite.screens.base import BizModal
 from bizsuite.screens.contact_forms import DIALOG_CSS
@@ -103,44 +103,20 @@ class AccountForm(BizModal):
     def action_save(self) -> None:
         if self.account_id is not None and self.original is None:
             return  # not loaded yet
-        type_ = self.query_one("#type", Select).value
-        active = self.query_one("#active", Checkbox).value if self.account_id is not None else True
-        self.save(self.query_one("#name", Input).value, None if type_ is Select.NULL else str(type_),
-                  self.query_one("#code", Input).value, active)
+        selected = self.query_one("#type", Select).value
+        type_ = None if selected is Select.NULL else str(selected)
+        name, code = self.query_one("#name", Input).value, self.query_one("#code", Input).value
+        if self.account_id is None:
+            def work(books) -> str:
+                return books.ledger.add_account(name, type=type_, code=code or None).name
+        else:
+            active = self.query_one("#active", Checkbox).value
+            account_id, version = self.account_id, self.version
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
-    def save(self, name: str, type_: str | None, code: str, active: bool) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                ledger = books.ledger
-                if self.account_id is None:
-                    saved = ledger.add_account(name, type=type_, code=code or None).name
-                else:
-                    old_name, old_code, old_type, old_active = self.original
-                    version = self.version
-                    if name.strip() != old_name:
-                        ledger.rename_account(self.account_id, name, expected_version=version)
-                        version = None  # renaming counted as a change; the row stays locked
-                    if code.strip() != old_code or (type_ and type_ != old_type):
-                        ledger.update_account(self.account_id, code=code,
-                                              type=type_ if type_ and type_ != old_type else None,
-                                              expected_version=version)
-                        version = None
-                    if active != old_active:
-                        ledger.set_active(self.account_id, active)
-                    saved = ledger.account(self.account_id).name
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.query_one(Form).show_errors, exc.errors)
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self._refused, exc)
-            return
-        self.app.call_from_thread(self.dismiss, saved)
-
-    def _refused(self, exc: Refused) -> None:
-        form = self.query_one(Form)
-        form.clear_errors()
-        form.set_message("\n".join(exc.problems))
+            def work(books) -> str:  # one step, the version checked once (the ledger's edit_account)
+                return books.ledger.edit_account(account_id, name=name, code=code, type=type_, active=active,
+                                                 expected_version=version).name
+        self.submit(work, self.dismiss, group="save")
 
 
 # -- a CSV export ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def test_init_with_each_chart(cli, tmp_path):
         assert r.rc == 0, r
         assert sql(db, "SELECT count(*) FROM ledger_accounts")[0][0] == expected
     r = cli("init", "--chart", "martian", db=tmp_path / "m.sqlite")
-    assert r.rc == 2 and "--chart: 'martian' is not one of: standard, cn-small, none" in r.stderr
+    assert r.rc == 1 and r.err_lines == ["--chart: 'martian' is not one of: standard, cn-small, none"], r
     assert not (tmp_path / "m.sqlite").exists()
 
 
