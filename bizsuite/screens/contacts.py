@@ -16,14 +16,12 @@ from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from bizsuite.core import clock
-from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone, phone_verified

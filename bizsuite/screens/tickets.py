@@ -16,14 +16,13 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from bizsuite.core import clock
-from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused, ValidationFailed
 from bizsuite.crm.contacts.normalise import format_phone
 from bizsuite.crm.tickets.models import (

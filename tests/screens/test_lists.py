@@ -15,7 +15,6 @@ from textual.widgets import Footer
 
 from bizsuite.screens.export import ExportDialog
 from bizsuite.screens.lists import Sortable
-from bizsuite.widgets.paged_table import PagedTable
 
 
 @pytest.fixture

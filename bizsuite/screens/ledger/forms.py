@@ -1,18 +1,14 @@
-"""The ledger's forms: an account, a CSV export; the journal entry form is in
-:mod:`.entry_form` (and importable from here)."""
+"""The ledger's forms: an account; the journal entry form is in :mod:`.entry_form` (and
+importable from here). The CSV export dialog is every screen's: :mod:`bizsuite.screens.export`."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
-from typing import Callable
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Footer, Input, Select
 
-from bizsuite.core.errors import FieldError, Refused
+from bizsuite.core.errors import Refused
 from bizsuite.erp.ledger.models import ACCOUNT_TYPES
 from bizsuite.screens.base import BizModal
 from bizsuite.screens.contact_forms import DIALOG_CSS
@@ -117,84 +113,6 @@ class AccountForm(BizModal):
                 return books.ledger.edit_account(account_id, name=name, code=code, type=type_, active=active,
                                                  expected_version=version).name
         self.submit(work, self.dismiss, group="save")
-
-
-# -- a CSV export ---------------------------------------------------------------------------------
-
-
-class ExportDialog(BizModal):
-    """Ask where to write a CSV, and write it with ``write(path) -> rows``; dismisses with the path."""
-
-    PLACE = "Export to CSV"
-    HELP = (
-        "Type the file to write (a path relative to the directory bizsuite was started in, or "
-        "absolute; ~ is your home). The CSV has the columns the command line's --format csv "
-        "gives: plain numbers, and text that a spreadsheet would run as a formula starts with '. "
-        "An existing file is replaced. Enter or Ctrl+S writes it."
-    )
-    BINDINGS = [
-        bind("export_dialog.save", "save", "Write"),
-        bind("export_dialog.cancel", "cancel", "Cancel"),
-    ]
-    DEFAULT_CSS = "ExportDialog {" + DIALOG_CSS + "& #export-what { color: $text-muted; margin-bottom: 1; } }"
-
-    def __init__(self, what: str, filename: str, write: Callable[[object], int]) -> None:
-        super().__init__()
-        self.what, self.filename, self.write = what, filename, write
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
-            dialog.border_title = "Export to CSV"
-            yield Static(self.what, id="export-what", markup=False)
-            with Form():
-                yield FormField("File", Input(self.filename, id="path", compact=True), field="path")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        path = self.query_one("#path", Input)
-        path.focus()
-        path.cursor_position = len(path.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        typed = self.query_one("#path", Input).value.strip()
-        if not typed:
-            self.query_one(Form).show_errors([FieldError("path", "give the file to write")])
-            return
-        self.export(typed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def export(self, typed: str) -> None:
-        path = Path(typed).expanduser()
-        tmp = path.with_name(path.name + ".partial")
-        try:
-            with open(tmp, "w", newline="", encoding="utf-8") as out:
-                rows = self.write(out)
-            os.replace(tmp, path)
-        except OSError as exc:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            reason = exc.strerror or str(exc)
-            self.app.call_from_thread(self.query_one(Form).show_errors,
-                                      [FieldError("path", f"cannot write {typed}: {reason}")])
-            return
-        except Refused as exc:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            self.app.call_from_thread(self.query_one(Form).set_message, problems(exc))
-            return
-        self.app.call_from_thread(self.notify, f"Wrote {rows:,} rows to {path.resolve()}")
-        self.app.call_from_thread(self.dismiss, str(path.resolve()))
 
 
 from bizsuite.screens.ledger.entry_form import EntryForm, Parsed, parse_rows  # noqa: E402,F401

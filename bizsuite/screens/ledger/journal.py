@@ -8,12 +8,11 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Static
 
-from bizsuite.core.auth import Actor
 from bizsuite.core.errors import Refused
 from bizsuite.erp.ledger.repository import journal_sorts
 from bizsuite.screens.base import when

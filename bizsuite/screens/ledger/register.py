@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
