@@ -45,13 +45,16 @@ class _Shared:
                             title="Something went wrong", severity="error", timeout=15)
 
     def submit(self, work: "Callable[[Books], T]", done: "Callable[[T], None]", *, form=None,
-               group: str = "submit") -> None:
+               group: str = "submit", title: str | None = None,
+               refused: "Callable[[], None] | None" = None) -> None:
         """Every write of a screen: ``work(books)`` in a worker thread, in one unit of work as the
         user (all of it lands or none of it), then ``done(result)`` on the app's thread. A refusal
         is shown where it belongs: a ``ValidationFailed``'s errors under their fields of ``form``
         (by default the screen's first :class:`Form`), anything else in the form's message line,
-        or, with no form, as a notification. Screens never open transactions themselves."""
-        from bizsuite.core.errors import Refused, ValidationFailed
+        or, with no form, as a notification (headed ``title``: "Not deleted"); ``refused()`` then
+        runs on the app's thread (to reload what the refusal left as it was). Screens never open
+        transactions themselves."""
+        from bizsuite.core.errors import Refused
         from bizsuite.widgets.form import Form
 
         def run() -> None:
@@ -59,19 +62,21 @@ class _Shared:
                 with self.store.transaction(self.actor) as books:
                     result = work(books)
             except Refused as exc:
-                self.app.call_from_thread(self._refused, exc, form)
+                self.app.call_from_thread(self._refused, exc, form, title)
+                if refused is not None:
+                    self.app.call_from_thread(refused)
                 return
             self.app.call_from_thread(done, result)
 
         self._submit_form = form if form is not None else next(iter(self.query(Form)), None)  # type: ignore[attr-defined]
         self.run_worker(run, thread=True, exclusive=True, group=group, exit_on_error=False)  # type: ignore[attr-defined]
 
-    def _refused(self, exc, form) -> None:
+    def _refused(self, exc, form, title: str | None = None) -> None:
         from bizsuite.core.errors import ValidationFailed
 
         form = form if form is not None else getattr(self, "_submit_form", None)
         if form is None:
-            self.app.notify("; ".join(exc.problems), severity="error", timeout=10)
+            self.app.notify("; ".join(exc.problems), title=title or "", severity="error", timeout=10)
             return
         if isinstance(exc, ValidationFailed):
             form.show_errors(exc.errors)

@@ -13,7 +13,7 @@ from textual.suggester import Suggester
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from bizsuite.core.errors import Refused, ValidationFailed
+from bizsuite.core.errors import Refused
 from bizsuite.crm.contacts.models import ACTIVITY_KINDS, ROLES, ContactIn
 from bizsuite.crm.contacts.normalise import format_phone, split_multi
 from bizsuite.screens.base import BizModal, when
@@ -207,37 +207,23 @@ class ContactForm(BizModal):
         )
 
     def action_save(self) -> None:
-        self.save(self.form_input())
+        data, contact_id, version = self.form_input(), self.contact_id, self.version
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
-    def save(self, data: ContactIn) -> None:
-        duplicates: list = []
-        try:
-            with self.store.transaction(self.actor) as books:
-                if self.contact_id is None:
-                    contact = books.contacts.add(data)
-                    duplicates = books.contacts.duplicates_of(contact.id)
-                else:
-                    contact = books.contacts.update(self.contact_id, data, expected_version=self.version)
-                saved = contact.id
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.query_one(Form).show_errors, exc.errors)
-            return
-        except Refused as exc:  # StaleRecord, NotFound, PermissionDenied
-            self.app.call_from_thread(self._refused, exc)
-            return
+        def save(books) -> tuple[int, list]:
+            if contact_id is None:
+                contact = books.contacts.add(data)
+                return contact.id, books.contacts.duplicates_of(contact.id)
+            return books.contacts.update(contact_id, data, expected_version=version).id, []
+
+        self.submit(save, self._saved)
+
+    def _saved(self, result: tuple[int, list]) -> None:
+        saved, duplicates = result
         if duplicates:
             names = ", ".join(f"#{d.contact_id} {d.name} ({d.reason})" for d in duplicates[:3])
-            self.app.call_from_thread(
-                self.notify, f"Looks like {names}; press m on the new contact to merge.",
-                title="Possible duplicate", severity="warning", timeout=10)
-        self.app.call_from_thread(self.dismiss, saved)
-
-    def _refused(self, exc: Refused) -> None:
-        form = self.query_one(Form)
-        form.clear_errors()
-        form.set_message("\n".join(exc.problems))
-
+            self.notify(f"Looks like {names}; press m on the new contact to merge.",
+                        title="Possible duplicate", severity="warning", timeout=10)
+        self.dismiss(saved)
 
 class ActivityForm(BizModal):
     """A note, call, meeting or email on a contact's timeline; dismisses with True when saved."""

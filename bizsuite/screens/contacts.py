@@ -444,16 +444,14 @@ class ContactDetailScreen(BizScreen):
 
         self.app.push_screen(MergeDialog(v.id, v.name, v.kind), picked)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def merge(self, dup_id: int) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                books.contacts.merge(self.contact_id, dup_id)
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self.notify, f"Merged #{dup_id} into this contact")
-        self.app.call_from_thread(self.load)
+        contact_id = self.contact_id
+
+        def merged(_: object) -> None:
+            self.notify(f"Merged #{dup_id} into this contact")
+            self.load()
+
+        self.submit(lambda books: books.contacts.merge(contact_id, dup_id), merged, title="Not merged")
 
     def action_delete(self) -> None:
         if self.view is not None:
@@ -484,16 +482,10 @@ class ContactDetailScreen(BizScreen):
             yes="delete",
         ), confirmed)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def delete(self, version: int) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                books.contacts.delete(self.contact_id, expected_version=version)
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not deleted",
-                                      severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._deleted)
+        contact_id = self.contact_id
+        self.submit(lambda books: books.contacts.delete(contact_id, expected_version=version),
+                    lambda _: self._deleted(), title="Not deleted")
 
     def _deleted(self) -> None:
         name = self.view.name if self.view else f"#{self.contact_id}"

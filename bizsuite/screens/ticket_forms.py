@@ -189,20 +189,15 @@ class NewTicketForm(BizModal):
 
     def action_save(self) -> None:
         typed = self.query_one("#contact", Input).value.strip()
-        self.save(self.form_input(), typed)
+        data = self.form_input()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
-    def save(self, data: TicketIn, typed: str) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                ticket = books.tickets.add(data)
-                saved = ticket.id
-        except ValidationFailed as exc:
-            errors = [FieldError("contact", "pick the customer from the matches under the field")
-                      if e.field == "contact" and typed and data.contact_id is None else e for e in exc.errors]
-            self.app.call_from_thread(self.query_one(Form).show_errors, errors)
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self.query_one(Form).set_message, "\n".join(exc.problems))
-            return
-        self.app.call_from_thread(self.dismiss, saved)
+        def save(books) -> int:
+            try:
+                return books.tickets.add(data).id
+            except ValidationFailed as exc:  # a name typed but no match picked: say what to do
+                raise ValidationFailed([
+                    FieldError("contact", "pick the customer from the matches under the field")
+                    if e.field == "contact" and typed and data.contact_id is None else e for e in exc.errors
+                ]) from None
+
+        self.submit(save, self.dismiss)

@@ -301,22 +301,17 @@ class _TicketActions:
         self.app.push_screen(ChoiceDialog(f"Priority of #{row.id}", [(p, p) for p in reversed(PRIORITIES)],
                                           row.priority, hint="targets ahead move; a breach stays"), picked)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def change(self, ticket_id: int, version: int, what: str, value: str | None, done: str) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                if what == "assign":
-                    books.tickets.assign(ticket_id, value, expected_version=version)
-                elif what == "status":
-                    books.tickets.set_status(ticket_id, value, expected_version=version)
-                else:
-                    books.tickets.set_priority(ticket_id, value, expected_version=version)
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not changed",
-                                      severity="error", timeout=10)
-            self.app.call_from_thread(self._after_change, "")
-            return
-        self.app.call_from_thread(self._after_change, done)
+        def change(books) -> None:
+            if what == "assign":
+                books.tickets.assign(ticket_id, value, expected_version=version)
+            elif what == "status":
+                books.tickets.set_status(ticket_id, value, expected_version=version)
+            else:
+                books.tickets.set_priority(ticket_id, value, expected_version=version)
+
+        self.submit(change, lambda _: self._after_change(done), title="Not changed",  # type: ignore[attr-defined]
+                    refused=lambda: self._after_change(""))
 
 
 # -- the queue -----------------------------------------------------------------------------------
@@ -857,20 +852,14 @@ class TicketScreen(_TicketActions, BizScreen):
         text = self.query_one("#reply", TextArea).text
         self.send(self.view.row.id, self.mode, text)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def send(self, ticket_id: int, mode: str, text: str) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
+        def send(books) -> None:
+            try:
                 books.tickets.reply(ticket_id, text, kind=mode)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "; ".join(str(e) for e in exc.errors)
-                                      + " — type it in the box first", title="Not sent", severity="warning")
-            return
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, "; ".join(exc.problems), title="Not sent", severity="error",
-                                      timeout=10)
-            return
-        self.app.call_from_thread(self._sent, mode)
+            except ValidationFailed as exc:  # an empty message: say where to type it
+                raise Refused("; ".join(str(e) for e in exc.errors) + " — type it in the box first") from None
+
+        self.submit(send, lambda _: self._sent(mode), title="Not sent")
 
     def _sent(self, mode: str) -> None:
         self.query_one("#reply", TextArea).clear()

@@ -7,7 +7,6 @@ import asyncio
 from decimal import Decimal
 from typing import Callable
 
-from textual import work
 from textual.screen import Screen
 from textual.suggester import Suggester
 
@@ -237,18 +236,12 @@ class _Reverses:
             yes="reverse",
         ), confirmed)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reverse")
     def reverse(self, entry_id: int) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                r = books.ledger.reverse(entry_id)
-                new_id = r.id
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, problems(exc), title="Not reversed", severity="error",
-                                      timeout=10)
-            return
-        self.app.call_from_thread(self.notify, f"Posted #{new_id}, reversing #{entry_id}")
-        self.app.call_from_thread(self._reversed, entry_id, new_id)
+        def reversed_(new_id: int) -> None:
+            self.notify(f"Posted #{new_id}, reversing #{entry_id}")
+            self._reversed(entry_id, new_id)
+
+        self.submit(lambda books: books.ledger.reverse(entry_id).id, reversed_, title="Not reversed")  # type: ignore[attr-defined]
 
     def _reversed(self, entry_id: int, new_id: int) -> None:
         raise NotImplementedError

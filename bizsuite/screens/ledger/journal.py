@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Static
 
-from bizsuite.core.errors import Refused
 from bizsuite.erp.ledger.repository import journal_sorts
 from bizsuite.screens.base import when
 from bizsuite.screens.lists import ListScreen
@@ -26,7 +25,6 @@ from bizsuite.screens.ledger.common import (
     _Reverses,
     leaves,
     money,
-    problems,
     show_section,
     text_or_none,
 )
@@ -406,14 +404,11 @@ class EntryScreen(_Reverses, LedgerScreen):
         self.app.push_screen(Confirm(f"Delete draft #{v.id}?", f"{v.memo or 'The draft'} and its "
                                      f"{len(v.lines)} lines are deleted for good.", yes="delete"), confirmed)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="change")
     def delete_draft(self) -> None:
-        try:
-            with self.store.transaction(self.actor) as books:
-                books.ledger.delete_entry(self.entry_id)
-        except Refused as exc:
-            self.app.call_from_thread(self.notify, problems(exc), title="Not deleted", severity="error",
-                                      timeout=10)
-            return
-        self.app.call_from_thread(self.notify, f"Deleted draft #{self.entry_id}")
-        self.app.call_from_thread(self.dismiss)
+        entry_id = self.entry_id
+
+        def deleted(_: object) -> None:
+            self.notify(f"Deleted draft #{entry_id}")
+            self.dismiss()
+
+        self.submit(lambda books: books.ledger.delete_entry(entry_id), deleted, title="Not deleted")
