@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from typing import Any
 
@@ -160,6 +161,12 @@ def run_tui(location: Location, as_name: str | None) -> int:
     from bizsuite.core.db import sqlite_file_state
     from bizsuite.core.errors import Refused
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would wait for keys that never come, at full speed, for ever (a script, cron,
+        # a pipe): say so and stop, as every command does with bad input.
+        print(f"the app needs a terminal (standard input or output is not one); open it from a terminal with: "
+              f"bizsuite --db {shlex.quote(location.display())}", file=sys.stderr)
+        return 1
     if _monochrome(os.environ.get("TERM", "")):
         os.environ.setdefault("NO_COLOR", "1")  # Textual then draws in monochrome
     store: Store | None = None
