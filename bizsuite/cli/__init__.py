@@ -54,6 +54,10 @@ class LazyCommands(MutableMapping):
         self._pending.pop(name, None)
         self._order.remove(name)
 
+    def pending(self, name: str) -> bool:
+        """Is ``name`` a command not built yet?"""
+        return name in self._pending
+
     def __contains__(self, name: object) -> bool:
         return name in self._built or name in self._pending
 
@@ -136,6 +140,12 @@ class ModulesGroup(TyperGroup):
             if name in mods and name not in self.commands:
                 rows.append((name, make_default_short_help(mods[name].cli_help or mods[name].description, limit)))
                 continue
+            info = _CORE_INFOS.get(name)
+            if info is not None and self.commands.pending(name):
+                # what the built command's get_short_help_str(limit) says, without building it
+                if not info.hidden:
+                    rows.append((name, _short_help(info, limit, make_default_short_help)))
+                continue
             cmd = self.get_command(ctx, name)
             if cmd is not None and not cmd.hidden:
                 rows.append((name, cmd.get_short_help_str(limit)))
@@ -193,6 +203,27 @@ def root(
 core = typer.Typer(rich_markup_mode=None, add_completion=False)
 admin.register(core)
 core.command("search")(search_command)
+
+
+# The core's commands by name (not its groups): ``--help`` reads their one-line help from here.
+_CORE_INFOS = {_command_name(i): i for i in core.registered_commands}
+
+
+def _short_help(info, limit: int, make_default_short_help) -> str:
+    """Click's ``Command.get_short_help_str(limit)`` of the command Typer would build from
+    ``info`` (its help is ``info.help``, else the function's docstring); a test holds them equal."""
+    import inspect
+
+    help_ = inspect.cleandoc(info.help) if info.help is not None else inspect.getdoc(info.callback)
+    if info.short_help:
+        text = inspect.cleandoc(info.short_help)
+    elif help_:
+        text = make_default_short_help(help_, limit)
+    else:
+        text = ""
+    if info.deprecated:
+        text = f"{text} {f'(DEPRECATED: {info.deprecated})' if isinstance(info.deprecated, str) else '(DEPRECATED)'}"
+    return text.strip()
 
 
 def _core_commands() -> list[tuple[str, Callable[[], object]]]:
