@@ -5,8 +5,6 @@ Kept light: nothing heavy is imported until a command runs, so ``bizsuite --help
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,6 +119,8 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
     """Print rows as a Rich table, CSV (formula cells neutralised) or JSON."""
     out = out or sys.stdout
     if fmt == Fmt.csv:
+        import csv
+
         from bizsuite.core.importer import neutralise
 
         w = csv.writer(out, lineterminator="\n")
@@ -131,6 +131,8 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
             ])
         return
     if fmt == Fmt.json:
+        import json
+
         def conv(v):
             if isinstance(v, Decimal):
                 return f"{v:f}"
