@@ -16,7 +16,7 @@ Figures (the fastest of N runs; the median beside it; one untimed run first):
   each with "above the floor": the command less ``import sqlmodel`` (less ``import typer`` for
   ``--help``) — the part that is bizsuite's own, and the one to watch. Their output goes to a
   pipe, as in a script; ``contacts list`` once more with its output on a terminal (a
-  pseudo-terminal), where Rich draws the table (a pipe gets the same text without Rich);
+  pseudo-terminal), as a clerk runs it (bold header, italic title);
 - which modules' models a command imported (a command loads only the modules it uses);
 - beside each, the median, and the fastest CPU time (user + system): on a shared machine the
   wall time wanders, the CPU time less.
@@ -80,7 +80,7 @@ said()
 
 def _on_a_terminal(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run with standard output on a pseudo-terminal, as a clerk at a terminal runs it (a table
-    is then drawn by Rich, to the terminal's width)."""
+    is then styled, and fitted to the terminal's width)."""
     import pty
 
     master, slave = pty.openpty()

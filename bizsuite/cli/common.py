@@ -146,14 +146,16 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
     names = [(headers or {}).get(c, c.replace("_", " ")) for c in columns]
     cells = [[str(plain(r.get(c))) for c in columns] for r in rows]
     # On a terminal, its width; in a pipe, wide enough that rows stay on one line.
-    width = None if out.isatty() else 200
-    if width is not None:  # off a terminal, the same text without importing Rich (when it can)
-        from bizsuite.cli.plain_table import render
+    terminal = out.isatty()
+    width = None if terminal else 200
+    from bizsuite.cli import plain_table  # the same text without importing Rich, when it can
 
-        text = render(title, names, cells, [c in numeric for c in columns], width=width)
-        if text is not None:
-            out.write(text)
-            return
+    page = plain_table.terminal_width() if terminal else width
+    text = None if page is None else plain_table.render(
+        title, names, cells, [c in numeric for c in columns], width=page, terminal=terminal)
+    if text is not None:
+        out.write(text)
+        return
     from rich.console import Console
     from rich.table import Table
 

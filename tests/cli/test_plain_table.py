@@ -16,23 +16,29 @@ from bizsuite.cli import plain_table
 from bizsuite.cli.common import Fmt, emit
 
 
-def rich_text(title, headers, rows, right, width):
-    """What ``emit`` drew with Rich before (and still does when ``render`` declines)."""
+def rich_text(title, headers, rows, right, width, color_system=None):
+    """What ``emit`` drew with Rich before (and still does when ``render`` declines); with a
+    ``color_system``, on a terminal."""
     table = Table(title=title, show_lines=False, header_style="bold", box=None)
     for h, r in zip(headers, right):
         table.add_column(h, justify="right" if r else "left", overflow="fold", no_wrap=h in ("id", "kind"))
     for row in rows:
         table.add_row(*row)
     out = io.StringIO()
-    Console(file=out, width=width, emoji=False, markup=False).print(table)
+    if color_system:
+        Console(file=out, width=width, emoji=False, markup=False, force_terminal=True,
+                color_system=color_system).print(table)
+    else:
+        Console(file=out, width=width, emoji=False, markup=False).print(table)
     return out.getvalue()
 
 
 def quiet_env():
     env = mock.patch.dict(os.environ)
     env.start()
-    for v in plain_table._FORCING:
+    for v in (*plain_table._FORCING, *plain_table._ON_A_TERMINAL, "COLUMNS"):
         os.environ.pop(v, None)
+    os.environ["TERM"] = "xterm-256color"
     return env
 
 
@@ -64,6 +70,51 @@ def test_render_writes_what_rich_writes_or_declines(title, ncols, data, width):
         env.stop()
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.one_of(st.none(), TEXT),
+    ncols=st.integers(1, 5),
+    data=st.data(),
+    width=st.sampled_from([200, 80, 24]),
+    color_system=st.sampled_from(["standard", "256", "truecolor"]),
+)
+def test_on_a_terminal_render_writes_what_rich_writes_or_declines(title, ncols, data, width, color_system):
+    headers = data.draw(st.lists(TEXT, min_size=ncols, max_size=ncols))
+    rows = data.draw(st.lists(st.lists(TEXT, min_size=ncols, max_size=ncols), max_size=4))
+    right = data.draw(st.lists(st.booleans(), min_size=ncols, max_size=ncols))
+    env = quiet_env()
+    try:
+        ours = plain_table.render(title, headers, rows, right, width=width, terminal=True)
+        if ours is not None:
+            assert ours == rich_text(title, headers, rows, right, width, color_system)
+    finally:
+        env.stop()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_emit_on_a_terminal_writes_what_rich_writes():
+    rows = [{"id": 1, "name": "Ada Lovelace", "amount": "10.00"}, {"id": 2, "name": "Grace Hopper", "amount": "2.50"}]
+    env = quiet_env()
+    try:
+        os.environ["COLUMNS"] = "100"
+        assert plain_table.terminal_width() == 100
+        ours = FakeTerminal()
+        emit(rows, ["id", "name", "amount"], Fmt.table, title="People", numeric=["amount"], out=ours)
+        with mock.patch.object(plain_table, "render", return_value=None):
+            theirs = FakeTerminal()
+            emit(rows, ["id", "name", "amount"], Fmt.table, title="People", numeric=["amount"], out=theirs)
+        os.environ["TERM"] = "dumb"  # Rich writes no styles there, and 80 columns: it draws
+        assert plain_table.terminal_width() is None
+    finally:
+        env.stop()
+    assert ours.getvalue() == theirs.getvalue()
+    assert "\x1b[1m" in ours.getvalue() and "Grace Hopper" in ours.getvalue()
+
+
 def test_the_usual_tables_take_the_plain_path_and_match_rich():
     env = quiet_env()
     try:
@@ -80,6 +131,9 @@ def test_the_usual_tables_take_the_plain_path_and_match_rich():
             ours = plain_table.render(title, headers, rows, right, width=200)
             assert ours is not None, title
             assert ours == rich_text(title, headers, rows, right, 200)
+            on_terminal = plain_table.render(title, headers, rows, right, width=80, terminal=True)
+            assert on_terminal is not None, title
+            assert on_terminal == rich_text(title, headers, rows, right, 80, "256")
     finally:
         env.stop()
 

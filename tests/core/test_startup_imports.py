@@ -45,10 +45,31 @@ sys.stderr.write("\nSAID " + json.dumps(said) + "\n")
 NEVER = ("textual", "alembic", "phonenumbers", "rapidfuzz", "hypothesis", "rich", "tomllib")
 
 
-def run(db: str, *args: str) -> dict:
+def run(db: str, *args: str, terminal: bool = False) -> dict:
     argv = ["--db", db, *args]
-    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
-    done = subprocess.run([sys.executable, "-c", RUN, json.dumps(argv)], capture_output=True, text=True, env=env)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "TTY_INTERACTIVE", "COLUMNS")}
+    cmd = [sys.executable, "-c", RUN, json.dumps(argv)]
+    if terminal:  # standard output on a pseudo-terminal, as a clerk runs it
+        import pty
+
+        env["TERM"] = "xterm-256color"
+        master, slave = pty.openpty()
+        try:
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE,
+                                  text=True, env=env)
+        finally:
+            os.close(slave)
+        shown = b""
+        try:
+            while chunk := os.read(master, 65536):
+                shown += chunk
+        except OSError:  # EIO: the terminal's other end is closed, all is read
+            pass
+        os.close(master)
+        done.stdout = shown.decode()
+    else:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     line = next((ln for ln in done.stderr.splitlines() if ln.startswith("SAID ")), None)
     assert line is not None, done.stderr
     said = json.loads(line[5:])
@@ -96,3 +117,9 @@ def test_books_that_are_current_are_opened_without_alembic(books):
     said = run(books, "contacts", "list")
     assert not loaded(said, "alembic")
     assert loaded(said, "bizsuite.migrations")  # the check did run
+
+
+def test_on_a_terminal_a_listing_is_drawn_without_rich(books):
+    said = run(books, "contacts", "list", terminal=True)
+    assert not loaded(said, "rich")
+    assert "\x1b[1m" in said["stdout"] and "Contacts" in said["stdout"]  # styled as Rich styles it
