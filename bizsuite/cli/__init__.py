@@ -3,7 +3,9 @@ module (its declaration names it); heavy imports wait for the command."""
 
 from __future__ import annotations
 
-from typing import Optional
+import copy
+from collections.abc import MutableMapping
+from typing import Callable, Optional
 
 import typer
 
@@ -15,19 +17,95 @@ from bizsuite.cli.common import Globals, globals_
 from bizsuite.cli.search import search as search_command
 
 
+class LazyCommands(MutableMapping):
+    """A group's command table whose commands are built on first use.
+
+    Typer turns every command of an app into a Click command (its parameters read from the
+    function's signature and type hints) before it runs any: a tenth of a millisecond or more
+    each, the whole table for the one command a process runs. Here the names are known at once
+    (``--help`` and the suggestions for a misspelt name see all of them) and each command is
+    built when it is asked for."""
+
+    def __init__(self, built: dict, pending: list[tuple[str, Callable[[], object]]]):
+        self._pending = dict(pending)
+        self._built: dict = {}
+        self._order = [name for name, _ in pending]
+        for name, command in built.items():
+            self[name] = command
+
+    def __getitem__(self, name: str):
+        try:
+            return self._built[name]
+        except KeyError:
+            make = self._pending.pop(name)  # KeyError: no such command
+        command = self._built[name] = make()
+        return command
+
+    def __setitem__(self, name: str, command) -> None:
+        self._pending.pop(name, None)
+        if name not in self._built and name not in self._order:
+            self._order.append(name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._built and name not in self._pending:
+            raise KeyError(name)
+        self._built.pop(name, None)
+        self._pending.pop(name, None)
+        self._order.remove(name)
+
+    def pending(self, name: str) -> bool:
+        """Is ``name`` a command not built yet?"""
+        return name in self._pending
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._built or name in self._pending
+
+    def __iter__(self):
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+def _command_name(info) -> str:
+    return info.name or typer.main.get_command_name(info.callback.__name__)
+
+
+def lazy_group(app: typer.Typer, build_group: Callable[[typer.Typer], TyperGroup], *,
+               pretty_exceptions_short: bool, rich_markup_mode=None) -> TyperGroup:
+    """``build_group(app)``'s group (its callback, its options, its sub-groups), with ``app``'s
+    own commands built only when one is asked for (:class:`LazyCommands`)."""
+    bare = copy.copy(app)
+    bare.registered_commands = []
+    group = build_group(bare)
+
+    def maker(info):
+        return lambda: typer.main.get_command_from_info(
+            info, pretty_exceptions_short=pretty_exceptions_short, rich_markup_mode=rich_markup_mode)
+
+    group.commands = LazyCommands(group.commands, [(_command_name(i), maker(i)) for i in app.registered_commands])
+    return group
+
+
 class ModulesGroup(TyperGroup):
     """The root command: the core's commands, plus one sub-command per installed module that has
     a CLI (``Module.cli``), imported only when that sub-command runs. ``--help`` lists them from
-    their declarations, so it imports none of them."""
+    their declarations, so it imports none of them. Every command, the core's and the modules',
+    is built only when it is asked for (:class:`LazyCommands`)."""
+
+    def __init__(self, *args, commands=None, **kwargs):
+        super().__init__(*args, commands=commands, **kwargs)
+        self.commands = LazyCommands(self.commands, _core_commands())
+
+    def list_commands(self, ctx) -> list[str]:
+        names = list(self.commands)  # names only: nothing is built to list them
+        return names + [n for n in self._modules() if n not in names]
 
     def _modules(self) -> dict:
         from bizsuite.core import modules
 
         return {m.name: m for m in modules.installed() if m.cli}
-
-    def list_commands(self, ctx) -> list[str]:
-        names = super().list_commands(ctx)
-        return names + [n for n in self._modules() if n not in names]
 
     def get_command(self, ctx, cmd_name: str):
         found = super().get_command(ctx, cmd_name)
@@ -40,8 +118,14 @@ class ModulesGroup(TyperGroup):
 
         # Mounted as ``add_typer`` on the root would: the root's help style, no completion options.
         mount = typer.Typer(rich_markup_mode=None, add_completion=False)
-        mount.add_typer(load(module.cli), name=cmd_name, help=module.cli_help or module.description)
-        command = typer.main.get_command(mount).commands[cmd_name]
+        help_ = module.cli_help or module.description
+
+        def build(sub: typer.Typer) -> TyperGroup:
+            mount.registered_groups = []
+            mount.add_typer(sub, name=cmd_name, help=help_)
+            return typer.main.get_command(mount).commands[cmd_name]
+
+        command = lazy_group(load(module.cli), build, pretty_exceptions_short=mount.pretty_exceptions_short)
         self.commands[cmd_name] = command  # built once per process
         return command
 
@@ -55,6 +139,12 @@ class ModulesGroup(TyperGroup):
         for name in names:
             if name in mods and name not in self.commands:
                 rows.append((name, make_default_short_help(mods[name].cli_help or mods[name].description, limit)))
+                continue
+            info = _CORE_INFOS.get(name)
+            if info is not None and self.commands.pending(name):
+                # what the built command's get_short_help_str(limit) says, without building it
+                if not info.hidden:
+                    rows.append((name, _short_help(info, limit, make_default_short_help)))
                 continue
             cmd = self.get_command(ctx, name)
             if cmd is not None and not cmd.hidden:
@@ -108,8 +198,46 @@ def root(
         raise typer.Exit(run_tui(location(ctx), as_name))
 
 
-admin.register(app)
-app.command("search")(search_command)
+# The core's commands: registered on their own app, built by the root one at a time
+# (ModulesGroup) with the root's settings.
+core = typer.Typer(rich_markup_mode=None, add_completion=False)
+admin.register(core)
+core.command("search")(search_command)
+
+
+# The core's commands by name (not its groups): ``--help`` reads their one-line help from here.
+_CORE_INFOS = {_command_name(i): i for i in core.registered_commands}
+
+
+def _short_help(info, limit: int, make_default_short_help) -> str:
+    """Click's ``Command.get_short_help_str(limit)`` of the command Typer would build from
+    ``info`` (its help is ``info.help``, else the function's docstring); a test holds them equal."""
+    import inspect
+
+    help_ = inspect.cleandoc(info.help) if info.help is not None else inspect.getdoc(info.callback)
+    if info.short_help:
+        text = inspect.cleandoc(info.short_help)
+    elif help_:
+        text = make_default_short_help(help_, limit)
+    else:
+        text = ""
+    if info.deprecated:
+        text = f"{text} {f'(DEPRECATED: {info.deprecated})' if isinstance(info.deprecated, str) else '(DEPRECATED)'}"
+    return text.strip()
+
+
+def _core_commands() -> list[tuple[str, Callable[[], object]]]:
+    def command(info):
+        return lambda: typer.main.get_command_from_info(
+            info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode)
+
+    def group(info):
+        return lambda: typer.main.get_group_from_info(
+            info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode,
+            suggest_commands=app.suggest_commands)
+
+    return [*((_command_name(i), command(i)) for i in core.registered_commands),
+            *((i.name, group(i)) for i in core.registered_groups)]
 
 
 def main() -> None:

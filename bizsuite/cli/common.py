@@ -5,8 +5,6 @@ Kept light: nothing heavy is imported until a command runs, so ``bizsuite --help
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,6 +119,8 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
     """Print rows as a Rich table, CSV (formula cells neutralised) or JSON."""
     out = out or sys.stdout
     if fmt == Fmt.csv:
+        import csv
+
         from bizsuite.core.importer import neutralise
 
         w = csv.writer(out, lineterminator="\n")
@@ -131,6 +131,8 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
             ])
         return
     if fmt == Fmt.json:
+        import json
+
         def conv(v):
             if isinstance(v, Decimal):
                 return f"{v:f}"
@@ -141,19 +143,28 @@ def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str |
         json.dump([{c: conv(r.get(c)) for c in columns} for r in rows], out, ensure_ascii=False, indent=2)
         out.write("\n")
         return
+    names = [(headers or {}).get(c, c.replace("_", " ")) for c in columns]
+    cells = [[str(plain(r.get(c))) for c in columns] for r in rows]
+    # On a terminal, its width; in a pipe, wide enough that rows stay on one line.
+    terminal = out.isatty()
+    width = None if terminal else 200
+    from bizsuite.cli import plain_table  # the same text without importing Rich, when it can
+
+    page = plain_table.terminal_width() if terminal else width
+    text = None if page is None else plain_table.render(
+        title, names, cells, [c in numeric for c in columns], width=page, terminal=terminal)
+    if text is not None:
+        out.write(text)
+        return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False, header_style="bold", box=None if len(columns) > 6 else None)
-    for c in columns:
-        table.add_column((headers or {}).get(c, c.replace("_", " ")), justify="right" if c in numeric else "left",
+    table = Table(title=title, show_lines=False, header_style="bold", box=None)
+    for c, name in zip(columns, names):
+        table.add_column(name, justify="right" if c in numeric else "left",
                          overflow="fold", no_wrap=c in ("id", "kind", "phone", "at", "action"))
-    n = 0
-    for r in rows:
-        table.add_row(*[str(plain(r.get(c))) for c in columns])
-        n += 1
-    # On a terminal, its width; in a pipe, wide enough that rows stay on one line.
-    width = None if out.isatty() else 200
+    for row in cells:
+        table.add_row(*row)
     # Cells are data, not Rich markup: 'assets:bank:checking' must not become an emoji.
     Console(file=out, width=width, emoji=False, markup=False).print(table)
 

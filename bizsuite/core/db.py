@@ -7,7 +7,6 @@ file checks. The repositories above run unchanged on PostgreSQL.
 from __future__ import annotations
 
 import sqlite3
-import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +80,8 @@ def to_url(path_or_url: str) -> str:
 
 
 def _config_db(path: Path) -> str | None:
+    import tomllib  # only when no --db or BIZSUITE_DB says where the books are
+
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

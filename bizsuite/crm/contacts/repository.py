@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from sqlalchemy import Integer, and_, column, delete, exists, func, select, text, update
 from sqlalchemy.orm import aliased
@@ -17,7 +17,6 @@ from bizsuite.core import audit, clock, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.core.sorting import Key, Sorts
 from bizsuite.crm.contacts import normalise as norm
-from bizsuite.crm.contacts.duplicates import Duplicate
 from bizsuite.crm.contacts.models import (
     ACTIVITY_KINDS,
     KINDS,
@@ -30,6 +29,9 @@ from bizsuite.crm.contacts.models import (
     ContactTag,
     Page,
 )
+
+if TYPE_CHECKING:  # duplicates (and rapidfuzz) load when duplicates are asked for
+    from bizsuite.crm.contacts.duplicates import Duplicate
 
 # Tables that are part of a contact (deleted with it); every other reference blocks a delete.
 OWNED_TABLES = {"contact_tags", "contact_activities"}
