@@ -37,7 +37,8 @@ def list_(
     role: Optional[str] = typer.Option(None, "--role", help="customer, supplier, lead or employee."),
     tag: Optional[str] = typer.Option(None, "--tag"),
     kind: Optional[str] = typer.Option(None, "--kind", help="company or person."),
-    sort: str = typer.Option("name", "--sort", help="name, updated or created."),
+    sort: str = typer.Option("name", "--sort", help="name, company, email, phone, roles, city, country, updated or "
+                             "created (add :asc or :desc to choose the direction)."),
     limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
     offset: int = typer.Option(0, "--offset", min=0),
     fmt: Fmt = FORMAT_OPTION,

@@ -35,11 +35,13 @@ def accounts(
     type_: Optional[str] = typer.Option(None, "--type", help="asset, liability, equity, income or expense."),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Balances as of this date (default: all)."),
     all_: bool = typer.Option(False, "--all", help="Include inactive accounts."),
+    sort: Optional[str] = typer.Option(None, "--sort", help="code (the chart's order), name, type or balance: the "
+                                       "accounts under each parent (add :asc or :desc to choose the direction)."),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """The chart of accounts with balances (sub-accounts included), in tree order."""
     with books(ctx, write=False) as b:
-        nodes = b.ledger.account_tree(as_of=as_of, type=type_)
+        nodes = b.ledger.account_tree(as_of=as_of, type=type_, sort=sort)
     emit([_account_row(n, fmt) for n in nodes if all_ or n.account.active], ACCOUNT_COLUMNS, fmt,
          title="Accounts", numeric=["balance", "postings"])
 
@@ -289,19 +291,22 @@ def journal(
     limit: int = typer.Option(200, "--limit", min=0, help="At most this many entries (0: all)."),
     offset: int = typer.Option(0, "--offset", min=0),
     newest_first: bool = typer.Option(False, "--newest-first"),
+    sort: Optional[str] = typer.Option(None, "--sort", help="date, id, memo, code or amount (default: date, oldest "
+                                       "first) (add :asc or :desc to choose the direction)."),
     drafts: bool = typer.Option(False, "--drafts", help="List the drafts instead."),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """The general journal: entries with their lines, in date order."""
     with books(ctx, write=False) as b:
         if drafts:
-            page = b.ledger.journal_page(offset=offset, limit=limit or 10**9, status="draft")
+            page = b.ledger.journal_page(offset=offset, limit=limit or 10**9, status="draft", sort=sort)
             rows = [{"entry": r.id, "date": r.date, "memo": r.memo, "accounts": r.accounts, "total": r.total}
                     for r in page.rows]
             emit(rows, ["entry", "date", "memo", "accounts", "total"], fmt, title="Drafts", numeric=["total"])
             return
         details, total = b.ledger.general_journal(offset=offset, limit=limit or 10**9, start=from_, end=to,
-                                                  account=account, text=search or "", newest_first=newest_first)
+                                                  account=account, text=search or "", newest_first=newest_first,
+                                                  sort=sort)
     rows = []
     for d in details:
         for i, r in enumerate(_entry_rows(d)):
@@ -435,12 +440,14 @@ def register(
     limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
     offset: int = typer.Option(0, "--offset", min=0),
     newest_first: bool = typer.Option(False, "--newest-first"),
+    sort: Optional[str] = typer.Option(None, "--sort", help="date, entry, memo, amount or balance; each posting keeps "
+                                       "its running balance (add :asc or :desc to choose the direction)."),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """An account's postings with the running balance."""
     with books(ctx, write=False) as b:
         page = b.ledger.register(account, start=from_, end=to, offset=offset, limit=limit or 10**9,
-                                 newest_first=newest_first)
+                                 newest_first=newest_first, sort=sort)
     rows = [{"date": r.date, "entry": r.entry_id, "memo": r.memo, "account": r.account,
              "other_accounts": r.other_accounts, "amount": r.amount, "balance": r.balance} for r in page.rows]
     emit(rows, ["date", "entry", "memo", "account", "other_accounts", "amount", "balance"], fmt,

@@ -54,7 +54,8 @@ def list_(
     contact: Optional[str] = typer.Option(None, "--contact", help="Tickets of this contact (#id, email or name)."),
     search: Optional[str] = typer.Option(None, "--search", "-s",
                                          help="Words of the subject, or #number (that ticket, whatever the other filters)."),
-    sort: str = typer.Option("due", "--sort", help="due (nearest SLA due time first), newest or updated."),
+    sort: str = typer.Option("due", "--sort", help="due (nearest SLA due time first), id, subject, customer, "
+                             "priority, status, assignee, newest or updated (add :asc or :desc to choose the direction)."),
     limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
     offset: int = typer.Option(0, "--offset", min=0),
     fmt: Fmt = FORMAT_OPTION,

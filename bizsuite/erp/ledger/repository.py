@@ -174,11 +174,13 @@ class LedgerRepository(ChartMixin, PostingMixin):
         return Page(rows=out, total=total, offset=offset, limit=limit)
 
     def general_journal(self, *, offset: int = 0, limit: int = 200, start=None, end=None, account=None,
-                        text: str = "", newest_first: bool = False) -> tuple[list[EntryDetail], int]:
-        """Posted entries with their lines, in date order (a page of them), and how many match."""
+                        text: str = "", newest_first: bool = False,
+                        sort: "str | Sort | None" = None) -> tuple[list[EntryDetail], int]:
+        """Posted entries with their lines, in date order or by ``sort`` (a page of them), and how
+        many match."""
         self._require_read()
         page = self.journal_page(offset=offset, limit=limit, start=start, end=end, account=account, text=text,
-                                 newest_first=newest_first)
+                                 newest_first=newest_first, sort=sort)
         ids = [r.id for r in page.rows]
         if not ids:
             return [], page.total
