@@ -155,13 +155,18 @@ def _monochrome(term: str) -> bool:
     return term in MONOCHROME_TERMS or term.endswith(("-m", "-mono"))
 
 
+def has_terminal() -> bool:
+    """Both standard input and output are a terminal (what Textual needs to draw and read keys)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def run_tui(location: Location, as_name: str | None) -> int:
     """Open the app (the CLI's ``bizsuite`` with no command). Returns the exit code."""
     from bizsuite.core.auth import os_login
     from bizsuite.core.db import sqlite_file_state
     from bizsuite.core.errors import Refused
 
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not has_terminal():
         # Textual would wait for keys that never come, at full speed, for ever (a script, cron,
         # a pipe): say so and stop, as every command does with bad input.
         print(f"the app needs a terminal (standard input or output is not one); open it from a terminal with: "

@@ -17,6 +17,7 @@ from bizsuite.widgets.form import FormField
 def _no_run(monkeypatch) -> list[BizsuiteApp]:
     ran: list[BizsuiteApp] = []
     monkeypatch.setattr(BizsuiteApp, "run", lambda self, *a, **k: ran.append(self))
+    monkeypatch.setattr("bizsuite.app.has_terminal", lambda: True)  # as if started in one
     return ran
 
 
