@@ -135,3 +135,24 @@ async def test_every_key_the_footer_shows_is_whole_at_80_columns(app, books, com
         assert len(shown) >= 4
         for key, what in shown:
             assert f"{key} {what}" in footer, (name, key, what, footer)
+
+
+async def test_a_click_on_a_heading_sorts_by_it_and_a_second_click_turns_it_around(app, books, company):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot, "contacts")
+        table = screen.table
+        email = next(c for c in table.columns if c.key == "email")
+        x = next(x for x in range(table.size.width) if table.column_at(x) is email)
+        await pilot.click(table, offset=(x, 0))
+        await settle(pilot)
+        assert screen.sort.key == "email" and not screen.sort.descending and table.sorted_by == ("email", False)
+        emails = [r.email for r in table.loaded_rows() if r.email]
+        assert emails == sorted(emails, key=str.lower)
+        await pilot.click(table, offset=(x, 0))
+        await settle(pilot)
+        assert table.sorted_by == ("email", True)
+        roles = next(c for c in table.columns if c.key == "roles")
+        assert roles.sort == "roles"
+        await pilot.click(table, offset=(0, 3))  # a row, not the heading: no sort, the cursor moves
+        await settle(pilot)
+        assert table.sorted_by == ("email", True) and table.cursor == 2
