@@ -199,6 +199,8 @@ def run_import(ctx: typer.Context, importer, file: str, *, dry_run: bool, skip_i
         fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
     if rejects and (os.path.isdir(rejects) or not os.path.isdir(os.path.dirname(os.path.abspath(rejects)))):
         fail(f"--rejects {rejects}: cannot write a file there")
+    if rejects:
+        _rejects_not_read(ctx, rejects, file)
     bar, update = progress_bar("importing")
     kwargs = dict(options, dry_run=dry_run, skip_invalid=skip_invalid or dry_run, rejects=rejects)
     if bar:
@@ -211,6 +213,29 @@ def run_import(ctx: typer.Context, importer, file: str, *, dry_run: bool, skip_i
             raise
         fail(f"{exc.filename or rejects}: cannot write: {exc.strerror}; nothing was imported")
     report_import(report, dry_run=dry_run)
+
+
+def _same_file(a: str, b: str) -> bool:
+    """The same file: the same inode (hard links, symlinks) or, when one is missing, the same
+    resolved path."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _rejects_not_read(ctx: typer.Context, rejects: str, file: str) -> None:
+    """--rejects must not name a file the import reads: the input, or the books (and their
+    -wal/-shm/-journal). Refused before the books are opened, so nothing is written."""
+    read = [(file, "the file being imported")]
+    path = location(ctx).path
+    if path is not None:
+        read += [(f"{path}{suffix}", "the books") for suffix in ("", "-wal", "-shm", "-journal")]
+    for other, what in read:
+        if _same_file(rejects, str(other)):
+            fail(f"--rejects {rejects}: is {what}; give another file name")
 
 
 OUTPUT_OPTION_HELP = "Write to this file instead of standard output."
