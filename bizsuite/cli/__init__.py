@@ -189,6 +189,10 @@ def root(
                                  help="Print the version and exit."),
 ) -> None:
     g = globals_(ctx)
+    if db is not None and not db.strip():
+        # not "no --db": an empty value (an unset variable in a script) must not open the default books
+        typer.echo("--db: empty; give a file path or a database URL", err=True)
+        raise typer.Exit(2)
     g.db, g.as_name = db, as_name
     if ctx.invoked_subcommand is None:
         from bizsuite.cli.common import location

@@ -66,15 +66,36 @@ class Location:
         return make_url(self.url).render_as_string(hide_password=True)
 
 
-def to_url(path_or_url: str) -> str:
-    """A path means SQLite; a URL (``postgresql+psycopg://…``, ``sqlite:///…``) is used as is."""
+def to_url(path_or_url: str, name: str | None = None) -> str:
+    """A path means SQLite; a URL (``postgresql+psycopg://…``, ``sqlite:////abs/path``) is used as
+    is. ``name`` (``--db``, ``BIZSUITE_DB``, a config file) starts the line of a refusal.
+
+    An SQLite URL must name an absolute file: SQLAlchemy reads ``sqlite:///tmp/x`` as the
+    relative path ``tmp/x`` (books made wherever the command happened to run), and ``sqlite://``
+    as a database in memory (books that vanish when the command ends). Both are refused with the
+    form that was probably meant."""
     text = path_or_url.strip()
+    said = f"{name} {text}" if name else text
+    if not text:
+        raise BooksError(f"{name or 'the books'}: empty; give a file path or a database URL")
     if "://" in text:
-        url = make_url(text)
+        try:
+            url = make_url(text)
+        except Exception:  # noqa: BLE001 - SQLAlchemy's ArgumentError, ValueError for a bad port
+            raise BooksError(f"{said}: not a database URL") from None
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         if not (url.drivername.startswith("sqlite") or url.drivername.startswith("postgresql")):
-            raise BooksError(f"{text}: only SQLite paths and postgresql+psycopg:// URLs are supported")
+            raise BooksError(f"{said}: only SQLite paths and postgresql+psycopg:// URLs are supported")
+        if url.drivername.startswith("sqlite"):
+            db = url.database or ""
+            if not db or db == ":memory:" or db.startswith("file:"):
+                raise BooksError(f"{said}: names no file; give the books' path, or sqlite:////ABSOLUTE/PATH")
+            if not Path(db).is_absolute():
+                meant = "/" + db
+                raise BooksError(
+                    f"{said}: a relative path ({db}); for {meant} write sqlite:///{meant}, "
+                    f"or give the path itself: {meant}")
         return url.render_as_string(hide_password=False)
     return f"sqlite:///{Path(text).expanduser().absolute()}"
 
@@ -102,17 +123,17 @@ def locate(db_option: str | None, settings: Settings | None = None) -> Location:
 
     ``settings``: the environment's (:func:`bizsuite.core.settings.current` unless given).
     """
-    if db_option:
-        return Location(to_url(db_option), "--db")
+    if db_option is not None:
+        return Location(to_url(db_option, "--db"), "--db")
     env = (settings or current_settings()).db
     if env:
-        return Location(to_url(env), Settings.variable("db"))
+        return Location(to_url(env, Settings.variable("db")), Settings.variable("db"))
     for cfg in (user_config_file(), SITE_CONFIG):
         db = _config_db(cfg)
         if db:
             if "://" not in db and not Path(db).expanduser().is_absolute():
                 db = str(cfg.parent / db)  # relative to the config file, not the working dir
-            return Location(to_url(db), str(cfg))
+            return Location(to_url(db, f"{cfg}: db ="), str(cfg))
     return Location(to_url(str(default_books_path())), "default")
 
 
