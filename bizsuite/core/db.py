@@ -156,16 +156,42 @@ def sqlite_file_state(path: Path) -> str:
     return "sqlite" if head == SQLITE_MAGIC else "foreign"
 
 
-def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+def sqlite_access(path: Path | None) -> str:
+    """How this process can open an SQLite file: 'rw'; 'ro' (the file cannot be written, its
+    folder can, or its -shm is there to share); 'immutable' (neither the file nor its folder can
+    be written and there is no -shm: SQLite's WAL could not make one, and nobody can be
+    writing). A missing file is 'rw' (``init`` creates it)."""
+    import os
+
+    if path is None or not path.exists():
+        return "rw"
+    folder_writable = os.access(path.parent, os.W_OK | os.X_OK)
+    if os.access(path, os.W_OK) and folder_writable:
+        return "rw"
+    if folder_writable or Path(f"{path}-shm").exists():
+        return "ro"
+    return "immutable"
+
+
+def sqlite_uri(path: Path, access: str) -> str:
+    """The ``file:`` URI that opens ``path`` read-only ('ro' or 'immutable')."""
+    from urllib.parse import quote
+
+    query = "mode=ro" + ("&immutable=1" if access == "immutable" else "")
+    return f"file:{quote(str(path))}?{query}"
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record, *, read_only: bool = False) -> None:
     # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is broken).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys = ON")
-    mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
-    if mode != "wal":
-        cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = NORMAL")
+    if not read_only:
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
     # 64 MiB of page cache per connection (the default is 2 MiB): bulk inserts that touch
     # several indexes stop re-reading pages — a 100k-row import writes 40% faster.
     cur.execute("PRAGMA cache_size = -65536")
@@ -179,13 +205,19 @@ def _sqlite_on_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, access: str = "rw") -> Engine:
+    """The engine for ``url``. ``access`` ('ro', 'immutable': see :func:`sqlite_access`) opens
+    SQLite books read-only: nothing is written to the file or beside it, and a write fails."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        )
-        event.listen(engine, "connect", _sqlite_on_connect)
+        connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        read_only = access != "rw"
+        if read_only:
+            path = Path(make_url(url).database)
+            uri = sqlite_uri(path, access)
+            engine = create_engine(url, creator=lambda: sqlite3.connect(uri, uri=True, **connect_args))
+        else:
+            engine = create_engine(url, connect_args=connect_args)
+        event.listen(engine, "connect", lambda c, r: _sqlite_on_connect(c, r, read_only=read_only))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
