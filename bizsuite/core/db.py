@@ -166,8 +166,9 @@ def sqlite_access(path: Path | None) -> str:
     if path is None or not path.exists():
         return "rw"
     folder_writable = os.access(path.parent, os.W_OK | os.X_OK)
-    if os.access(path, os.W_OK) and folder_writable:
-        return "rw"
+    beside = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+    if os.access(path, os.W_OK) and (folder_writable or all(os.access(p, os.W_OK) for p in beside)):
+        return "rw"  # (a shared folder clerks cannot write, whose -wal/-shm they can: as before)
     if folder_writable or Path(f"{path}-shm").exists():
         return "ro"
     return "immutable"

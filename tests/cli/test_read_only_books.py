@@ -127,3 +127,27 @@ def test_backup_of_books_in_a_read_only_folder(cli, shelf, tmp_path):
     rc, out, err = as_reader(cli, "backup", out_dir / "b.sqlite", db=shelf)
     assert rc == 0 and err == [], (rc, out, err)
     assert [n for n, _ in _listing(out_dir)] == ["b.sqlite"] and _listing(shelf.parent) == before
+
+
+def test_access_is_worked_out_from_the_file_its_folder_and_its_wal(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from bizsuite.core.db import sqlite_access
+
+    path = tmp_path / "b.sqlite"
+    assert sqlite_access(path) == "rw"  # missing: init makes it
+    path.write_bytes(b"")
+    writable: set[str] = set()
+    monkeypatch.setattr(os, "access", lambda p, mode: str(p) in writable)
+    assert sqlite_access(path) == "immutable"
+    writable.add(str(tmp_path))
+    assert sqlite_access(path) == "ro"
+    writable.add(str(path))
+    assert sqlite_access(path) == "rw"
+    writable.discard(str(tmp_path))
+    assert sqlite_access(path) == "immutable"  # no -shm to share, none can be made
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").write_bytes(b"")
+    assert sqlite_access(path) == "ro"  # readers share the -shm that is there
+    writable.update({f"{path}-wal", f"{path}-shm"})
+    assert sqlite_access(path) == "rw"  # a folder clerks cannot write, -wal/-shm they can
