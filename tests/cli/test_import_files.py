@@ -7,7 +7,6 @@ import os
 
 import pytest
 
-HEADER = "name,kind,company,email,phone,roles,tags,address,city,country,notes\n"
 
 
 @pytest.mark.parametrize("module, file", [("contacts", "contacts_mistakes.csv"), ("ledger", "ledger/mistakes.journal"),
