@@ -189,6 +189,10 @@ def root(
                                  help="Print the version and exit."),
 ) -> None:
     g = globals_(ctx)
+    if db is not None and not db.strip():
+        # not "no --db": an empty value (an unset variable in a script) must not open the default books
+        typer.echo("--db: empty; give a file path or a database URL", err=True)
+        raise typer.Exit(2)
     g.db, g.as_name = db, as_name
     if ctx.invoked_subcommand is None:
         from bizsuite.cli.common import location
@@ -240,15 +244,28 @@ def _core_commands() -> list[tuple[str, Callable[[], object]]]:
             *((i.name, group(i)) for i in core.registered_groups)]
 
 
+# Output that could not be written, whatever wrote it: one line, exit 1, not a traceback.
+_WRITE_ERRORS = {"ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS"}
+
+
 def main() -> None:
+    import errno
+
     try:
         app()
     except SystemExit as exc:  # how Click always ends
         _exit_now(exc.code)
+    except OSError as exc:
+        if errno.errorcode.get(exc.errno or 0) not in _WRITE_ERRORS:
+            raise
+        import sys
+
+        print(f"cannot write {exc.filename or 'standard output'}: {exc.strerror}", file=sys.stderr)
+        _exit_now(1, reported=True)
     _exit_now(0)
 
 
-def _exit_now(code: object) -> None:
+def _exit_now(code: object, *, reported: bool = False) -> None:
     """End the process once the command is done, skipping the interpreter's teardown.
 
     Unloading SQLAlchemy, pydantic and Typer module by module costs about 0.12 s on every
@@ -266,11 +283,21 @@ def _exit_now(code: object) -> None:
     else:  # sys.exit("message")
         print(code, file=sys.stderr)
         status = 1
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (bizsuite … | head): nothing left to say
-            pass
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):  # a closed pipe (bizsuite … | head): nothing left to say
+        pass
+    except OSError as exc:  # stdout on a full disk: what was printed is not all there
+        if not reported:
+            try:
+                print(f"cannot write standard output: {exc.strerror}", file=sys.stderr)
+            except (OSError, ValueError):
+                pass
+        status = status or 1
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     os._exit(status)
 
 

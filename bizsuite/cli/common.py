@@ -57,9 +57,24 @@ def refusals():
     except DatabaseError as exc:
         # Damaged pages, a vanished server: one line, not a traceback.
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        if disk_full(exc):  # nothing is wrong with the books: there is no room to write
+            fail("cannot write the books: No space left on device; nothing was written")
         fail(f"the books cannot be read: {reason}; run `bizsuite check`, or restore a backup")
     except KeyboardInterrupt:
         fail("interrupted; nothing was written", code=130)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Is this database error a full disk (SQLite's SQLITE_FULL, PostgreSQL's 53100 disk_full)?"""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL" or getattr(orig, "sqlstate", None) == "53100":
+        return True
+    return "database or disk is full" in str(orig)
+
+
+def cannot_write(name: str, exc: OSError):
+    """The one line for output that could not be written (a full disk, a closed device)."""
+    fail(f"cannot write {name}: {exc.strerror or exc}")
 
 
 def location(ctx: typer.Context):
@@ -116,8 +131,19 @@ def plain(value: Any) -> Any:
 
 def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str | None = None,
          headers: dict[str, str] | None = None, numeric: Sequence[str] = (), out=None) -> None:
-    """Print rows as a Rich table, CSV (formula cells neutralised) or JSON."""
+    """Print rows as a Rich table, CSV (formula cells neutralised) or JSON. Output that cannot be
+    written (stdout on a full disk) is one line and exit 1; a closed pipe is left to Click."""
     out = out or sys.stdout
+    try:
+        _emit(rows, columns, fmt, title=title, headers=headers, numeric=numeric, out=out)
+        out.flush()  # a full disk shows here, not after "done" was reported
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        cannot_write("standard output" if out is sys.stdout else str(getattr(out, "name", "the output")), exc)
+
+
+def _emit(rows, columns, fmt, *, title, headers, numeric, out) -> None:
     if fmt == Fmt.csv:
         import csv
 
@@ -199,6 +225,8 @@ def run_import(ctx: typer.Context, importer, file: str, *, dry_run: bool, skip_i
         fail("--rejects goes with --skip-invalid (or --dry-run)", code=2)
     if rejects and (os.path.isdir(rejects) or not os.path.isdir(os.path.dirname(os.path.abspath(rejects)))):
         fail(f"--rejects {rejects}: cannot write a file there")
+    if rejects:
+        _rejects_not_read(ctx, rejects, file)
     bar, update = progress_bar("importing")
     kwargs = dict(options, dry_run=dry_run, skip_invalid=skip_invalid or dry_run, rejects=rejects)
     if bar:
@@ -213,27 +241,68 @@ def run_import(ctx: typer.Context, importer, file: str, *, dry_run: bool, skip_i
     report_import(report, dry_run=dry_run)
 
 
+def _same_file(a: str, b: str) -> bool:
+    """The same file: the same inode (hard links, symlinks) or, when one is missing, the same
+    resolved path."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _rejects_not_read(ctx: typer.Context, rejects: str, file: str) -> None:
+    """--rejects must not name a file the import reads: the input, or the books (and their
+    -wal/-shm/-journal). Refused before the books are opened, so nothing is written."""
+    read = [(file, "the file being imported")]
+    path = location(ctx).path
+    if path is not None:
+        read += [(f"{path}{suffix}", "the books") for suffix in ("", "-wal", "-shm", "-journal")]
+    for other, what in read:
+        if _same_file(rejects, str(other)):
+            fail(f"--rejects {rejects}: is {what}; give another file name")
+
+
 OUTPUT_OPTION_HELP = "Write to this file instead of standard output."
 
 
 def write_output(output: str | None, write, what: str) -> None:
     """``write(stream) -> n`` to stdout, or to ``output`` through a temporary file that replaces it
     only when complete; then "exported N WHAT to FILE" on stderr. A file that cannot be written
-    is one line and exit 1, and leaves nothing behind."""
+    (no such folder, a full disk) is one line, "cannot write FILE: reason", exit 1, and leaves
+    nothing behind. A device or a pipe (``-o /dev/stdout``, ``-o /dev/full``) is written as it is:
+    it cannot be replaced by a temporary file."""
     import os
 
     if not output:
-        write(sys.stdout)
+        try:
+            write(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `bizsuite … | head`: Click ends quietly
+            raise
+        except OSError as exc:
+            cannot_write("standard output", exc)
         return
     if os.path.isdir(output):
         fail(f"{output}: is a folder; give a file name")
+    if os.path.exists(output) and not os.path.isfile(output):
+        try:
+            with open(output, "w", newline="", encoding="utf-8") as out:
+                n = write(out)
+        except OSError as exc:
+            cannot_write(output, exc)
+        typer.echo(f"exported {n} {what} to {output}", err=True)
+        return
     tmp = output + ".partial"
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as out:
             n = write(out)
+            out.flush()
+            os.fsync(out.fileno())  # a full disk shows now, not after the rename
         os.replace(tmp, output)
     except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror}")
+        cannot_write(output, exc)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

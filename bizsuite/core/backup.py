@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from bizsuite.core.db import Location, sqlite_file_state
+from bizsuite.core.db import Location, sqlite_access, sqlite_file_state, sqlite_uri
 from bizsuite.core.errors import Refused
 
 PG_HINT = (
@@ -22,6 +22,17 @@ def _sqlite_path(location: Location) -> Path:
     return location.path
 
 
+def _read_only(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
+    """``path`` opened for reading only, writing nothing beside it: a file no connection has
+    open (no -wal, no -shm next to it: a backup, or books nobody uses) is read as immutable, so
+    SQLite makes no -shm/-wal either; a file in use is read through its WAL, read-only."""
+    in_use = Path(f"{path}-wal").exists() or Path(f"{path}-shm").exists()
+    access = "ro" if in_use else "immutable"
+    if in_use and sqlite_access(path) == "immutable":
+        access = "immutable"
+    return sqlite3.connect(sqlite_uri(path, access), uri=True, timeout=timeout)
+
+
 def _inspect_file(path: Path) -> dict:
     """What a candidate books file holds, read-only; refuse anything that is not sound bizsuite books."""
     state = sqlite_file_state(path)
@@ -30,7 +41,7 @@ def _inspect_file(path: Path) -> dict:
     if state != "sqlite":
         raise Refused(f"{path}: not a bizsuite backup (not an SQLite file)")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _read_only(path)
         try:
             check = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if check != ["ok"]:
@@ -78,11 +89,16 @@ def backup(location: Location, dest: str | Path) -> dict:
     if dest.exists():
         raise Refused(f"{dest}: already exists; choose another name or remove it first")
     tmp = dest.with_name(dest.name + ".partial")
-    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)
+    access = sqlite_access(src)
+    source = sqlite3.connect(sqlite_uri(src, "ro" if access == "rw" else access), uri=True, timeout=30)
     try:
         target = sqlite3.connect(tmp)
         try:
             source.backup(target, pages=4096)
+            # The copy carries the books' WAL mode; a backup is one self-contained file, so it
+            # is switched to a rollback journal: reading it (the check below, a restore) then
+            # makes no -shm/-wal beside it.
+            target.execute("PRAGMA journal_mode = DELETE").fetchall()
         finally:
             target.close()
     except sqlite3.Error as exc:
@@ -118,7 +134,7 @@ def restore(location: Location, src: str | Path, *, force: bool = False) -> dict
                 f"({held}); add --force to replace them"
             )
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    source = _read_only(src)
     try:
         dest = sqlite3.connect(target, timeout=30)
         try:

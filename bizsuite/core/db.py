@@ -66,15 +66,36 @@ class Location:
         return make_url(self.url).render_as_string(hide_password=True)
 
 
-def to_url(path_or_url: str) -> str:
-    """A path means SQLite; a URL (``postgresql+psycopg://…``, ``sqlite:///…``) is used as is."""
+def to_url(path_or_url: str, name: str | None = None) -> str:
+    """A path means SQLite; a URL (``postgresql+psycopg://…``, ``sqlite:////abs/path``) is used as
+    is. ``name`` (``--db``, ``BIZSUITE_DB``, a config file) starts the line of a refusal.
+
+    An SQLite URL must name an absolute file: SQLAlchemy reads ``sqlite:///tmp/x`` as the
+    relative path ``tmp/x`` (books made wherever the command happened to run), and ``sqlite://``
+    as a database in memory (books that vanish when the command ends). Both are refused with the
+    form that was probably meant."""
     text = path_or_url.strip()
+    said = f"{name} {text}" if name else text
+    if not text:
+        raise BooksError(f"{name or 'the books'}: empty; give a file path or a database URL")
     if "://" in text:
-        url = make_url(text)
+        try:
+            url = make_url(text)
+        except Exception:  # noqa: BLE001 - SQLAlchemy's ArgumentError, ValueError for a bad port
+            raise BooksError(f"{said}: not a database URL") from None
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         if not (url.drivername.startswith("sqlite") or url.drivername.startswith("postgresql")):
-            raise BooksError(f"{text}: only SQLite paths and postgresql+psycopg:// URLs are supported")
+            raise BooksError(f"{said}: only SQLite paths and postgresql+psycopg:// URLs are supported")
+        if url.drivername.startswith("sqlite"):
+            db = url.database or ""
+            if not db or db == ":memory:" or db.startswith("file:"):
+                raise BooksError(f"{said}: names no file; give the books' path, or sqlite:////ABSOLUTE/PATH")
+            if not Path(db).is_absolute():
+                meant = "/" + db
+                raise BooksError(
+                    f"{said}: a relative path ({db}); for {meant} write sqlite:///{meant}, "
+                    f"or give the path itself: {meant}")
         return url.render_as_string(hide_password=False)
     return f"sqlite:///{Path(text).expanduser().absolute()}"
 
@@ -102,17 +123,17 @@ def locate(db_option: str | None, settings: Settings | None = None) -> Location:
 
     ``settings``: the environment's (:func:`bizsuite.core.settings.current` unless given).
     """
-    if db_option:
-        return Location(to_url(db_option), "--db")
+    if db_option is not None:
+        return Location(to_url(db_option, "--db"), "--db")
     env = (settings or current_settings()).db
     if env:
-        return Location(to_url(env), Settings.variable("db"))
+        return Location(to_url(env, Settings.variable("db")), Settings.variable("db"))
     for cfg in (user_config_file(), SITE_CONFIG):
         db = _config_db(cfg)
         if db:
             if "://" not in db and not Path(db).expanduser().is_absolute():
                 db = str(cfg.parent / db)  # relative to the config file, not the working dir
-            return Location(to_url(db), str(cfg))
+            return Location(to_url(db, f"{cfg}: db ="), str(cfg))
     return Location(to_url(str(default_books_path())), "default")
 
 
@@ -135,16 +156,43 @@ def sqlite_file_state(path: Path) -> str:
     return "sqlite" if head == SQLITE_MAGIC else "foreign"
 
 
-def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+def sqlite_access(path: Path | None) -> str:
+    """How this process can open an SQLite file: 'rw'; 'ro' (the file cannot be written, its
+    folder can, or its -shm is there to share); 'immutable' (neither the file nor its folder can
+    be written and there is no -shm: SQLite's WAL could not make one, and nobody can be
+    writing). A missing file is 'rw' (``init`` creates it)."""
+    import os
+
+    if path is None or not path.exists():
+        return "rw"
+    folder_writable = os.access(path.parent, os.W_OK | os.X_OK)
+    beside = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+    if os.access(path, os.W_OK) and (folder_writable or all(os.access(p, os.W_OK) for p in beside)):
+        return "rw"  # (a shared folder clerks cannot write, whose -wal/-shm they can: as before)
+    if folder_writable or Path(f"{path}-shm").exists():
+        return "ro"
+    return "immutable"
+
+
+def sqlite_uri(path: Path, access: str) -> str:
+    """The ``file:`` URI that opens ``path`` read-only ('ro' or 'immutable')."""
+    from urllib.parse import quote
+
+    query = "mode=ro" + ("&immutable=1" if access == "immutable" else "")
+    return f"file:{quote(str(path))}?{query}"
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record, *, read_only: bool = False) -> None:
     # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is broken).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys = ON")
-    mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
-    if mode != "wal":
-        cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = NORMAL")
+    if not read_only:
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
     # 64 MiB of page cache per connection (the default is 2 MiB): bulk inserts that touch
     # several indexes stop re-reading pages — a 100k-row import writes 40% faster.
     cur.execute("PRAGMA cache_size = -65536")
@@ -158,13 +206,19 @@ def _sqlite_on_begin(conn) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, access: str = "rw") -> Engine:
+    """The engine for ``url``. ``access`` ('ro', 'immutable': see :func:`sqlite_access`) opens
+    SQLite books read-only: nothing is written to the file or beside it, and a write fails."""
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        )
-        event.listen(engine, "connect", _sqlite_on_connect)
+        connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        read_only = access != "rw"
+        if read_only:
+            path = Path(make_url(url).database)
+            uri = sqlite_uri(path, access)
+            engine = create_engine(url, creator=lambda: sqlite3.connect(uri, uri=True, **connect_args))
+        else:
+            engine = create_engine(url, connect_args=connect_args)
+        event.listen(engine, "connect", lambda c, r: _sqlite_on_connect(c, r, read_only=read_only))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -83,6 +83,9 @@ def read_csv(path: str | Path, *, display: str | None = None) -> CsvFile:
     if not text.strip():
         raise Refused(f"{name}: the file is empty")
     undecodable = _BAD_BYTES.search(text) is not None  # one scan; rows are looked at only if so
+    # Outlook and Excel end rows with CRLF, and the line breaks inside a quoted cell too: the
+    # reader keeps those as "\r\n". A line break in a cell is "\n", whoever wrote the file.
+    carriage = "\r" in text
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[SourceRow] = []
@@ -91,6 +94,8 @@ def read_csv(path: str | Path, *, display: str | None = None) -> CsvFile:
         for cells in reader:
             line = start
             start = reader.line_num + 1
+            if carriage:
+                cells = [_line_breaks(c) for c in cells]
             if header is None:
                 if _BAD_BYTES.search("".join(cells)):
                     raise Refused(f"{name}:{line}: the header is not valid UTF-8")
@@ -114,6 +119,13 @@ def read_csv(path: str | Path, *, display: str | None = None) -> CsvFile:
     if header is None:
         raise Refused(f"{name}: the file is empty")
     return CsvFile(name=name, header=header, rows=rows)
+
+
+def _line_breaks(cell: str) -> str:
+    """CRLF and lone CR (old Mac files) line breaks inside a cell, as "\n"."""
+    if "\r" not in cell:
+        return cell
+    return cell.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def header_key(text: str) -> str:

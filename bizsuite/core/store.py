@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit listener)
 from bizsuite.core import clock, modules
 from bizsuite.core.auth import Actor
-from bizsuite.core.db import Location, make_engine, sqlite_file_state, write_options
+from bizsuite.core.db import Location, make_engine, sqlite_access, sqlite_file_state, write_options
 from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, StaleRecord, ValidationFailed
 from bizsuite.core.models import Setting, User
 from bizsuite.core.money import MONEY_SCALE, currency_decimals, set_money_scale
@@ -101,8 +101,20 @@ class Store:
 
     def __init__(self, location: Location):
         self.location = location
-        self.engine = make_engine(location.url)
+        # Books in a read-only file or folder open read-only: reading commands work, a write
+        # is refused with one line (Store.transaction), and nothing is made beside the file.
+        self.access = sqlite_access(location.path) if location.is_sqlite else "rw"
+        self.engine = make_engine(location.url, access=self.access)
         self._writer = write_options(self.engine)
+
+    @property
+    def read_only(self) -> bool:
+        return self.access != "rw"
+
+    def _refuse_writes(self) -> None:
+        if self.read_only:
+            raise BooksError(f"{self.location.display()}: read-only (the file or its folder cannot be "
+                             "written by you); only commands that read work")
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -172,8 +184,15 @@ class Store:
             raise BooksError(f"{self.location.display()}: cannot be read: {_reason(exc)}") from None
 
     def migrate(self) -> None:
-        from bizsuite.migrations import upgrade_if_needed
+        from bizsuite.migrations import current_revisions, newest, refuse_unknown, upgrade_if_needed
 
+        if self.read_only:  # books that need an upgrade cannot be upgraded by this user
+            with self.engine.connect() as conn:
+                at = current_revisions(conn)
+            refuse_unknown(at, self.location.display())
+            if at != newest():
+                self._refuse_writes()
+            return
         try:
             upgrade_if_needed(self.engine, where=self.location.display())
         except OperationalError as exc:
@@ -262,6 +281,8 @@ class Store:
     @contextmanager
     def transaction(self, actor: Actor, *, write: bool = True) -> Iterator[Books]:
         """One unit of work: all of it commits, or on any exception none of it does."""
+        if write:
+            self._refuse_writes()
         bind = self._writer if write else self.engine
         with Session(bind, expire_on_commit=False, autoflush=True) as session:
             session.info["actor"] = actor
