@@ -118,3 +118,13 @@ def test_the_shared_parsers():
     assert record_id("#12") == 12 and record_id("12") == 12
     assert record_id("#٥") is None and record_id("ada@example.com") is None
     assert record_id("#" + HUGE) > INT64_MAX  # no record has it: "no such …"
+
+
+def test_a_search_for_a_ticket_number_past_any_ticket_finds_nothing(cli, books_path):
+    _seed(cli, books_path)
+    for query in ("#" + HUGE, "#" + "9" * 200):
+        r = cli("search", query, db=books_path)  # the fuzz test found this one
+        assert r.rc == 0 and "Traceback" not in r.stderr, r
+        assert "Printer jam" not in r.stdout, r
+    r = cli("tickets", "list", "--search", "#" + HUGE, db=books_path)
+    assert r.rc == 0 and "Printer jam" not in r.stdout, r

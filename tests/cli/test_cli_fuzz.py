@@ -96,7 +96,7 @@ def test_hostile_values_never_make_a_traceback(cli, _template_books, tmp_path, p
         before = books.read_bytes()
         # In this process: an OS cannot pass a NUL in argv, but the same text reaches the domain
         # from files, stdin and the screens.
-        r = cli.in_process(cli._args((*path, *options, "--", *arguments), books))
+        r = cli.in_process(cli._args((*path, *options, "--", *arguments), books), cwd=tmp_path)
         said = r.stdout + r.stderr
         if os.environ.get("FUZZ_LOG"):
             with open(os.environ["FUZZ_LOG"], "a") as log:

@@ -100,7 +100,8 @@ def ticket_number(text: str | None) -> int | None:
     """The number of a ``#12`` search (the ``#`` is what says "this ticket", not a word)."""
     text = (text or "").strip()
     if text.startswith("#"):
-        return record_id(text)
+        number = record_id(text)
+        return number if fits(number) else None  # past any ticket: a search for the words
     return None
 
 
