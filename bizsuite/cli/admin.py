@@ -19,6 +19,7 @@ from bizsuite.cli.common import (
     progress_bar,
     refusals,
 )
+from bizsuite.cli.params import whole
 
 users_app = typer.Typer(help="Who may use these books, and in which role.", no_args_is_help=True)
 
@@ -87,7 +88,7 @@ def init(
 def demo(
     ctx: typer.Context,
     size: Size = typer.Option(Size.small, "--size", help="small (~200 contacts) or large (100k)."),
-    seed: int = typer.Option(7, "--seed", help="Same seed, same company."),
+    seed: int = typer.Option(7, "--seed", help="Same seed, same company.", parser=whole("--seed")),
     no_open: bool = typer.Option(False, "--no-open", help="Fill the books but do not open the app."),
 ) -> None:
     """Fill a demo company's books (its own file unless --db) and open the app on it."""
@@ -167,7 +168,7 @@ def audit(
     entity_id: Optional[str] = typer.Option(None, "--id", help="One record's id."),
     user: Optional[str] = typer.Option(None, "--user", help="Changes made by (or as) this user."),
     since: Optional[str] = typer.Option(None, "--since", help="From this date or time on."),
-    limit: int = typer.Option(200, "--limit", min=1),
+    limit: int = typer.Option(200, "--limit", parser=whole("--limit", lo=1)),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """Who changed what, newest first."""

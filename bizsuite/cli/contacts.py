@@ -17,6 +17,7 @@ from bizsuite.cli.common import (
     run_import,
     write_output,
 )
+from bizsuite.cli.params import whole
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -39,8 +40,8 @@ def list_(
     kind: Optional[str] = typer.Option(None, "--kind", help="company or person."),
     sort: str = typer.Option("name", "--sort", help="name, company, email, phone, roles, city, country, updated or "
                              "created (add :asc or :desc to choose the direction)."),
-    limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
-    offset: int = typer.Option(0, "--offset", min=0),
+    limit: int = typer.Option(100, "--limit", help="At most this many rows (0: all).", parser=whole("--limit", lo=0)),
+    offset: int = typer.Option(0, "--offset", parser=whole("--offset", lo=0)),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """List contacts."""
@@ -207,7 +208,7 @@ def edit(
     country: Optional[str] = typer.Option(None, "--country"),
     notes: Optional[str] = typer.Option(None, "--notes"),
     expect_version: Optional[int] = typer.Option(
-        None, "--expect-version", help="Refuse if the contact changed since you read this version."),
+        None, "--expect-version", help="Refuse if the contact changed since you read this version.", parser=whole("--expect-version")),
     fmt: Fmt = typer.Option(Fmt.table, "--format", "-f", help="table (one line) or json (the record, as show prints it)"),
 ) -> None:
     """Change some fields of a contact; fields not given stay as they are."""
@@ -301,7 +302,7 @@ def merge(ctx: typer.Context, keep: str = typer.Argument(..., help="The contact 
 
 
 @app.command("duplicates")
-def duplicates(ctx: typer.Context, limit: int = typer.Option(200, "--limit", min=1), fmt: Fmt = FORMAT_OPTION) -> None:
+def duplicates(ctx: typer.Context, limit: int = typer.Option(200, "--limit", parser=whole("--limit", lo=1)), fmt: Fmt = FORMAT_OPTION) -> None:
     """Likely duplicates: same email, same phone, or a near-identical name in the same company."""
     with books(ctx, write=False) as b:
         pairs = b.contacts.all_duplicates(limit)

@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from bizsuite.cli.common import FORMAT_OPTION, OUTPUT_OPTION_HELP, Fmt, books, emit, fail, run_import, write_output
+from bizsuite.cli.params import whole, year as year_of
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -219,7 +220,7 @@ def post(
 
 
 @app.command("post-draft")
-def post_draft(ctx: typer.Context, entry: int = typer.Argument(..., help="The draft's number."),
+def post_draft(ctx: typer.Context, entry: int = typer.Argument(..., help="The draft's number.", parser=whole("entry")),
                fmt: Fmt = FORMAT_OPTION) -> None:
     """Post a draft (it must balance)."""
     with books(ctx) as b:
@@ -229,7 +230,7 @@ def post_draft(ctx: typer.Context, entry: int = typer.Argument(..., help="The dr
 
 
 @app.command("delete-draft")
-def delete_draft(ctx: typer.Context, entry: int = typer.Argument(...)) -> None:
+def delete_draft(ctx: typer.Context, entry: int = typer.Argument(..., parser=whole("entry"))) -> None:
     """Delete a draft (posted entries are never deleted: reverse them)."""
     with books(ctx) as b:
         b.ledger.delete_entry(entry)
@@ -256,7 +257,7 @@ def _entry_rows(detail) -> list[dict]:
 
 
 @app.command("show")
-def show(ctx: typer.Context, entry: int = typer.Argument(...), fmt: Fmt = FORMAT_OPTION) -> None:
+def show(ctx: typer.Context, entry: int = typer.Argument(..., parser=whole("entry")), fmt: Fmt = FORMAT_OPTION) -> None:
     """One entry with its lines, source and reversal links."""
     with books(ctx, write=False) as b:
         d = b.ledger.entry(entry)
@@ -288,8 +289,8 @@ def journal(
     to: Optional[str] = typer.Option(None, "--to", metavar="DATE"),
     account: Optional[str] = typer.Option(None, "--account", help="Entries that touch this account (or its sub-accounts)."),
     search: Optional[str] = typer.Option(None, "--search", "-s", help="Words in the memo, code or comment."),
-    limit: int = typer.Option(200, "--limit", min=0, help="At most this many entries (0: all)."),
-    offset: int = typer.Option(0, "--offset", min=0),
+    limit: int = typer.Option(200, "--limit", help="At most this many entries (0: all).", parser=whole("--limit", lo=0)),
+    offset: int = typer.Option(0, "--offset", parser=whole("--offset", lo=0)),
     newest_first: bool = typer.Option(False, "--newest-first"),
     sort: Optional[str] = typer.Option(None, "--sort", help="date, id, memo, code or amount (default: date, oldest "
                                        "first) (add :asc or :desc to choose the direction)."),
@@ -319,7 +320,7 @@ def journal(
 
 
 @app.command("reverse")
-def reverse(ctx: typer.Context, entry: int = typer.Argument(...),
+def reverse(ctx: typer.Context, entry: int = typer.Argument(..., parser=whole("entry")),
             date: Optional[str] = typer.Option(None, "--date", help="The reversal's date (default: today)."),
             memo: Optional[str] = typer.Option(None, "--memo", "-m"), fmt: Fmt = FORMAT_OPTION) -> None:
     """Correct a posted entry: post its mirror image, linked to it."""
@@ -344,7 +345,7 @@ def lock(ctx: typer.Context,
 
 
 @app.command("close-year")
-def close_year(ctx: typer.Context, year: int = typer.Argument(...), fmt: Fmt = FORMAT_OPTION) -> None:
+def close_year(ctx: typer.Context, year: int = typer.Argument(..., parser=year_of("year")), fmt: Fmt = FORMAT_OPTION) -> None:
     """Close income and expenses of YEAR into retained earnings, then lock the year."""
     with books(ctx) as b:
         e = b.ledger.close_year(year)
@@ -366,7 +367,7 @@ def close_year(ctx: typer.Context, year: int = typer.Argument(...), fmt: Fmt = F
 def trial_balance(
     ctx: typer.Context,
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Postings up to this date (default: all)."),
-    depth: Optional[int] = typer.Option(None, "--depth", min=1, help="Roll sub-accounts up to this many levels."),
+    depth: Optional[int] = typer.Option(None, "--depth", help="Roll sub-accounts up to this many levels.", parser=whole("--depth", lo=1)),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """One row per account with postings: debit and credit totals, balance = debit − credit."""
@@ -403,15 +404,15 @@ def pnl(
     ctx: typer.Context,
     from_: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="Default: 1 January of --year."),
     to: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="Default: 31 December of --year."),
-    year: Optional[int] = typer.Option(None, "--year", help="Default: this year."),
+    year: Optional[int] = typer.Option(None, "--year", help="Default: this year.", parser=year_of("--year")),
     monthly: bool = typer.Option(False, "--monthly", help="One column per month, and a total."),
-    depth: Optional[int] = typer.Option(None, "--depth", min=1),
+    depth: Optional[int] = typer.Option(None, "--depth", parser=whole("--depth", lo=1)),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """Profit and loss: income and expenses for a period (year-end closing entries left out)."""
     from bizsuite.core import clock
 
-    y = year or clock.today().year
+    y = year if year is not None else clock.today().year
     with books(ctx, write=False) as b:
         st = b.ledger.profit_and_loss(start=from_ or f"{y}-01-01", end=to or f"{y}-12-31", monthly=monthly,
                                       depth=depth)
@@ -422,7 +423,7 @@ def pnl(
 def balance_sheet(
     ctx: typer.Context,
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="DATE", help="Default: today."),
-    depth: Optional[int] = typer.Option(None, "--depth", min=1),
+    depth: Optional[int] = typer.Option(None, "--depth", parser=whole("--depth", lo=1)),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """Assets, liabilities and equity (with the current year's earnings) as of a date."""
@@ -437,8 +438,8 @@ def register(
     account: str = typer.Argument(..., help="Name, code or #id (its sub-accounts are included)."),
     from_: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
     to: Optional[str] = typer.Option(None, "--to", metavar="DATE"),
-    limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
-    offset: int = typer.Option(0, "--offset", min=0),
+    limit: int = typer.Option(100, "--limit", help="At most this many rows (0: all).", parser=whole("--limit", lo=0)),
+    offset: int = typer.Option(0, "--offset", parser=whole("--offset", lo=0)),
     newest_first: bool = typer.Option(False, "--newest-first"),
     sort: Optional[str] = typer.Option(None, "--sort", help="date, entry, memo, amount or balance; each posting keeps "
                                        "its running balance (add :asc or :desc to choose the direction)."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit
+from bizsuite.cli.params import whole
 
 COLUMNS = ["kind", "number", "title", "detail"]
 
@@ -12,7 +13,7 @@ COLUMNS = ["kind", "number", "title", "detail"]
 def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="Words, a number (#12), an email, a phone, an account name or code."),
-    limit: int = typer.Option(20, "--limit", help="At most this many hits per module."),
+    limit: int = typer.Option(20, "--limit", help="At most this many hits per module.", parser=whole("--limit")),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """Find records across every module your role may see: kind, number, title, detail."""

@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from bizsuite.cli.common import FORMAT_OPTION, OUTPUT_OPTION_HELP, Fmt, books, emit, fail, run_import, write_output
+from bizsuite.cli.params import whole
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -56,8 +57,8 @@ def list_(
                                          help="Words of the subject, or #number (that ticket, whatever the other filters)."),
     sort: str = typer.Option("due", "--sort", help="due (nearest SLA due time first), id, subject, customer, "
                              "priority, status, assignee, newest or updated (add :asc or :desc to choose the direction)."),
-    limit: int = typer.Option(100, "--limit", min=0, help="At most this many rows (0: all)."),
-    offset: int = typer.Option(0, "--offset", min=0),
+    limit: int = typer.Option(100, "--limit", help="At most this many rows (0: all).", parser=whole("--limit", lo=0)),
+    offset: int = typer.Option(0, "--offset", parser=whole("--offset", lo=0)),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
     """List tickets: by default the active ones, nearest SLA due time first (!! breached, ! due within the hour)."""
@@ -249,7 +250,7 @@ def reply(
     customer: bool = typer.Option(False, "--customer", help="Record what the customer said (reopens a resolved ticket)."),
     status: Optional[str] = typer.Option(None, "--status", help="Change the status too, e.g. pending or resolved."),
     expect_version: Optional[int] = typer.Option(None, "--expect-version",
-                                                 help="Refuse if the ticket changed since you read this version."),
+                                                 help="Refuse if the ticket changed since you read this version.", parser=whole("--expect-version")),
     fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Add a public reply (the first one is the first response), an internal note or the customer's words."""
@@ -280,7 +281,7 @@ def assign(
     user: Optional[str] = typer.Argument(None, help="A user whose role may work tickets."),
     me: bool = typer.Option(False, "--me", help="Assign it to yourself."),
     nobody: bool = typer.Option(False, "--nobody", help="Assign it to nobody."),
-    expect_version: Optional[int] = typer.Option(None, "--expect-version"),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", parser=whole("--expect-version")),
     fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Give a ticket to a support user or the owner."""
@@ -303,7 +304,7 @@ def status_(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., help="The ticket's number."),
     status: str = typer.Argument(..., help="new, open, pending, on-hold, resolved or closed."),
-    expect_version: Optional[int] = typer.Option(None, "--expect-version"),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", parser=whole("--expect-version")),
     fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Change a ticket's status (pending and on hold pause the SLA clocks; closed is final)."""
@@ -326,7 +327,7 @@ def priority_(
     ctx: typer.Context,
     ticket: str = typer.Argument(..., help="The ticket's number."),
     priority: str = typer.Argument(..., help="low, normal, high or urgent."),
-    expect_version: Optional[int] = typer.Option(None, "--expect-version"),
+    expect_version: Optional[int] = typer.Option(None, "--expect-version", parser=whole("--expect-version")),
     fmt: Fmt = RECORD_FORMAT,
 ) -> None:
     """Change a ticket's priority (the targets still ahead follow it; a breach that happened stays)."""
@@ -485,7 +486,7 @@ def export(
 
 @app.command("housekeep")
 def housekeep(ctx: typer.Context,
-              days: int = typer.Option(7, "--days", min=0, help="Close tickets resolved more than this many days ago.")) -> None:
+              days: int = typer.Option(7, "--days", help="Close tickets resolved more than this many days ago.", parser=whole("--days", lo=0))) -> None:
     """Close tickets resolved more than N days ago (for cron)."""
     with books(ctx) as b:
         n = b.tickets.housekeep(days=days)

@@ -46,7 +46,10 @@ CURRENCY_DECIMALS: dict[str, int] = {
 }
 SCALE_ATTRIBUTE = "bizsuite_money_scale"
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+_NUMBER = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?$")
+# The most digits an amount may have (before and after the point): a BIGINT of minor units holds
+# 18; more is never an amount of money, and Decimal's default context (28 digits) cannot round it.
+MAX_DIGITS = 18
 
 
 def currency_decimals(code: str) -> int:
@@ -106,8 +109,13 @@ def parse_decimal(text: str, *, scale: int | None = MONEY_SCALE, what: str = "am
     ``scale`` is given, more decimal places than the scale allows.
     """
     raw = text.strip()
+    if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in raw):
+        raise ValueError(f"not a valid {what}: {text!r} (numbers are written with the digits 0-9)")
     if not raw or not _NUMBER.match(raw) or raw in {"+", "-", "."}:
         raise ValueError(f"not a valid {what}: {text!r}")
+    digits = sum(ch.isdigit() for ch in raw.lstrip("+-0,"))
+    if digits > MAX_DIGITS:
+        raise ValueError(f"{what} {text[:40]!r} has too many digits (at most {MAX_DIGITS})")
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the regex already guards this

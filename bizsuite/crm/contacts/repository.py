@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from bizsuite.core import audit, clock, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
+from bizsuite.core.parsing import fits, record_id
 from bizsuite.core.sorting import Key, Sorts
 from bizsuite.crm.contacts import normalise as norm
 from bizsuite.crm.contacts.models import (
@@ -197,7 +198,7 @@ class ContactsRepository:
     # -- reading ------------------------------------------------------------------------------
     def get(self, contact_id: int) -> Contact:
         self.books.require("contacts.read")
-        c = self.session.get(Contact, contact_id)
+        c = self.session.get(Contact, contact_id) if fits(contact_id) else None
         if c is None:
             raise NotFound(f"no contact #{contact_id}")
         return c
@@ -206,8 +207,9 @@ class ContactsRepository:
         """A contact by ``#12``/``12``, by email, or by an exact (unique) name."""
         self.books.require("contacts.read")
         ref = ref.strip()
-        if ref.lstrip("#").isdigit():
-            return self.get(int(ref.lstrip("#")))
+        number = record_id(ref)
+        if number is not None:
+            return self.get(number)
         if "@" in ref:
             c = self.session.scalars(select(Contact).where(Contact.email == ref.lower())).first()
             if c:

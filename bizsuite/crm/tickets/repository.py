@@ -20,6 +20,7 @@ from bizsuite.core import audit, clock, versioning
 from bizsuite.core.auth import Actor
 from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, ValidationFailed
 from bizsuite.core.models import Setting
+from bizsuite.core.parsing import fits, record_id
 from bizsuite.core.sorting import Key, Sorts
 from bizsuite.crm.contacts import normalise as norm
 from bizsuite.crm.contacts.models import Contact, Page
@@ -92,11 +93,15 @@ def parse_channel(value: str | None) -> str:
                                                                      "e_mail": "email"})
 
 
+HOUSEKEEP_MAX_DAYS = 36_500
+
+
 def ticket_number(text: str | None) -> int | None:
     """The number of a ``#12`` search (the ``#`` is what says "this ticket", not a word)."""
     text = (text or "").strip()
-    if text.startswith("#") and text[1:].isdigit():
-        return int(text[1:])
+    if text.startswith("#"):
+        number = record_id(text)
+        return number if fits(number) else None  # past any ticket: a search for the words
     return None
 
 
@@ -204,10 +209,11 @@ class TicketsRepository:
                 channel = parsed
         if data.contact_id is None:
             errors.append(FieldError("contact", "is required: the customer who asked"))
-        elif check_refs and self.session.get(Contact, data.contact_id) is None:
+        elif check_refs and (not fits(data.contact_id) or self.session.get(Contact, data.contact_id) is None):
             errors.append(FieldError("contact", f"#{data.contact_id} does not exist"))
         assignee = self.check_assignee(data.assignee, roles if roles is not None else self._user_roles(), errors)
-        if data.related_id is not None and check_refs and self.session.get(Ticket, data.related_id) is None:
+        if data.related_id is not None and check_refs and (not fits(data.related_id)
+                                                                  or self.session.get(Ticket, data.related_id) is None):
             errors.append(FieldError("related", f"ticket #{data.related_id} does not exist"))
         tags = norm.clean_tags(data.tags, errors)
         cleaned = Cleaned(subject=subject, contact_id=data.contact_id, description=description,
@@ -220,18 +226,18 @@ class TicketsRepository:
     # -- reading ------------------------------------------------------------------------------
     def get(self, ticket_id: int) -> Ticket:
         self.books.require("tickets.read")
-        t = self.session.get(Ticket, ticket_id)
+        t = self.session.get(Ticket, ticket_id) if fits(ticket_id) else None
         if t is None:
             raise NotFound(f"no ticket #{ticket_id}")
         return t
 
     def resolve(self, ref: str | int) -> Ticket:
         """A ticket by ``#12`` or ``12``."""
-        text = str(ref).strip().lstrip("#")
-        if not text.isdigit():
+        number = record_id(ref)
+        if number is None:
             self.books.require("tickets.read")
             raise NotFound(f"{ref!r} is not a ticket number such as #12")
-        return self.get(int(text))
+        return self.get(number)
 
     def tags_of(self, ticket_id: int) -> list[str]:
         return list(self.session.scalars(
@@ -332,8 +338,8 @@ class TicketsRepository:
                 escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 words.append(t.c.subject.ilike(f"%{escaped}%", escape="\\"))
             clause = and_(*words)
-            if number.isdigit():
-                clause = or_(t.c.id == int(number), clause)
+            if fits(record_id(number)):
+                clause = or_(t.c.id == record_id(number), clause)
             conds.append(clause)
         return conds
 
@@ -665,6 +671,8 @@ class TicketsRepository:
         self.books.require("tickets.write")
         if days < 0:
             raise Refused("days: must be 0 or more")
+        if days > HOUSEKEEP_MAX_DAYS:
+            raise Refused(f"days: must be at most {HOUSEKEEP_MAX_DAYS:,} (a hundred years)")
         now = clock.now()
         t = Ticket.__table__
         ids = list(self.session.scalars(

@@ -43,10 +43,11 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 METRICS = ("first_response", "resolution")
 ACTIVE = frozenset({"new", "open"})  # the clocks run only in these statuses
 FINISHED = frozenset(FINISHED_STATUSES)  # the clocks stop for good (until a reopening)
+MAX_TARGET = timedelta(days=3650)  # a target longer than ten years is a typing mistake
 SOON = timedelta(hours=1)  # "due soon": due within the hour
 _MAX_DAYS = 3660  # a calendar with no business hours for ten years is refused, not looped on
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([mhd])")
+_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*([mhd])", re.ASCII)
 
 
 class PolicyError(Refused):
@@ -242,9 +243,17 @@ def parse_duration(text: str, day: timedelta) -> timedelta:
         raise ValueError(f"{text!r} is not a duration such as \"30m\", \"4h\" or \"2d\"")
     total = timedelta(0)
     unit_us = {"m": 60_000_000, "h": 3_600_000_000, "d": day // timedelta(microseconds=1)}
+    limit = MAX_TARGET // timedelta(microseconds=1)
+    micros = 0
     for number, unit in parts:
+        if len(number.split(".")[0].lstrip("0")) > 12:  # no int() of a million digits
+            micros = limit + 1
+            break
         # exact: "1.5h" is 5,400 s, "0.1d" a tenth of the business day to the microsecond
-        total += timedelta(microseconds=int(Decimal(number) * unit_us[unit]))
+        micros += int(Decimal(number) * unit_us[unit])
+    if micros > limit:
+        raise ValueError(f"{str(text)[:40]!r} is longer than {MAX_TARGET.days} days")
+    total = timedelta(microseconds=micros)
     if total <= timedelta(0):
         raise ValueError(f"{text!r} must be more than nothing")
     return total

@@ -46,12 +46,12 @@ SYMBOL_CURRENCIES = {
 }
 EXPORT_SYMBOL = {"USD": "$", "CNY": "¥", "JPY": "¥", "EUR": "€", "GBP": "£"}
 
-_DATE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
+_DATE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$", re.ASCII)
 _AMOUNT = re.compile(
     r"^(?P<s1>[-+])?\s*(?:(?P<sym>[$¥€£])|(?P<pre>[A-Za-z]{2,10})(?=[\s\d.,+-]))?\s*(?P<s2>[-+])?"
     r"(?P<num>[0-9.,]+)\s*(?P<post>[A-Za-z]{2,10}|[$¥€£])?$"
 )
-_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
+_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$", re.ASCII)
 _UNSUPPORTED = {
     "P": "market prices (P) are not supported",
     "include": "include is not supported; import each file on its own",

@@ -24,6 +24,7 @@ from bizsuite.core.errors import (
     ValidationFailed,
 )
 from bizsuite.core.models import Setting
+from bizsuite.core.parsing import ASCII_ONLY, fits, has_non_ascii_digit
 from bizsuite.core.money import format_plain, parse_decimal, quantize, zero
 from bizsuite.erp.ledger.models import (
     SOURCE_PERMISSIONS,
@@ -53,9 +54,10 @@ def parse_date(value: dt.date | str, what: str = "date") -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = (value or "").strip() if isinstance(value, str) else str(value)
-    m = re.match(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$", text)
+    m = re.match(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$", text, re.ASCII)
     if not m:
-        raise BadDate(f"{what}: {text!r} is not a date (YYYY-MM-DD)")
+        ascii_note = f" ({ASCII_ONLY})" if has_non_ascii_digit(text) else ""
+        raise BadDate(f"{what}: {text!r} is not a date (YYYY-MM-DD){ascii_note}")
     try:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
@@ -331,7 +333,7 @@ class PostingMixin:
     def update_entry(self, entry_id: int, **_changes) -> None:
         """Posted entries never change; drafts change with :meth:`save_draft`."""
         self._require_write()
-        e = self.session.get(Entry, entry_id)
+        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
         if e is None:
             raise NotFound(f"no entry #{entry_id}")
         if e.status == "posted":
@@ -342,7 +344,7 @@ class PostingMixin:
     def delete_entry(self, entry_id: int) -> None:
         """Drafts may be deleted; posted entries never (reverse them)."""
         self._require_write()
-        e = self.session.get(Entry, entry_id)
+        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
         if e is None:
             raise NotFound(f"no entry #{entry_id}")
         if e.status == "posted":
@@ -361,7 +363,7 @@ class PostingMixin:
         keeps the original's source, so a document's entries include its reversals, and needs the
         permission of that source, as :meth:`post_entry` does.
         """
-        e = self.session.get(Entry, entry_id)
+        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
         if e is None:
             self._require_read()
             raise NotFound(f"no entry #{entry_id}")
