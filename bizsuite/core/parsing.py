@@ -87,7 +87,11 @@ def parse_year(value: object, field: str = "year") -> int:
     return year
 
 
+ID_MAX = 2**31 - 1  # record ids are INTEGER columns: 32 bits on PostgreSQL, so on both databases
+
+
 def fits(value: object) -> bool:
-    """True when ``value`` is an int the database can look up (a 64-bit integer): a record
-    number past that range is no record, not an overflow in the driver."""
-    return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
+    """True when ``value`` is an int that can be a record's id (what an id column holds on
+    PostgreSQL and SQLite alike): a record number past that is no record, not an overflow in the
+    driver."""
+    return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= ID_MAX

@@ -498,3 +498,16 @@ def test_the_queue_sorts_by_each_column_both_ways_priority_and_status_by_rank(st
         assert order("id:asc") == sorted(ids.values())
         with pytest.raises(Refused, match=r"sort: 'colour' is not one of: due, id, subject, customer, priority"):
             b.tickets.page(sort="colour")
+
+
+@pytest.mark.parametrize("number", [2**31, 2**40, 2**63, 2**70])
+def test_an_id_past_what_an_id_column_holds_is_no_such_record_on_both_databases(store, owner, people, number):
+    from bizsuite.core.errors import NotFound as Missing
+
+    with store.read(owner) as b:
+        with pytest.raises(Missing):
+            b.tickets.get(number)
+        with pytest.raises(Missing):
+            b.contacts.get(number)
+        with pytest.raises(Missing):
+            b.ledger.entry(number)
