@@ -157,12 +157,6 @@ class ContactsScreen(ListScreen):
             return self.actor.can("contacts.write")
         return super().check_action(action, parameters)
 
-    def action_back(self) -> None:
-        if self.focused is not None and self.focused is not self.table:
-            self.table.focus()
-            return
-        self.bizapp.open_module("home")
-
     def action_add(self) -> None:
         from bizsuite.screens.contact_forms import ContactForm
 

@@ -59,6 +59,14 @@ class Sortable:
     def table(self) -> PagedTable:  # pragma: no cover - every screen names its table
         raise NotImplementedError
 
+    def action_back(self) -> None:
+        """Escape: from a search box or a filter back to the list; from the list, home (a list
+        opened from another screen, such as a register, goes back to it instead)."""
+        if self.focused is not None and self.focused is not self.table:  # type: ignore[attr-defined]
+            self.table.focus()
+            return
+        self.bizapp.open_module("home")  # type: ignore[attr-defined]
+
     # -- sorting -------------------------------------------------------------------------------
     def sort_keys(self) -> list[str]:
         """The keys ``o`` steps through: those of the shown columns first, then the others."""

@@ -490,12 +490,6 @@ class QueueScreen(_TicketActions, ListScreen):
             self.notify(message)
         self.refresh_list(keep_cursor=True)
 
-    def action_back(self) -> None:
-        if self.focused is not None and self.focused is not self.table:
-            self.table.focus()
-            return
-        self.bizapp.open_module("home")
-
     def action_filter_who(self, who: str) -> None:
         select = self.query_one("#who-filter", Select)
         select.value = "anyone" if select.value == who else who

@@ -89,6 +89,16 @@ class PostingMixin:
     """The lock date, checking and posting entries, drafts, reversals and the year-end close
     (part of :class:`~bizsuite.erp.ledger.repository.LedgerRepository`)."""
 
+    def _entry_row(self, entry_id: int, *, before_refusing=None) -> Entry:
+        """The entry with this id (posted or draft), or NotFound; an id no id column can hold is
+        no entry (``before_refusing`` runs first, e.g. a permission check that must speak first)."""
+        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
+        if e is None:
+            if before_refusing is not None:
+                before_refusing()
+            raise NotFound(f"no entry #{entry_id}")
+        return e
+
     # -- lock date ----------------------------------------------------------------------------
     @property
     def lock_date(self) -> dt.date | None:
@@ -333,9 +343,7 @@ class PostingMixin:
     def update_entry(self, entry_id: int, **_changes) -> None:
         """Posted entries never change; drafts change with :meth:`save_draft`."""
         self._require_write()
-        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
-        if e is None:
-            raise NotFound(f"no entry #{entry_id}")
+        e = self._entry_row(entry_id)
         if e.status == "posted":
             raise Refused(f"entry #{entry_id} is posted; posted entries never change — reverse it instead "
                           f"(bizsuite ledger reverse {entry_id})")
@@ -344,9 +352,7 @@ class PostingMixin:
     def delete_entry(self, entry_id: int) -> None:
         """Drafts may be deleted; posted entries never (reverse them)."""
         self._require_write()
-        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
-        if e is None:
-            raise NotFound(f"no entry #{entry_id}")
+        e = self._entry_row(entry_id)
         if e.status == "posted":
             raise Refused(f"entry #{entry_id} is posted; posted entries never change — reverse it instead "
                           f"(bizsuite ledger reverse {entry_id})")
@@ -363,10 +369,7 @@ class PostingMixin:
         keeps the original's source, so a document's entries include its reversals, and needs the
         permission of that source, as :meth:`post_entry` does.
         """
-        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
-        if e is None:
-            self._require_read()
-            raise NotFound(f"no entry #{entry_id}")
+        e = self._entry_row(entry_id, before_refusing=self._require_read)
         self.books.require(SOURCE_PERMISSIONS.get(e.source_kind, "ledger.write"))
         why = why_not_reverse(e, self.reversed_by(entry_id) if e.status == "posted" else None)
         if why is not None:

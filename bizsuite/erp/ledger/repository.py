@@ -33,7 +33,6 @@ import bizsuite.crm.contacts.models  # noqa: F401  (entries and lines point at c
 from bizsuite.core import clock
 from bizsuite.core.errors import NotFound, PermissionDenied, Refused
 from bizsuite.core.money import money_scale, zero
-from bizsuite.core.parsing import fits
 from bizsuite.core.sorting import Key, Sort, Sorts
 from bizsuite.erp.ledger.models import (
     Account,
@@ -88,9 +87,7 @@ class LedgerRepository(ChartMixin, PostingMixin):
     # -- entries: reading ---------------------------------------------------------------------
     def entry(self, entry_id: int) -> EntryDetail:
         self._require_read()
-        e = self.session.get(Entry, entry_id) if fits(entry_id) else None
-        if e is None:
-            raise NotFound(f"no entry #{entry_id}")
+        e = self._entry_row(entry_id)
         ids = self._ids()
         table = Line if e.status == "posted" else DraftLine
         out = []

@@ -246,12 +246,6 @@ class AccountsScreen(Sortable, LedgerScreen):
             return self.focused is self.table
         return super().check_action(action, parameters)
 
-    def action_back(self) -> None:
-        if self.focused is not None and self.focused is not self.table:
-            self.table.focus()
-            return
-        self.bizapp.open_module("home")
-
     def action_fold(self) -> None:
         row = self.table.cursor_row
         if row is None:
