@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit listener)
-from bizsuite.core import clock, modules
+from bizsuite.core import clock, locks, modules
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location, make_engine, sqlite_access, sqlite_file_state, write_options
 from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, StaleRecord, ValidationFailed
@@ -37,6 +37,10 @@ class Books:
 
     def require(self, permission: str) -> None:
         self.actor.require(permission)
+
+    def hold(self, name: str, *, shared: bool = False) -> None:
+        """Hold the book-wide lock ``name`` until this unit of work ends (core/locks.py)."""
+        locks.hold(self.session, name, shared=shared)
 
     @property
     def dialect(self) -> str:
@@ -299,6 +303,8 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                locks.forget(session)
 
     def read(self, actor: Actor):
         """A read-only unit of work (never takes the write lock)."""
