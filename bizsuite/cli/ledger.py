@@ -360,6 +360,25 @@ def close_year(ctx: typer.Context, year: int = typer.Argument(..., parser=year_o
         typer.echo(f"nothing to close in {year}; locked until {lock_}")
 
 
+@app.command("reopen-year")
+def reopen_year(ctx: typer.Context, year: int = typer.Argument(..., parser=year_of("year")),
+                fmt: Fmt = FORMAT_OPTION) -> None:
+    """Reopen the last closed YEAR (owner only): reverse its closing entry, put back the lock date."""
+    with books(ctx) as b:
+        r = b.ledger.reopen_year(year)
+        rid = r.id if r else None
+        lock_ = b.ledger.lock_date
+        d = b.ledger.entry(rid) if rid and fmt != Fmt.table else None
+    if fmt != Fmt.table:
+        emit(_entry_rows(d) if d else [], ENTRY_COLUMNS, fmt, numeric=["debit", "credit"])
+        return
+    locked = f"locked until {lock_}" if lock_ else "not locked"
+    if rid:
+        typer.echo(f"reopened {year}: posted #{rid} reversing its closing entry; {locked}")
+    else:
+        typer.echo(f"reopened {year}; {locked}")
+
+
 # -- reports ------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ file checks. The repositories above run unchanged on PostgreSQL.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -221,6 +222,10 @@ def make_engine(url: str, *, access: str = "rw") -> Engine:
         event.listen(engine, "connect", lambda c, r: _sqlite_on_connect(c, r, read_only=read_only))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
+    # psycopg logs a second, technical line ("error ignored terminating <psycopg.Pipeline …>")
+    # when a statement of a pipelined batch is refused; the refusal itself is reported once, by
+    # Store.transaction, so the driver's echo is not printed (Python's last-resort handler would).
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     return create_engine(url, pool_pre_ping=True)
 
 

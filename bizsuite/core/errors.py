@@ -33,6 +33,10 @@ class StaleRecord(Refused):
     """Someone else saved the record since this copy was read."""
 
 
+class Conflict(Refused):
+    """The database refused the unit of work (a unique constraint, a trigger): nothing was saved."""
+
+
 @dataclass
 class FieldError:
     field: str

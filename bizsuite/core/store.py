@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,7 +15,7 @@ from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit li
 from bizsuite.core import clock, locks, modules
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import Location, make_engine, sqlite_access, sqlite_file_state, write_options
-from bizsuite.core.errors import BooksError, FieldError, PermissionDenied, StaleRecord, ValidationFailed
+from bizsuite.core.errors import BooksError, Conflict, FieldError, PermissionDenied, StaleRecord, ValidationFailed
 from bizsuite.core.models import Setting, User
 from bizsuite.core.money import MONEY_SCALE, currency_decimals, set_money_scale
 
@@ -300,6 +300,15 @@ class Store:
                 session.rollback()
                 raise StaleRecord("the record was changed by someone else while this was being saved; "
                                   "nothing was saved — reload it and make your change again") from None
+            except IntegrityError as exc:
+                # The schema's own guarantees (core/locks.py): a unique constraint that a writer at
+                # the same moment got to first, or a trigger guarding posted history.
+                session.rollback()
+                reason = _reason(exc)
+                if "unique" in reason.lower() or "duplicate key" in reason.lower():
+                    raise Conflict(f"nothing was saved: someone else saved the same record at the same time "
+                                   f"({reason}); run it again to see the books as they are now") from None
+                raise Conflict(f"nothing was saved: the database refused it ({reason})") from None
             except BaseException:
                 session.rollback()
                 raise

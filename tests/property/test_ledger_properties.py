@@ -1,6 +1,6 @@
 """Properties of the ledger (Hypothesis, on SQLite):
 
-- any sequence of posts, reversals and year closes keeps the trial balance at zero and the
+- any sequence of posts, reversals, year closes and reopenings keeps the trial balance at zero and the
   balance sheet balanced; each operation is refused exactly when the rules say (on or before
   the lock date, a second reversal, a year already closed), so the sequences really post;
 - exporting the books (journal or lines CSV) and importing the export into fresh books gives
@@ -18,6 +18,7 @@ from pathlib import Path
 from hypothesis import example, HealthCheck, assume, given, settings, target
 from hypothesis import strategies as st
 
+from bizsuite.core import clock
 from bizsuite.core.auth import os_login
 from bizsuite.core.db import Location, to_url
 from bizsuite.core.errors import Refused
@@ -61,18 +62,28 @@ post = st.tuples(
 )
 reverse = st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=400))
 close = st.tuples(st.just("close"), st.sampled_from([2024, 2025, 2026]))
-operations = st.lists(st.one_of(post, post, post, reverse, close), min_size=1, max_size=25)
+reopen = st.tuples(st.just("reopen"), st.sampled_from([2024, 2025, 2026]))
+operations = st.lists(st.one_of(post, post, post, reverse, close, reopen), min_size=1, max_size=25)
+# The operations run on this day: every year they close has ended.
+TODAY = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
 def apply(store: Store, ops) -> dict[str, int]:
     """Run the operations; each must be refused exactly when the rules say so (a post or a
-    reversal on or before the lock date, a second reversal, a year already closed) — never
-    refused by accident. Returns how many of each were done."""
+    reversal on or before the lock date, a second reversal, a year already closed or locked,
+    reopening a year that is not the last closed one) — never refused by accident. Returns how
+    many of each were done."""
+    with clock.freeze(TODAY):
+        return _apply(store, ops)
+
+
+def _apply(store: Store, ops) -> dict[str, int]:
     actor = store.actor_for(os_login())
     posted: list[int] = []
     reversed_: set[int] = set()
     lock: dt.date | None = None
-    done = {"post": 0, "reverse": 0, "close": 0}
+    closed: list[tuple[int, dt.date | None]] = []  # (year, the lock date before it was closed)
+    done = {"post": 0, "reverse": 0, "close": 0, "reopen": 0}
     for op in ops:
         expected, after = None, None
         try:
@@ -94,10 +105,15 @@ def apply(store: Store, ops) -> dict[str, int]:
                     after = lambda t=target: reversed_.add(t)  # noqa: E731
                 elif op[0] == "close":
                     end = dt.date(op[1], 12, 31)
-                    expected = lock is None or lock < end
+                    expected = lock is None or lock < end  # a closed year is locked too
                     b.ledger.close_year(op[1])
-                    after = lambda end=end: None  # noqa: E731
+                    after = lambda y=op[1], before=lock: closed.append((y, before))  # noqa: E731
                     lock = end
+                elif op[0] == "reopen":
+                    expected = bool(closed) and closed[-1][0] == op[1]
+                    b.ledger.reopen_year(op[1])
+                    after = lambda: None  # noqa: E731
+                    lock = closed.pop()[1]
                 else:
                     continue
         except Refused as exc:

@@ -366,7 +366,9 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
     good, bad = settle(file, skip_invalid=skip_invalid)
     report.rejected = bad
 
-    # 2. match against the books and within the file: what is new, what is already there
+    # 2. match against the books and within the file: what is new, what is already there (one
+    # import at a time from here: a second run of the same file waits, then finds it all there)
+    books.contacts.hold_identity()
     s = books.session
     existing_email = dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.is_not(None))).all())
     existing_phone = dict(s.execute(select(Contact.phone, Contact.id).where(Contact.phone.is_not(None))).all())

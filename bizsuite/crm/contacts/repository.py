@@ -36,6 +36,9 @@ if TYPE_CHECKING:  # duplicates (and rapidfuzz) load when duplicates are asked f
 
 # Tables that are part of a contact (deleted with it); every other reference blocks a delete.
 OWNED_TABLES = {"contact_tags", "contact_activities"}
+# core/locks.py: held by whatever creates contacts after looking for the same person (imports of
+# contacts, tickets that add their contacts), so two of them at once cannot both add one person.
+IDENTITY_LOCK = "contacts.identity"
 _C = Contact.__table__
 _COMPANY = aliased(Contact.__table__, name="company_of")
 # What the contact list can be sorted by (``name``, ``email:desc``, …; see core.sorting).
@@ -170,6 +173,11 @@ class ContactsRepository:
         self.books = books
         self.session = books.session
         self._phone_region: str | None = None
+
+    def hold_identity(self) -> None:
+        """Hold :data:`IDENTITY_LOCK` until this unit of work ends (before looking people up to
+        add those not found)."""
+        self.books.hold(IDENTITY_LOCK)
 
     # -- settings -----------------------------------------------------------------------------
     @property

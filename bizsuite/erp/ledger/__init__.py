@@ -15,6 +15,7 @@ MODULE = Module(
     permissions={
         "ledger.read": ("owner", "accountant", "viewer"),
         "ledger.write": ("owner", "accountant"),
+        "ledger.reopen": ("owner",),  # reopen a closed year
         "reports.read": ("owner", "accountant", "viewer"),
     },
     checks=("bizsuite.erp.ledger.checks:ledger_checks",),

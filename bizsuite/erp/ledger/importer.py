@@ -70,6 +70,7 @@ from bizsuite.erp.ledger.models import SOURCE_IMPORT, Entry, Line
 
 JOURNAL_SUFFIXES = {".journal", ".ledger", ".hledger", ".j", ".dat", ".txt"}
 CSV_FIELDS = ("date", "entry", "account", "debit", "credit", "memo")
+IMPORT_LOCK = "ledger.import"  # core/locks.py: one ledger import at a time
 CSV_ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("日期",),
     "entry": ("entry id", "entry no", "voucher", "凭证号", "凭证"),
@@ -264,6 +265,12 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
     _check_currency(books, journal)
     if journal.problems:
         raise ImportFailed(journal.all_problems())
+
+    # From here on the import reads the books and writes on what it read (accounts to create,
+    # entries already imported, the lock date): one import at a time, and none while a year is
+    # being closed (core/locks.py). A second run of the same file waits, then finds it all there.
+    books.hold(IMPORT_LOCK)
+    ledger.hold_period()
 
     # 1. accounts: existing ones by exact name; unknown ones get a type or a problem
     by_name = ledger._names()

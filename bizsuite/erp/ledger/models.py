@@ -145,6 +145,9 @@ class Entry(SQLModel, table=True):
         Index("ix_ledger_entries_contact_id", "contact_id", **_where("contact_id IS NOT NULL")),
         Index("uq_ledger_entries_reverses_id", "reverses_id", unique=True,
               **_where("reverses_id IS NOT NULL")),
+        # An imported entry lands once: the importer skips keys already in the books (under the
+        # lock "ledger.import"), and this index refuses a second copy whatever raced past that.
+        Index("uq_ledger_entries_import_key", "import_key", unique=True, **_where("import_key IS NOT NULL")),
     )
     __audit_exclude__ = ("import_key",)
 
@@ -166,9 +169,8 @@ class Entry(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("ledger_entries.id", ondelete="RESTRICT")),
     )
-    # A content hash of an imported entry: importing the same journal again adds nothing. Not
-    # indexed: the importer reads the keys once under the write lock (an index of random
-    # hashes would cost a fifth of a 100k-entry import).
+    # A content hash of an imported entry (and its occurrence in the file): importing the same
+    # journal again adds nothing; unique (uq_ledger_entries_import_key).
     import_key: str | None = Field(default=None, max_length=40)
     version: int = Field(default=1)
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -232,6 +234,27 @@ class DraftLine(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("contacts.id", ondelete="RESTRICT"), index=True),
     )
+
+
+class Closing(SQLModel, table=True):
+    """A closed year: at most one row per year (the primary key), so a year is closed once.
+
+    ``entry_id`` is the closing entry (None when the year had no income or expense to move);
+    ``lock_before`` the lock date before the year was closed, which reopening the year puts
+    back. Reopening (owner only) reverses the closing entry and deletes this row; both are in the
+    audit log.
+    """
+
+    __tablename__ = "ledger_closings"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    entry_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("ledger_entries.id", ondelete="RESTRICT"), unique=True),
+    )
+    lock_before: dt.date | None = Field(default=None, sa_column=Column(Date))
+    closed_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    closed_by: str = Field(max_length=64)
 
 
 # -- input and output models -------------------------------------------------------------------

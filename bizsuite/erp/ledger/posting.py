@@ -31,6 +31,7 @@ from bizsuite.erp.ledger.models import (
     SOURCE_CLOSE,
     SOURCE_MANUAL,
     Account,
+    Closing,
     DraftLine,
     Entry,
     Line,
@@ -38,6 +39,7 @@ from bizsuite.erp.ledger.models import (
 )
 
 LOCK_SETTING = "ledger.lock_date"
+PERIOD_LOCK = "ledger.period"  # core/locks.py: posting holds it shared, closing alone
 _SOURCE_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MEMO_LIMIT = 500
 CODE_LIMIT = 40
@@ -76,7 +78,9 @@ def why_not_reverse(entry, reversed_by: int | None = None) -> str | None:
     if entry.status != "posted":
         return f"entry #{entry.id} is a draft; delete or edit it instead of reversing it"
     if entry.source_kind == SOURCE_CLOSE:
-        return f"entry #{entry.id} closes a year; year-end closing entries are not reversed"
+        year = getattr(entry, "source_id", None) or "YEAR"
+        return (f"entry #{entry.id} closes {year}; it is not reversed by hand — to reopen the year, the owner "
+                f"runs: bizsuite ledger reopen-year {year}")
     if reversed_by is not None:
         return f"entry #{entry.id} is already reversed by #{reversed_by}"
     if entry.reverses_id is not None:
@@ -100,21 +104,51 @@ class PostingMixin:
         return e
 
     # -- lock date ----------------------------------------------------------------------------
+    # Posting holds PERIOD_LOCK shared (many posters at once); moving the lock date, closing and
+    # reopening a year hold it alone. So a post never lands in a year while it is being closed,
+    # and the lock date a post checks is the one in force when it commits (core/locks.py).
     @property
     def lock_date(self) -> dt.date | None:
         value = self.books.setting(LOCK_SETTING)
         return dt.date.fromisoformat(value) if value else None
 
+    def hold_period(self, *, shared: bool = True) -> None:
+        """Hold the ledger's period lock for this unit of work (shared: posting; alone: changing
+        what is open)."""
+        self.books.hold(PERIOD_LOCK, shared=shared)
+
+    def closings(self) -> list[Closing]:
+        """The closed years, oldest first."""
+        self._require_read()
+        return list(self.session.scalars(select(Closing).order_by(Closing.year)))
+
+    def last_closing(self) -> Closing | None:
+        return self.session.scalars(select(Closing).order_by(Closing.year.desc()).limit(1)).first()
+
     def lock(self, until: dt.date | str | None) -> dt.date | None:
         """Nothing may be posted or reversed on or before ``until``. Moving the lock date back
-        (or removing it with ``None``) reopens closed periods: only the owner may."""
+        (or removing it with ``None``) reopens periods: only the owner may, and never to before
+        the end of the last closed year (reopen that year instead: :meth:`reopen_year`). A lock
+        date is a day that has begun: never after today."""
         self._require_write()
         new = parse_date(until, "until") if until is not None else None
+        self.hold_period(shared=False)
         current = self.lock_date
+        if new is not None and new > clock.today():
+            raise ValidationFailed([FieldError("until", f"{new} is after today ({clock.today()}); "
+                                                        "only days that have begun can be locked")])
+        closed = self.last_closing()
+        if closed is not None and (new is None or new < dt.date(closed.year, 12, 31)):
+            raise Refused(f"{closed.year} is closed: the lock date cannot move before {closed.year}-12-31; "
+                          f"to reopen the year, the owner runs: bizsuite ledger reopen-year {closed.year}")
         if current is not None and (new is None or new < current):
             if not self.books.actor.can("admin"):
                 raise PermissionDenied(
                     f"the books are locked until {current}; only the owner may move the lock date back")
+        self._set_lock(new)
+        return new
+
+    def _set_lock(self, new: dt.date | None) -> None:
         if new is None:
             row = self.session.get(Setting, LOCK_SETTING)
             if row is not None:
@@ -122,9 +156,9 @@ class PostingMixin:
         else:
             self.books.set_setting(LOCK_SETTING, new.isoformat())
         self.session.flush()
-        return new
 
     def _check_open(self, day: dt.date, what: str = "") -> str | None:
+        self.hold_period()
         lock = self.lock_date
         if lock is not None and day <= lock:
             return f"{what}{day} is on or before the lock date {lock}; nothing may be posted there"
@@ -378,6 +412,10 @@ class PostingMixin:
         locked = self._check_open(day, "the reversal date ")
         if locked:
             raise ValidationFailed([FieldError("date", locked + "; give a later date")])
+        return self._mirror(e, day, memo)
+
+    def _mirror(self, e: Entry, day: dt.date, memo: str | None) -> Entry:
+        """Post the mirror image of posted entry ``e`` on ``day`` (the rules are the caller's)."""
         lines = list(self.session.scalars(select(Line).where(Line.entry_id == e.id).order_by(Line.line_no)))
         now = clock.now()
         who = self.books.actor.name
@@ -392,16 +430,27 @@ class PostingMixin:
         return r
 
     def close_year(self, year: int) -> Entry | None:
-        """Close a calendar year: move every income and expense balance up to 31 December into
-        retained earnings (one entry, source ``("close_year", YEAR)``), then lock the year.
-        Returns the closing entry, or None when there was nothing to close."""
+        """Close a calendar year that has ended: move every income and expense balance up to 31
+        December into retained earnings (one entry, source ``("close_year", YEAR)``), record the
+        year as closed (once: :class:`Closing`) and lock it. Returns the closing entry, or None
+        when there was nothing to move (the year is closed and locked all the same)."""
         self._require_write()
+        self.books.require(self.permission_for(SOURCE_CLOSE))
         if not 1900 <= year <= 9999:
             raise Refused(f"{year} is not a year")
+        self.hold_period(shared=False)
         end = dt.date(year, 12, 31)
+        today = clock.today()
+        if end >= today:
+            raise Refused(f"{year} has not ended (today is {today}); a year is closed after 31 December")
+        done = self.session.get(Closing, year)
+        if done is not None:
+            raise Refused(f"{year} is already closed ({_closed_by(done)}); "
+                          f"to reopen it, the owner runs: bizsuite ledger reopen-year {year}")
         lock = self.lock_date
         if lock is not None and lock >= end:
-            raise Refused(f"{year} is already locked (the lock date is {lock}); nothing to close")
+            raise Refused(f"{year} is already locked (the lock date is {lock}); nothing can be posted "
+                          f"in it, so it cannot be closed")
         retained = self.role_account("retained_earnings")
         acc = Account.__table__
         ln = Line.__table__
@@ -415,17 +464,53 @@ class PostingMixin:
         lines = [[ids[aid], -total, None, None] for aid, total in sorted(rows, key=lambda r: ids[r[0]].name)
                  if total]
         entry = None
+        now = clock.now()
+        who = self.books.actor.name
         if lines:
             net = sum((x[1] for x in lines), zero(self.scale))
             lines.append([retained, -net, None, None])
-            now = clock.now()
-            who = self.books.actor.name
             entry = Entry(date=end, memo=f"Close {year}: income and expenses to retained earnings",
                           status="posted", source_kind=SOURCE_CLOSE, source_id=year, created_at=now,
                           created_by=who, posted_at=now, posted_by=who)
             self.session.add(entry)
             self.session.flush()
             self._add_lines(entry, lines)
-        self.books.set_setting(LOCK_SETTING, end.isoformat())
-        self.session.flush()
+        self.session.add(Closing(year=year, entry_id=entry.id if entry else None, lock_before=lock,
+                                 closed_at=now, closed_by=who))
+        self._set_lock(end)
         return entry
+
+    def reopen_year(self, year: int) -> Entry | None:
+        """Reopen the last closed year (owner only): reverse its closing entry on the day it was
+        dated, forget the closing, and put back the lock date it replaced. Both the reversal and
+        the deleted closing are in the audit log. Returns the reversal (None if the year had no
+        closing entry)."""
+        self._require_write()
+        if not self.books.actor.can("ledger.reopen"):
+            raise PermissionDenied(f"only the owner may reopen a closed year; {self.books.actor.name} is "
+                                   f"{self.books.actor.role}")
+        self.hold_period(shared=False)
+        done = self.session.get(Closing, year)
+        if done is None:
+            raise Refused(f"{year} is not closed; nothing to reopen")
+        last = self.last_closing()
+        if last is not None and last.year != year:
+            raise Refused(f"{last.year} is closed after {year}; reopen {last.year} first "
+                          f"(bizsuite ledger reopen-year {last.year})")
+        entry_id = done.entry_id
+        lock = done.lock_before
+        self.session.delete(done)
+        self._set_lock(lock)
+        if entry_id is None:
+            return None
+        day = dt.date(year, 12, 31)
+        locked = self._check_open(day)
+        if locked:  # only when the lock date before closing was already past 31 December
+            raise Refused(locked)
+        return self._mirror(self._entry_row(entry_id), day,
+                            f"Reopen {year}: reversal of the closing entry #{entry_id}")
+
+
+def _closed_by(c: Closing) -> str:
+    how = f"entry #{c.entry_id}" if c.entry_id else "nothing to move"
+    return f"{how}, by {c.closed_by} on {c.closed_at:%Y-%m-%d}"

@@ -277,9 +277,9 @@ def test_close_year_moves_income_and_expenses_to_retained_earnings_and_locks(boo
         bs = b.ledger.balance_sheet(as_of="2026-01-31")
         totals = {r.label: r.amounts[0] for r in bs.totals}
         assert totals["total assets"] == totals["total liabilities and equity"]
-        with pytest.raises(Refused, match="2025 is already locked"):
+        with pytest.raises(Refused, match=r"2025 is already closed \(entry #\d+, by .*reopen-year 2025"):
             b.ledger.close_year(2025)
-        with pytest.raises(Refused, match="year-end closing entries are not reversed"):
+        with pytest.raises(Refused, match="closes 2025; it is not reversed by hand .* reopen-year 2025"):
             b.ledger.reverse(e.id, date="2026-02-01")
 
 
