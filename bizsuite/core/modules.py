@@ -337,6 +337,7 @@ def is_business_table(name: str) -> bool:
 def load_models() -> None:
     """Import every installed module's tables (autogenerate, the migrations, merge of contacts)."""
     importlib.import_module("bizsuite.core.models")
+    importlib.import_module("bizsuite.core.numbering")
     for m in installed():
         for target in m.models:
             importlib.import_module(target)
