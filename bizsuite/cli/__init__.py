@@ -98,6 +98,16 @@ class ModulesGroup(TyperGroup):
         super().__init__(*args, commands=commands, **kwargs)
         self.commands = LazyCommands(self.commands, _core_commands())
 
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        # A NUL byte cannot reach a real process's arguments (execve stops at it), but a script
+        # that runs the app in-process can pass one: file names with it make Python's os calls
+        # raise ValueError deep inside a command. Refused here, once, for every argument.
+        for n, arg in enumerate(args, 1):
+            if "\0" in arg:
+                typer.echo(f"argument {n} ({arg.split(chr(0))[0]!r}…) contains a NUL byte", err=True)
+                raise typer.Exit(2)
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx) -> list[str]:
         names = list(self.commands)  # names only: nothing is built to list them
         return names + [n for n in self._modules() if n not in names]

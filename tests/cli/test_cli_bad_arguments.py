@@ -128,3 +128,23 @@ def test_a_search_for_a_ticket_number_past_any_ticket_finds_nothing(cli, books_p
         assert "Printer jam" not in r.stdout, r
     r = cli("tickets", "list", "--search", "#" + HUGE, db=books_path)
     assert r.rc == 0 and "Printer jam" not in r.stdout, r
+
+
+@pytest.mark.parametrize("args", [
+    ("contacts", "import", "people\0.csv"),
+    ("ledger", "import", "bank\0.journal"),
+    ("tickets", "import", "t\0.csv"),
+    ("contacts", "export", "-o", "out\0.csv"),
+    ("ledger", "export", "-o", "out\0.journal"),
+    ("backup", "copy\0.sqlite"),
+    ("restore", "copy\0.sqlite"),
+])
+def test_a_nul_byte_in_a_file_name_is_one_line_not_a_traceback(cli, books_path, args):
+    """Only an in-process caller can pass one (execve stops at NUL); it used to be a ValueError
+    ("embedded null byte") from deep inside the command."""
+    before = books_path.read_bytes()
+    r = cli.in_process(["--db", str(books_path), *args])
+    assert r.rc == 2, r
+    assert "Traceback" not in r.stderr and len(r.err_lines) == 1, r
+    assert "contains a NUL byte" in r.stderr, r
+    assert books_path.read_bytes() == before
