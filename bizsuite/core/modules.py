@@ -309,10 +309,10 @@ def _changed() -> None:
 # core's commands (``bizsuite users``…) and the app's home mode. A test keeps it complete.
 RESERVED = frozenset({"admin", "home", "users", "audit", "init", "demo", "backup", "restore", "check",
                       "search", "session", "actor", "store", "setting", "set_setting", "dialect",
-                      "company", "currency", "require", "has"})
+                      "company", "currency", "require", "has", "hold"})
 
 
-CORE_TABLES = frozenset({"settings", "users", "audit_log", "alembic_version"})  # no business data
+CORE_TABLES = frozenset({"settings", "users", "audit_log", "alembic_version", "number_series"})  # no business data
 
 
 def hand_made() -> tuple[frozenset[str], tuple[str, ...]]:
