@@ -36,17 +36,12 @@ from bizsuite.erp.ledger.models import (
     Line,
     LineIn,
 )
+from bizsuite.erp.ledger.limits import MAX_LINES
 
 LOCK_SETTING = "ledger.lock_date"
 _SOURCE_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MEMO_LIMIT = 500
 CODE_LIMIT = 40
-# The most lines one entry may have. A real small company's biggest entries fit with room: a
-# payroll run of 2,000 employees at 20 lines each (40,000), a stock revaluation of 30,000 items,
-# a depreciation run over every fixed asset. What it bounds stays quick (bench/huge_entry.py):
-# posting, showing a page of, exporting and reversing such an entry take seconds, not minutes.
-# Anything bigger is a batch of entries (one per employee, per day, per warehouse).
-MAX_LINES = 50_000
 
 
 def too_many_lines(count: int) -> str | None:
