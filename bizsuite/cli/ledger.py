@@ -271,42 +271,52 @@ def _changed_entry(store, actor, entry_id: int, fmt: Fmt, message: str) -> None:
 
 
 def _stream_lines(b, entry_id: int, fmt: Fmt, *, offset: int = 0, limit: int | None = None) -> None:
-    """The entry's lines as CSV or JSON rows (``ENTRY_COLUMNS``), a batch at a time."""
-    d = b.ledger.entry(entry_id, limit=0)
-    e = d.entry
-    head = {"entry": e.id, "date": e.date, "status": e.status, "memo": e.memo}
-    rows = ({**head, "account": ln.account, "debit": ln.debit, "credit": ln.credit, "line_memo": ln.memo or "",
-             "contact_id": ln.contact_id}
-            for ln in b.ledger.iter_entry_lines(entry_id, offset=offset, limit=limit))
-    if fmt == Fmt.csv:
-        emit(rows, ENTRY_COLUMNS, fmt, numeric=["debit", "credit"])  # CSV rows are written as they come
-    else:
-        _json_stream(rows, ENTRY_COLUMNS)
-
-
-def _json_stream(rows, columns) -> None:
-    """A JSON list written item by item: the same text ``emit`` writes (indent 2), without
-    holding the list."""
+    """The entry's lines as CSV or JSON rows (``ENTRY_COLUMNS``), read and written a batch at a
+    time: the same text ``emit`` writes for these rows, without holding them (nor a dict a line:
+    the entry's own cells are made once, then each line adds its own)."""
+    import csv
     import json
     import sys
-    from decimal import Decimal
 
-    def conv(v):
-        if isinstance(v, Decimal):
-            return f"{v:f}"
-        if hasattr(v, "isoformat"):
-            return v.isoformat()
-        return v
+    from bizsuite.core.importer import neutralise
 
+    e = b.ledger.entry(entry_id, limit=0).entry
+    lines = b.ledger.iter_entry_lines(entry_id, offset=offset, limit=limit)
     out = sys.stdout
     try:
-        out.write("[")
-        first = True
-        for r in rows:
-            item = json.dumps({c: conv(r.get(c)) for c in columns}, ensure_ascii=False, indent=2)
-            out.write(("\n  " if first else ",\n  ") + item.replace("\n", "\n  "))
-            first = False
-        out.write("]\n" if first else "\n]\n")
+        if fmt == Fmt.csv:
+            w = csv.writer(out, lineterminator="\n")
+            w.writerow(ENTRY_COLUMNS)
+            head = [str(e.id), e.date.isoformat(), neutralise(e.status), neutralise(e.memo)]
+            accounts: dict[int, str] = {}
+            for ln in lines:
+                account = accounts.get(ln.account_id)
+                if account is None:
+                    account = accounts[ln.account_id] = neutralise(ln.account)
+                amount = ln.amount
+                debit = f"{amount:f}" if amount is not None and amount > 0 else ""
+                credit = f"{-amount:f}" if amount is not None and amount < 0 else ""
+                w.writerow([*head, account, debit, credit, neutralise(ln.memo) if ln.memo else "",
+                            "" if ln.contact_id is None else str(ln.contact_id)])
+        else:
+            string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
+            head = (f'  {{\n    "entry": {e.id},\n    "date": "{e.date.isoformat()}",\n    "status": '
+                    f'{string(e.status)},\n    "memo": {string(e.memo)},\n    "account": ')
+            names: dict[int, str] = {}
+            out.write("[")
+            sep = "\n"
+            for ln in lines:
+                name = names.get(ln.account_id)
+                if name is None:
+                    name = names[ln.account_id] = string(ln.account)
+                amount = ln.amount
+                debit = f'"{amount:f}"' if amount is not None and amount > 0 else "null"
+                credit = f'"{-amount:f}"' if amount is not None and amount < 0 else "null"
+                contact = "null" if ln.contact_id is None else str(ln.contact_id)
+                out.write(f'{sep}{head}{name},\n    "debit": {debit},\n    "credit": {credit},\n    "line_memo": '
+                          f'{string(ln.memo or "")},\n    "contact_id": {contact}\n  }}')
+                sep = ",\n"
+            out.write("]\n" if sep == "\n" else "\n]\n")
         out.flush()
     except BrokenPipeError:
         raise

@@ -142,13 +142,17 @@ class LedgerRepository(ChartMixin, PostingMixin):
         return (select(t.c.line_no, t.c.account_id, t.c.amount, t.c.memo, t.c.contact_id)
                 .where(t.c.entry_id == entry_id).order_by(t.c.line_no))
 
-    def _line_outs(self, rows) -> list[LineOut]:
+    def _line_outs(self, result) -> list[LineOut]:
         ids = self._ids()
+        names: dict[int, tuple[str, str | None]] = {}  # an account's name and code, read once a page
         out = []
-        for line_no, account_id, amount, memo, contact_id in rows:
-            a = ids[account_id]
-            out.append(LineOut(line_no=line_no, account_id=a.id, account=a.name, code=a.code, amount=amount,
-                               memo=memo, contact_id=contact_id))
+        for line_no, account_id, amount, memo, contact_id in result.all():
+            named = names.get(account_id)
+            if named is None:
+                a = ids[account_id]
+                named = names[account_id] = (a.name, a.code)
+            out.append(LineOut(line_no=line_no, account_id=account_id, account=named[0], code=named[1],
+                               amount=amount, memo=memo, contact_id=contact_id))
         return out
 
     def _line_page(self, table, entry_id: int, offset: int, limit: int | None) -> list[LineOut]:

@@ -333,3 +333,33 @@ def test_ledger_reverse_json_streams_the_reversal(cli, books_path):
     assert r.rc == 0, r
     assert [(i["entry"], i["debit"], i["credit"]) for i in json.loads(r.stdout)] == [(2, None, "7.00"), (2, "7.00", None)]
     assert json.loads(r.stdout) == json.loads(cli("ledger", "show", "2", "-f", "json", db=books_path).stdout)
+
+
+def test_the_streamed_csv_and_json_are_what_emit_writes_for_the_same_rows(cli, books_path, owner_name):
+    """Formula-like memos neutralised, quotes and Unicode kept, contacts and zero lines."""
+    from bizsuite.cli.common import Fmt, emit
+    from bizsuite.cli.ledger import ENTRY_COLUMNS, _entry_rows
+    from bizsuite.core.db import Location, to_url
+    from bizsuite.core.store import Store
+
+    store = Store.open(Location(to_url(str(books_path)), "test"))
+    try:
+        actor = store.actor_for(owner_name)
+        with store.transaction(actor) as b:
+            c = b.contacts.add(ContactIn(name="北京科技", kind="company"))
+            eid = b.ledger.post_entry(DAY, '=SUM("A1") 北京', [
+                LineIn("accounts receivable", D("10.80"), '-2 "quoted", 北京', c.id),
+                LineIn("sales", D("0.00")), LineIn("sales", D("-10.80"), "@home")], contact_id=c.id).id
+        with store.read(actor) as b:
+            d = b.ledger.entry(eid)
+            expected = {}
+            for fmt in (Fmt.csv, Fmt.json):
+                buf = io.StringIO()
+                emit(_entry_rows(d), ENTRY_COLUMNS, fmt, numeric=["debit", "credit"], out=buf)
+                expected[fmt.value] = buf.getvalue()
+    finally:
+        store.close()
+    for fmt in ("csv", "json"):
+        r = cli("ledger", "show", str(eid), "-f", fmt, db=books_path)
+        assert r.rc == 0 and r.stdout == expected[fmt], (fmt, r.stdout, expected[fmt])
+    assert cli("ledger", "show", str(eid), "-f", "json", "--offset", "9", db=books_path).stdout == "[]\n"
