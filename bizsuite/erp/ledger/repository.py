@@ -226,19 +226,24 @@ class LedgerRepository(ChartMixin, PostingMixin):
         reversed_by: dict[int, int] = {}
         if ids:
             table = Line.__table__ if status == "posted" else DraftLine.__table__
-            for eid, aid, amount in self.session.execute(
-                select(table.c.entry_id, table.c.account_id, table.c.amount)
-                .where(table.c.entry_id.in_(ids)).order_by(table.c.entry_id, table.c.line_no)
+            # one row per account of each entry (its debits, and where it first appears), summed
+            # by the database: a page holding a 1,000,001-line entry reads a few rows, not its lines
+            first = func.min(table.c.line_no).label("first")
+            for eid, aid, _, debits in self.session.execute(
+                select(table.c.entry_id, table.c.account_id, first,
+                       func.sum(case((table.c.amount > 0, table.c.amount))))
+                .where(table.c.entry_id.in_(ids)).group_by(table.c.entry_id, table.c.account_id)
+                .order_by(table.c.entry_id, first)
             ):
-                lines.setdefault(eid, []).append((aid, amount))
+                lines.setdefault(eid, []).append((aid, debits))
             for rid, orig in self.session.execute(select(e.c.id, e.c.reverses_id).where(e.c.reverses_id.in_(ids))):
                 reversed_by[orig] = rid
         accts = self._ids()
         out = []
         for r in rows:
             ls = lines.get(r.id, [])
-            total = sum((a for _, a in ls if a is not None and a > 0), zero(self.scale))
-            shown = list(dict.fromkeys(accts[aid].name for aid, _ in ls))
+            total = sum((a for _, a in ls if a is not None), zero(self.scale))
+            shown = [accts[aid].name for aid, _ in ls]
             label = ", ".join(shown[:3]) + (f" +{len(shown) - 3}" if len(shown) > 3 else "")
             out.append(EntryRow(id=r.id, date=r.date, status=r.status, memo=r.memo, code=r.code,
                                 source_kind=r.source_kind, source_id=r.source_id, total=total, accounts=label,

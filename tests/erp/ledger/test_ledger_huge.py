@@ -201,6 +201,33 @@ def test_the_first_page_of_a_huge_entry_makes_no_object_per_line(books_store, ow
         assert (len(made), d.count, d.total) == (50, 5000, D("2500.00"))
 
 
+def test_a_journal_page_holding_a_huge_entry_reads_one_row_per_account_of_it(books_store, owner):
+    eid = big_entry(books_store, owner, 5001)
+    with books_store.transaction(owner) as b:
+        b.ledger.post_entry(DAY, "Rent", [LineIn("rent", D(7)), LineIn("checking", D(-7)), LineIn("rent", D(3)),
+                                          LineIn("sales", D(-3))])
+        b.ledger.save_draft(DAY, "draft", [LineIn("sales", D(-4)), LineIn("checking", None), LineIn("rent", D(9))])
+    fetched = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "ledger_lines" in statement and "GROUP BY" in statement:
+            fetched.append(statement)
+
+    with books_store.read(owner) as b:
+        engine = b.session.get_bind()
+        event.listen(engine, "after_cursor_execute", count)
+        try:
+            rows = {r.memo: r for r in b.ledger.journal_page(limit=10).rows}
+        finally:
+            event.remove(engine, "after_cursor_execute", count)
+        assert len(fetched) == 1  # the lines of the page's entries: summed per account by the database
+        assert (rows["Stock revaluation"].id, rows["Stock revaluation"].total) == (eid, D("2500.00"))
+        assert rows["Stock revaluation"].accounts == "assets:bank:checking, income:sales"
+        assert (rows["Rent"].total, rows["Rent"].accounts) == (D(10), "expenses:rent, assets:bank:checking, income:sales")
+        draft = b.ledger.journal_page(status="draft").rows[0]
+        assert (draft.total, draft.accounts) == (D(9), "income:sales, assets:bank:checking, expenses:rent")
+
+
 def test_ledger_show_pages_a_table_and_streams_csv_and_json(cli, books_path, owner_name):
     from bizsuite.core.db import Location, to_url
     from bizsuite.core.store import Store
