@@ -21,7 +21,6 @@ from bizsuite.cli.common import (
     write_output,
 )
 from bizsuite.cli.params import whole, year as year_of
-
 from bizsuite.erp.ledger.limits import MAX_LINES  # a constant alone: nothing heavy is imported
 
 app = typer.Typer(no_args_is_help=True)
