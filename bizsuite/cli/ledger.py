@@ -367,13 +367,14 @@ def show(
          ["account", "debit", "credit", "memo"], fmt, numeric=["debit", "credit"])
     shown, count = len(d.lines), d.count
     if shown < count:
+        after = count - offset - shown
         page = f"lines {offset + 1}–{offset + shown} of {count}" if shown else \
             f"no lines after line {offset}: the entry has {count}"
         hints = []
-        if offset + shown < count:
-            hints.append(f"the next {min(shown or SHOW_LINES, count - offset - shown)}: "
-                         f"bizsuite ledger show {e.id} --offset {offset + shown}"
-                         + (f" --lines {lines}" if lines else ""))
+        if after > 0:
+            page += f" ({after} more)"
+            hints.append(f"the next {min(shown or SHOW_LINES, after)}: bizsuite ledger show {e.id} --offset "
+                         f"{offset + shown}" + (f" --lines {lines}" if lines else ""))
         hints.append("every line: --lines 0, or --format csv or json (streamed)")
         typer.echo(f"{page}; " + "; ".join(hints))
 

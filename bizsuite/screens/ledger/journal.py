@@ -263,7 +263,8 @@ class EntryScreen(_Reverses, LedgerScreen):
     HELP = (
         "One journal entry: its date, memo, reference and source (manual, import, or the "
         "document of a module that posted it), who made and posted it, and its lines. Enter "
-        "opens the register of the account under the cursor.\n\n"
+        "opens the register of the account under the cursor. A long entry's lines are read a page "
+        "at a time as you move through them; the totals under them are the whole entry's.\n\n"
         "Posted entries never change: v reverses one instead (a new entry, linked to it, with "
         "every amount turned around; refused on or before the lock date, or when it is already "
         "reversed). o opens the entry this one reverses, g the entry that reverses it. A draft "

@@ -241,11 +241,16 @@ def test_ledger_show_pages_a_table_and_streams_csv_and_json(cli, books_path, own
     assert r.rc == 0, r
     out = r.stdout.splitlines()
     assert sum(1 for ln in out if "assets:bank:checking" in ln or ln.strip().startswith("income:sales")) == 50
-    assert out[-1] == (f"lines 1–50 of 130; the next 50: bizsuite ledger show {eid} --offset 50; "
+    assert out[-1] == (f"lines 1–50 of 130 (80 more); the next 50: bizsuite ledger show {eid} --offset 50; "
                        "every line: --lines 0, or --format csv or json (streamed)")
     assert "total of the 130 lines" in out[-2] and out[-2].split()[-2:] == ["65.00", "65.00"]
+    r = cli("ledger", "show", str(eid), "--offset", "100", "--lines", "20", db=books_path)
+    assert r.stdout.splitlines()[-1].startswith(
+        f"lines 101–120 of 130 (10 more); the next 10: bizsuite ledger show {eid} --offset 120 --lines 20; ")
     r = cli("ledger", "show", str(eid), "--offset", "120", "--lines", "50", db=books_path)
     assert r.stdout.splitlines()[-1].startswith("lines 121–130 of 130; every line")
+    r = cli("ledger", "show", str(eid), "--offset", "200", db=books_path)
+    assert r.stdout.splitlines()[-1].startswith("no lines after line 200: the entry has 130; every line")
     r = cli("ledger", "show", str(eid), "--lines", "0", db=books_path)
     assert "lines" not in r.stdout.splitlines()[-1] and "total" in r.stdout.splitlines()[-1]
     rows = list(csv.DictReader(io.StringIO(cli("ledger", "show", str(eid), "-f", "csv", db=books_path).stdout)))
