@@ -7,8 +7,21 @@ from typing import List, Optional
 
 import typer
 
-from bizsuite.cli.common import FORMAT_OPTION, OUTPUT_OPTION_HELP, Fmt, books, emit, fail, run_import, write_output
+from bizsuite.cli.common import (
+    FORMAT_OPTION,
+    OUTPUT_OPTION_HELP,
+    Fmt,
+    books,
+    cannot_write,
+    emit,
+    fail,
+    open_store,
+    refusals,
+    run_import,
+    write_output,
+)
 from bizsuite.cli.params import whole, year as year_of
+from bizsuite.erp.ledger.limits import MAX_LINES  # a constant alone: nothing heavy is imported
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -194,39 +207,42 @@ def _parse_line(text: str):
     return LineIn(body, amount, memo.strip() or None)
 
 
-@app.command("post")
+@app.command("post", help=f"Post a journal entry (or save a draft). Refused unless it balances exactly. An entry "
+             f"has at most {MAX_LINES} lines (a bigger batch is several entries).")
 def post(
     ctx: typer.Context,
     date: str = typer.Option(..., "--date", help="YYYY-MM-DD."),
     memo: str = typer.Option("", "--memo", "-m", help="What the entry is for."),
     line: List[str] = typer.Option(..., "--line", "-l", help="\"ACCOUNT AMOUNT [; memo]\": positive = debit, "
-                                   "negative = credit; one line may omit its amount. Repeat for each line."),
+                                   "negative = credit; one line may omit its amount. Repeat for each line "
+                                   f"(at most {MAX_LINES} lines an entry)."),
     code: Optional[str] = typer.Option(None, "--code", help="A reference, e.g. a cheque or invoice number."),
     contact: Optional[str] = typer.Option(None, "--contact", help="The contact (#id, email or name) of the entry."),
     draft: bool = typer.Option(False, "--draft", help="Save as a draft (may be unbalanced) instead of posting."),
     fmt: Fmt = FORMAT_OPTION,
 ) -> None:
-    """Post a journal entry (or save a draft). Refused unless it balances exactly."""
     lines = [_parse_line(x) for x in line]
-    with books(ctx) as b:
-        cid = b.contacts.resolve(contact).id if contact else None
-        if draft:
-            e = b.ledger.save_draft(date, memo, lines, contact_id=cid, code=code)
-        else:
-            e = b.ledger.post_entry(date, memo, lines, contact_id=cid, code=code)
-        d = b.ledger.entry(e.id)
-    what = "saved draft" if draft else "posted"
-    _changed_entry(d, fmt, f"{what} #{d.entry.id} {d.entry.date} {_money(d.total)}")
+    with open_store(ctx) as (store, actor):
+        with store.transaction(actor) as b:
+            cid = b.contacts.resolve(contact).id if contact else None
+            if draft:
+                e = b.ledger.save_draft(date, memo, lines, contact_id=cid, code=code)
+            else:
+                e = b.ledger.post_entry(date, memo, lines, contact_id=cid, code=code)
+            d = b.ledger.entry(e.id, limit=0)
+        what = "saved draft" if draft else "posted"
+        _changed_entry(store, actor, e.id, fmt, f"{what} #{e.id} {d.entry.date} {_money(d.total)}")
 
 
 @app.command("post-draft")
 def post_draft(ctx: typer.Context, entry: int = typer.Argument(..., help="The draft's number.", parser=whole("entry")),
                fmt: Fmt = FORMAT_OPTION) -> None:
     """Post a draft (it must balance)."""
-    with books(ctx) as b:
-        e = b.ledger.post_draft(entry)
-        d = b.ledger.entry(e.id) if fmt != Fmt.table else None
-    _changed_entry(d, fmt, f"posted #{e.id}")
+    with open_store(ctx) as (store, actor):
+        with store.transaction(actor) as b:
+            e = b.ledger.post_draft(entry)
+            eid = e.id
+        _changed_entry(store, actor, eid, fmt, f"posted #{eid}")
 
 
 @app.command("delete-draft")
@@ -238,15 +254,73 @@ def delete_draft(ctx: typer.Context, entry: int = typer.Argument(..., parser=who
 
 
 ENTRY_COLUMNS = ["entry", "date", "status", "memo", "account", "debit", "credit", "line_memo", "contact_id"]
+SHOW_LINES = 50  # the lines `ledger show` puts in a table unless told
 
 
-def _changed_entry(detail, fmt: Fmt, message: str) -> None:
-    """What a command that posts prints: ``message``, or with ``--format`` the entry as
-    ``ledger show ID --format …`` prints it."""
+def _changed_entry(store, actor, entry_id: int, fmt: Fmt, message: str) -> None:
+    """What a command that posts prints once its work is committed: ``message``, or with
+    ``--format`` the entry as ``ledger show ID --format …`` prints it (read back in a read
+    transaction, its lines streamed: the reversal of a huge entry is never held in memory)."""
     if fmt == Fmt.table:
         typer.echo(message)
-    else:
-        emit(_entry_rows(detail), ENTRY_COLUMNS, fmt, numeric=["debit", "credit"])
+        return
+    with refusals():
+        with store.transaction(actor, write=False) as b:
+            _stream_lines(b, entry_id, fmt)
+
+
+def _stream_lines(b, entry_id: int, fmt: Fmt, *, offset: int = 0, limit: int | None = None) -> None:
+    """The entry's lines as CSV or JSON rows (``ENTRY_COLUMNS``), read and written a batch at a
+    time: the same text ``emit`` writes for these rows, without holding them (nor a dict a line:
+    the entry's own cells are made once, then each line adds its own)."""
+    import csv
+    import json
+    import sys
+
+    from bizsuite.core.importer import neutralise
+
+    e = b.ledger.entry(entry_id, limit=0).entry
+    lines = b.ledger.iter_entry_lines(entry_id, offset=offset, limit=limit)
+    out = sys.stdout
+    try:
+        if fmt == Fmt.csv:
+            w = csv.writer(out, lineterminator="\n")
+            w.writerow(ENTRY_COLUMNS)
+            head = [str(e.id), e.date.isoformat(), neutralise(e.status), neutralise(e.memo)]
+            accounts: dict[int, str] = {}
+            for ln in lines:
+                account = accounts.get(ln.account_id)
+                if account is None:
+                    account = accounts[ln.account_id] = neutralise(ln.account)
+                amount = ln.amount
+                debit = f"{amount:f}" if amount is not None and amount > 0 else ""
+                credit = f"{-amount:f}" if amount is not None and amount < 0 else ""
+                w.writerow([*head, account, debit, credit, neutralise(ln.memo) if ln.memo else "",
+                            "" if ln.contact_id is None else str(ln.contact_id)])
+        else:
+            string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
+            head = (f'  {{\n    "entry": {e.id},\n    "date": "{e.date.isoformat()}",\n    "status": '
+                    f'{string(e.status)},\n    "memo": {string(e.memo)},\n    "account": ')
+            names: dict[int, str] = {}
+            out.write("[")
+            sep = "\n"
+            for ln in lines:
+                name = names.get(ln.account_id)
+                if name is None:
+                    name = names[ln.account_id] = string(ln.account)
+                amount = ln.amount
+                debit = f'"{amount:f}"' if amount is not None and amount > 0 else "null"
+                credit = f'"{-amount:f}"' if amount is not None and amount < 0 else "null"
+                contact = "null" if ln.contact_id is None else str(ln.contact_id)
+                out.write(f'{sep}{head}{name},\n    "debit": {debit},\n    "credit": {credit},\n    "line_memo": '
+                          f'{string(ln.memo or "")},\n    "contact_id": {contact}\n  }}')
+                sep = ",\n"
+            out.write("]\n" if sep == "\n" else "\n]\n")
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        cannot_write("standard output", exc)
 
 
 def _entry_rows(detail) -> list[dict]:
@@ -257,14 +331,24 @@ def _entry_rows(detail) -> list[dict]:
 
 
 @app.command("show")
-def show(ctx: typer.Context, entry: int = typer.Argument(..., parser=whole("entry")), fmt: Fmt = FORMAT_OPTION) -> None:
-    """One entry with its lines, source and reversal links."""
+def show(
+    ctx: typer.Context,
+    entry: int = typer.Argument(..., parser=whole("entry")),
+    lines: Optional[int] = typer.Option(None, "--lines", "-n", metavar="N",
+                                        help=f"Show N lines (default: {SHOW_LINES} in a table, every line with "
+                                        "--format csv or json; 0: every line).", parser=whole("--lines", lo=0)),
+    offset: int = typer.Option(0, "--offset", metavar="K", help="Skip the first K lines.",
+                               parser=whole("--offset", lo=0)),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """One entry with its lines, source and reversal links. A table shows a page of the lines
+    and the entry's totals; --format csv or json writes every line (streamed, however many)."""
     with books(ctx, write=False) as b:
-        d = b.ledger.entry(entry)
+        if fmt != Fmt.table:
+            _stream_lines(b, entry, fmt, offset=offset, limit=lines or None)
+            return
+        d = b.ledger.entry(entry, offset=offset, limit=SHOW_LINES if lines is None else (lines or None))
     e = d.entry
-    if fmt != Fmt.table:
-        _changed_entry(d, fmt, "")
-        return
     source = e.source_kind + (f" #{e.source_id}" if e.source_id is not None else "")
     head = [f"#{e.id}  {e.date}  {e.status}  {e.memo}"]
     if e.code:
@@ -278,8 +362,21 @@ def show(ctx: typer.Context, entry: int = typer.Argument(..., parser=whole("entr
         head.append(f"comment: {e.comment}")
     typer.echo("\n".join(head))
     emit([{"account": ln.account, "debit": ln.debit, "credit": ln.credit, "memo": ln.memo or ""} for ln in d.lines]
-         + [{"account": "total", "debit": d.total, "credit": d.total, "memo": ""}],
+         + [{"account": "total" if len(d.lines) == d.count else f"total of the {d.count} lines",
+             "debit": d.total, "credit": d.credits, "memo": ""}],
          ["account", "debit", "credit", "memo"], fmt, numeric=["debit", "credit"])
+    shown, count = len(d.lines), d.count
+    if shown < count:
+        after = count - offset - shown
+        page = f"lines {offset + 1}–{offset + shown} of {count}" if shown else \
+            f"no lines after line {offset}: the entry has {count}"
+        hints = []
+        if after > 0:
+            page += f" ({after} more)"
+            hints.append(f"the next {min(shown or SHOW_LINES, after)}: bizsuite ledger show {e.id} --offset "
+                         f"{offset + shown}" + (f" --lines {lines}" if lines else ""))
+        hints.append("every line: --lines 0, or --format csv or json (streamed)")
+        typer.echo(f"{page}; " + "; ".join(hints))
 
 
 @app.command("journal")
@@ -324,10 +421,11 @@ def reverse(ctx: typer.Context, entry: int = typer.Argument(..., parser=whole("e
             date: Optional[str] = typer.Option(None, "--date", help="The reversal's date (default: today)."),
             memo: Optional[str] = typer.Option(None, "--memo", "-m"), fmt: Fmt = FORMAT_OPTION) -> None:
     """Correct a posted entry: post its mirror image, linked to it."""
-    with books(ctx) as b:
-        r = b.ledger.reverse(entry, date=date, memo=memo)
-        d = b.ledger.entry(r.id) if fmt != Fmt.table else None
-    _changed_entry(d, fmt, f"posted #{r.id} {r.date}, reversing #{entry}")
+    with open_store(ctx) as (store, actor):
+        with store.transaction(actor) as b:
+            r = b.ledger.reverse(entry, date=date, memo=memo)
+            rid, day = r.id, r.date
+        _changed_entry(store, actor, rid, fmt, f"posted #{rid} {day}, reversing #{entry}")
 
 
 @app.command("lock")
@@ -477,7 +575,8 @@ def register(
 # -- import and export --------------------------------------------------------------------------
 
 
-@app.command("import")
+@app.command("import", help=f"Import entries: all or nothing unless --skip-invalid; re-running adds nothing. An "
+             f"entry has at most {MAX_LINES} lines; a bigger one is refused as a problem of its transaction (FILE:LINE).")
 def import_(
     ctx: typer.Context,
     file: str = typer.Argument(..., help="A journal (.journal, .ledger, .hledger) or a lines CSV "
@@ -487,7 +586,6 @@ def import_(
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good entries, skip the bad ones."),
     rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write the bad entries and why here."),
 ) -> None:
-    """Import entries: all or nothing unless --skip-invalid; re-running adds nothing."""
     from bizsuite.erp.ledger.importer import import_file
 
     run_import(ctx, import_file, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects,

@@ -469,14 +469,14 @@ async def test_reversing_twice_or_in_a_locked_period_shows_the_refusal(app, book
         assert any(f"entry #{NEWEST} is the reversal of #{DUPLICATE}" in n.message for n in app._notifications)
         assert counts(store, actor) == before
         with store.transaction(actor) as b:
-            b.ledger.lock("2026-12-31")
+            b.ledger.lock("2026-03-16")
         await pilot.press("escape")
         await settle(pilot)
         pilot.app.push_screen(EntryScreen(3))
         await settle(pilot)
         await pilot.press("v", "y")
         await settle(pilot)
-        assert any("lock date 2026-12-31" in n.message for n in app._notifications)
+        assert any("lock date 2026-03-16" in n.message for n in app._notifications)
         assert counts(store, actor) == before
 
 

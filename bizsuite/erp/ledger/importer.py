@@ -67,6 +67,7 @@ from bizsuite.erp.ledger.journal import (
     parse_journal,
 )
 from bizsuite.erp.ledger.models import SOURCE_IMPORT, Entry, Line
+from bizsuite.erp.ledger.posting import too_many_lines
 
 JOURNAL_SUFFIXES = {".journal", ".ledger", ".hledger", ".j", ".dat", ".txt"}
 CSV_FIELDS = ("date", "entry", "account", "debit", "credit", "memo")
@@ -339,6 +340,9 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
                 t.problems.append(Problem(name, p.line, "the comment is longer than 500 characters"))
         if t.code and len(t.code) > 40:
             t.problems.append(Problem(name, t.line, "the code is longer than 40 characters"))
+        too_many = too_many_lines(len(t.postings))
+        if too_many:
+            t.problems.append(Problem(name, t.line, too_many))
     for acct, (_, code) in list(new_accounts.items()):
         if code and any(a.code == code for a in by_name.values()):
             new_accounts[acct] = (new_accounts[acct][0], None)  # the code is taken: keep the account, drop the code

@@ -306,18 +306,34 @@ class LineOut:
 
 @dataclass
 class EntryDetail:
+    """An entry with its lines: all of them, or one page (``offset``) when read with a limit;
+    ``line_count``, ``debits`` and ``credits`` are then the whole entry's (summed by the database)."""
+
     entry: Entry
     lines: list[LineOut]
     reversed_by: int | None = None  # the entry that reverses this one
+    line_count: int | None = None  # every line of the entry (None: ``lines`` are all of them)
+    debits: Decimal | None = None
+    credits: Decimal | None = None
+    offset: int = 0  # the first of ``lines`` is line ``offset + 1`` of the entry
 
     @property
     def total(self) -> Decimal:
         """The sum of the debits."""
+        if self.debits is not None:
+            return self.debits
         return sum((ln.amount for ln in self.lines if ln.amount and ln.amount > 0), self._zero)
 
     @property
     def difference(self) -> Decimal:
+        if self.debits is not None and self.credits is not None:
+            return self.debits - self.credits
         return sum((ln.amount for ln in self.lines if ln.amount is not None), self._zero)
+
+    @property
+    def count(self) -> int:
+        """How many lines the entry has."""
+        return self.line_count if self.line_count is not None else len(self.lines)
 
     @property
     def _zero(self) -> Decimal:

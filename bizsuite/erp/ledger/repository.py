@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 import bizsuite.crm.contacts.models  # noqa: F401  (entries and lines point at contacts)
 from bizsuite.core import clock
@@ -52,6 +52,7 @@ from bizsuite.erp.ledger.chart import ROLE_SETTING, ChartMixin, role_setting  # 
 from bizsuite.erp.ledger.posting import (  # noqa: F401  (imported from here by screens and modules)
     CODE_LIMIT,
     LOCK_SETTING,
+    MAX_LINES,
     MEMO_LIMIT,
     BadDate,
     PostingMixin,
@@ -85,17 +86,93 @@ class LedgerRepository(ChartMixin, PostingMixin):
             raise PermissionDenied(f"{actor.name} ({actor.role}) may not see ledger reports; ask the owner for a role that may")
 
     # -- entries: reading ---------------------------------------------------------------------
-    def entry(self, entry_id: int) -> EntryDetail:
+    def entry(self, entry_id: int, *, offset: int = 0, limit: int | None = None) -> EntryDetail:
+        """An entry with its lines: every line, or with ``limit`` one page of them from ``offset``.
+        Its line count and its debit and credit totals are always the whole entry's, counted and
+        summed by the database, so the first page of a 1,000,001-line entry reads 50 lines."""
         self._require_read()
         e = self._entry_row(entry_id)
+        table = _line_table(e)
+        count, debits, credits = self._line_totals(table, e.id)
+        lines = self._line_page(table, e.id, offset, limit)
+        return EntryDetail(entry=e, lines=lines, reversed_by=self.reversed_by(e.id) if e.status == "posted" else None,
+                           line_count=count, debits=debits, credits=credits, offset=offset)
+
+    def entry_lines(self, entry_id: int, *, offset: int = 0, limit: int = 100) -> list[LineOut]:
+        """One page of an entry's lines, in line order (its count: :meth:`entry`)."""
+        self._require_read()
+        e = self._entry_row(entry_id)
+        return self._line_page(_line_table(e), e.id, offset, limit)
+
+    def iter_entry_lines(self, entry_id: int, *, offset: int = 0, limit: int | None = None,
+                         batch: int = 10_000) -> Iterator[LineOut]:
+        """An entry's lines (from ``offset``, at most ``limit``), in line order, read ``batch`` at a
+        time: streaming every line of a huge entry holds one batch in memory, never the entry."""
+        self._require_read()
+        e = self._entry_row(entry_id)
+        _check_page(offset, limit)
+        table = _line_table(e)
+        return self._iter_lines(table, e.id, offset, limit, batch)
+
+    def _iter_lines(self, table, entry_id: int, offset: int, limit: int | None, batch: int) -> Iterator[LineOut]:
+        t = table.__table__
+        left = limit
+        after = None
+        if offset:  # where the wanted lines start; then from line number to line number (no OFFSET)
+            after = self.session.scalar(select(t.c.line_no).where(t.c.entry_id == entry_id)
+                                        .order_by(t.c.line_no).offset(offset - 1).limit(1))
+            if after is None:
+                return
+        while left is None or left > 0:
+            stmt = self._lines_query(t, entry_id)
+            if after is not None:
+                stmt = stmt.where(t.c.line_no > after)
+            page = self._line_outs(self.session.execute(stmt.limit(batch if left is None else min(batch, left))))
+            if not page:
+                return
+            yield from page
+            after = page[-1].line_no
+            if left is not None:
+                left -= len(page)
+            if len(page) < batch:
+                return
+
+    @staticmethod
+    def _lines_query(t, entry_id: int):
+        return (select(t.c.line_no, t.c.account_id, t.c.amount, t.c.memo, t.c.contact_id)
+                .where(t.c.entry_id == entry_id).order_by(t.c.line_no))
+
+    def _line_outs(self, result) -> list[LineOut]:
         ids = self._ids()
-        table = Line if e.status == "posted" else DraftLine
+        names: dict[int, tuple[str, str | None]] = {}  # an account's name and code, read once a page
         out = []
-        for ln in self.session.scalars(select(table).where(table.entry_id == e.id).order_by(table.line_no)):
-            a = ids[ln.account_id]
-            out.append(LineOut(line_no=ln.line_no, account_id=a.id, account=a.name, code=a.code, amount=ln.amount,
-                               memo=ln.memo, contact_id=ln.contact_id))
-        return EntryDetail(entry=e, lines=out, reversed_by=self.reversed_by(e.id) if e.status == "posted" else None)
+        for line_no, account_id, amount, memo, contact_id in result.all():
+            named = names.get(account_id)
+            if named is None:
+                a = ids[account_id]
+                named = names[account_id] = (a.name, a.code)
+            out.append(LineOut(line_no=line_no, account_id=account_id, account=named[0], code=named[1],
+                               amount=amount, memo=memo, contact_id=contact_id))
+        return out
+
+    def _line_page(self, table, entry_id: int, offset: int, limit: int | None) -> list[LineOut]:
+        _check_page(offset, limit)
+        stmt = self._lines_query(table.__table__, entry_id)
+        if offset:
+            stmt = stmt.offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return self._line_outs(self.session.execute(stmt))
+
+    def _line_totals(self, table, entry_id: int) -> tuple[int, Decimal, Decimal]:
+        """(lines, debits, credits) of an entry, from one query."""
+        t = table.__table__
+        amount = t.c.amount
+        count, debits, credits = self.session.execute(
+            select(func.count(), func.sum(case((amount > 0, amount))), func.sum(case((amount < 0, amount))))
+            .where(t.c.entry_id == entry_id)).one()
+        nought = zero(self.scale)
+        return count, nought if debits is None else debits, nought if credits is None else -credits
 
     def entries_for_source(self, kind: str, source_id: int | None) -> list[Entry]:
         """The entries a module's document made (its reversals included), oldest first: for
@@ -149,19 +226,24 @@ class LedgerRepository(ChartMixin, PostingMixin):
         reversed_by: dict[int, int] = {}
         if ids:
             table = Line.__table__ if status == "posted" else DraftLine.__table__
-            for eid, aid, amount in self.session.execute(
-                select(table.c.entry_id, table.c.account_id, table.c.amount)
-                .where(table.c.entry_id.in_(ids)).order_by(table.c.entry_id, table.c.line_no)
+            # one row per account of each entry (its debits, and where it first appears), summed
+            # by the database: a page holding a 1,000,001-line entry reads a few rows, not its lines
+            first = func.min(table.c.line_no).label("first")
+            for eid, aid, _, debits in self.session.execute(
+                select(table.c.entry_id, table.c.account_id, first,
+                       func.sum(case((table.c.amount > 0, table.c.amount))))
+                .where(table.c.entry_id.in_(ids)).group_by(table.c.entry_id, table.c.account_id)
+                .order_by(table.c.entry_id, first)
             ):
-                lines.setdefault(eid, []).append((aid, amount))
+                lines.setdefault(eid, []).append((aid, debits))
             for rid, orig in self.session.execute(select(e.c.id, e.c.reverses_id).where(e.c.reverses_id.in_(ids))):
                 reversed_by[orig] = rid
         accts = self._ids()
         out = []
         for r in rows:
             ls = lines.get(r.id, [])
-            total = sum((a for _, a in ls if a is not None and a > 0), zero(self.scale))
-            shown = list(dict.fromkeys(accts[aid].name for aid, _ in ls))
+            total = sum((a for _, a in ls if a is not None), zero(self.scale))
+            shown = [accts[aid].name for aid, _ in ls]
             label = ", ".join(shown[:3]) + (f" +{len(shown) - 3}" if len(shown) > 3 else "")
             out.append(EntryRow(id=r.id, date=r.date, status=r.status, memo=r.memo, code=r.code,
                                 source_kind=r.source_kind, source_id=r.source_id, total=total, accounts=label,
@@ -270,6 +352,18 @@ class LedgerRepository(ChartMixin, PostingMixin):
         drafts = self.session.scalar(select(func.count()).select_from(e).where(e.c.status == "draft"))
         lines = self.session.scalar(select(func.count()).select_from(Line.__table__))
         return {"accounts": len(self._names()), "entries": posted, "drafts": drafts, "lines": lines}
+
+
+def _line_table(e: Entry):
+    """Where an entry's lines are: posted lines, or a draft's."""
+    return Line if e.status == "posted" else DraftLine
+
+
+def _check_page(offset: int, limit: int | None) -> None:
+    if offset < 0:
+        raise Refused(f"offset: {offset} is not a line (0 or more)")
+    if limit is not None and limit < 0:
+        raise Refused(f"limit: {limit} is not a number of lines (0 or more)")
 
 
 _JOURNAL_SORTS: dict[str, Sorts] = {}

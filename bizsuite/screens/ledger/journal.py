@@ -228,20 +228,26 @@ class EntryView:
     reversed_by: int | None
     created: str
     posted: str
-    lines: list
-    total: Decimal
+    lines: list  # the first page of them (``LINES_PAGE``); the table fetches the others as it scrolls
+    line_count: int
+    total: Decimal  # the debits of every line
+    credits: Decimal
     difference: Decimal
 
     @classmethod
     def load(cls, books, entry_id: int) -> "EntryView":
-        d = books.ledger.entry(entry_id)
+        d = books.ledger.entry(entry_id, limit=LINES_PAGE)
         e = d.entry
         source = e.source_kind + (f" #{e.source_id}" if e.source_id is not None else "")
         return cls(id=e.id, date=e.date, status=e.status, memo=e.memo, code=e.code, comment=e.comment,
                    source=source, source_kind=e.source_kind, source_ref=e.source_ref, reverses_id=e.reverses_id, reversed_by=d.reversed_by,
                    created=f"{when(e.created_at)} by {e.created_by}",
                    posted=f"{when(e.posted_at)} by {e.posted_by}" if e.posted_at else "",
-                   lines=list(d.lines), total=d.total, difference=d.difference)
+                   lines=list(d.lines), line_count=d.count, total=d.total, credits=d.credits,
+                   difference=d.difference)
+
+
+LINES_PAGE = 200  # lines the entry screen reads at a time (a 1,000,001-line entry opens at once)
 
 
 ENTRY_COLUMNS = [
@@ -257,7 +263,8 @@ class EntryScreen(_Reverses, LedgerScreen):
     HELP = (
         "One journal entry: its date, memo, reference and source (manual, import, or the "
         "document of a module that posted it), who made and posted it, and its lines. Enter "
-        "opens the register of the account under the cursor.\n\n"
+        "opens the register of the account under the cursor. A long entry's lines are read a page "
+        "at a time as you move through them; the totals under them are the whole entry's.\n\n"
         "Posted entries never change: v reverses one instead (a new entry, linked to it, with "
         "every amount turned around; refused on or before the lock date, or when it is already "
         "reversed). o opens the entry this one reverses, g the entry that reverses it. A draft "
@@ -283,7 +290,7 @@ class EntryScreen(_Reverses, LedgerScreen):
         with Vertical(id="entry"):
             yield Static("", id="heading")
             yield Static("", id="facts")
-            yield PagedTable(ENTRY_COLUMNS, id="lines", page_size=200, empty_text="No lines.")
+            yield PagedTable(ENTRY_COLUMNS, id="lines", page_size=LINES_PAGE, empty_text="No lines.")
             yield Static("", id="totals")
         yield Footer()
 
@@ -338,20 +345,31 @@ class EntryScreen(_Reverses, LedgerScreen):
             fact("comment", v.comment.replace("\n", " "))
         self.query_one("#facts", Static).update(facts)
 
-        lines = list(v.lines)
-        self.table.reload(lambda offset, limit: (lines[offset:offset + limit], len(lines)), keep_cursor=True)
-        credits = v.total - v.difference if v.status == "posted" else sum(
-            (ln.credit or Decimal(0) for ln in lines), Decimal("0.00"))
+        self.table.reload(self._lines_fetch(v), keep_cursor=True)
         totals = Table.grid(expand=True, padding=(0, 1))
         totals.add_column(ratio=1)
         totals.add_column(width=13, justify="right")
         totals.add_column(width=13, justify="right")
-        note = Text(f"{len(lines)} line{'s' if len(lines) != 1 else ''}", style="dim")
+        count = v.line_count
+        note = Text(f"{count:,} line{'s' if count != 1 else ''}", style="dim")
         if v.difference:
             note.append(f" · difference {money(v.difference)}", style="bold red")
-        totals.add_row(note, Text(money(v.total), style="bold"), Text(money(credits), style="bold"))
+        totals.add_row(note, Text(money(v.total), style="bold"), Text(money(v.credits), style="bold"))
         self.query_one("#totals", Static).update(totals)
         self.refresh_bindings()
+
+    def _lines_fetch(self, v: EntryView):
+        """The table's pages: the first came with the entry, the others are read as they are
+        scrolled to (never every line: the table keeps a few pages)."""
+        first, count, entry_id, store, actor = list(v.lines), v.line_count, v.id, self.store, self.actor
+
+        def fetch(offset: int, limit: int):
+            if offset + limit <= len(first) or len(first) == count:
+                return first[offset:offset + limit], count
+            with store.read(actor) as books:
+                return books.ledger.entry_lines(entry_id, offset=offset, limit=limit), count
+
+        return fetch
 
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         self.open_register(event.row.account_id)
@@ -402,7 +420,7 @@ class EntryScreen(_Reverses, LedgerScreen):
                 self.delete_draft()
 
         self.app.push_screen(Confirm(f"Delete draft #{v.id}?", f"{v.memo or 'The draft'} and its "
-                                     f"{len(v.lines)} lines are deleted for good.", yes="delete"), confirmed)
+                                     f"{v.line_count} lines are deleted for good.", yes="delete"), confirmed)
 
     def delete_draft(self) -> None:
         entry_id = self.entry_id
