@@ -172,5 +172,5 @@ def clean_text(value: object, field: str, *, multiline: bool = False, limit: int
         raise BadText(f"{field}: {problem}")
     text = text.strip()
     if limit is not None and len(text) > limit:
-        raise BadText(f"{field}: at most {limit} characters (it has {len(text)})")
+        raise BadText(f"{field}: longer than {limit} characters (it has {len(text)})")
     return text
