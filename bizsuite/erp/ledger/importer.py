@@ -121,13 +121,15 @@ def read_lines_csv(path: str | Path, name: str, scale: int = MONEY_SCALE) -> tup
     commodity: str | None = None
     commodity_line = 0
     dates: dict[str, object] = {}
-    for row in file.rows:
-        v = row.values
-        if text_problem("\n".join(v.values()), multiline=True, tabs=True) is not None:
-            for col, cell in v.items():  # the core's one text rule: no control characters in any cell
+    # the core's one text rule: no control characters in any cell (one scan; rows only if it finds one)
+    if text_problem("\n".join(map("\n".join, (row.cells for row in file.rows))), multiline=True, tabs=True):
+        for row in file.rows:
+            for col, cell in row.values.items():
                 why = text_problem(cell, multiline=True, tabs=True)
                 if why:
                     row.problems.append(Problem(name, row.line, f"{col}: {why}"))
+    for row in file.rows:
+        v = row.values
         key = v.get("entry", "")
         if not key:
             row.problems.append(Problem(name, row.line, "entry: is required (rows with the same entry form one entry)"))

@@ -16,7 +16,9 @@ What is refused, with its line, never guessed: several commodities, prices (``@`
 balance assertions (``=``), lot prices, virtual postings, automated (``=``) and periodic (``~``)
 transactions, ``include``, ``alias``, ``apply account``, default years and commodities,
 secondary dates, impossible dates (``2025-02-30``), malformed amounts (``12.3.4``), more than
-two decimal places, one space between account and amount (hledger would read the amount as part
+two decimal places, an amount past the most one line may hold (core.money.LINE_MAX_UNITS, also
+for the amount that balances a transaction), control characters and bidirectional overrides
+anywhere in the file (core.parsing.text_problem; tabs are syntax), one space between account and amount (hledger would read the amount as part
 of the name), a single tab between account and amount (hledger 1.25 reads it as part of the name,
 ledger-cli as a separator — two readings, so neither is guessed), transactions with fewer than
 two postings, two postings without an amount, transactions that do not balance, and files
