@@ -313,3 +313,17 @@ def test_concurrent_posters_keep_one_true_turnover(store, owner):
         expected = sum(2 * (k + 1) * 100 * 5 for k in range(6))
         assert bounds.turnover(b.session) == bounds.recompute(b.session)[0] == expected
         assert all(r.ok for r in b.admin.check())
+
+
+def test_a_draft_is_bounded_on_its_own(store, owner):
+    """The drafts list sorts by a draft's debits, summed in SQL: one draft may not pass the bound either."""
+    with store.transaction(owner) as b:
+        b.ledger.load_chart("standard")
+    n = BOOKS_MAX_UNITS // LINE_MAX_UNITS + 1  # lines at the line bound: just past the books' bound
+    lines = [("assets:bank:checking", MAX)] * n
+    with pytest.raises(ValidationFailed) as exc:
+        with store.transaction(owner) as b:
+            b.ledger.save_draft("2025-01-02", "Too much", lines)
+    assert any(p.startswith("lines: ") for p in exc.value.problems), exc.value.problems
+    with store.read(owner) as b:
+        assert _counts(b)["ledger_draft_lines"] == 0

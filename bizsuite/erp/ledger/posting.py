@@ -24,7 +24,7 @@ from bizsuite.core.errors import (
 )
 from bizsuite.core.models import Setting
 from bizsuite.core.parsing import ASCII_ONLY, BadText, clean_text, fits, has_non_ascii_digit
-from bizsuite.core.money import clean_amount, format_plain, line_problem, to_minor, zero
+from bizsuite.core.money import books_problem, clean_amount, format_plain, line_problem, to_minor, zero
 from bizsuite.erp.ledger import bounds
 from bizsuite.erp.ledger.models import (
     SOURCE_PERMISSIONS,
@@ -226,6 +226,10 @@ class PostingMixin:
                 why = bounds.problem(self.session, bounds.units_of((c[1] for c in cleaned), scale), scale)
                 if why:
                     errors.append(FieldError("lines", why))
+        elif not errors:  # a draft is summed on its own (the drafts list sorts by its debits)
+            why = books_problem(0, bounds.units_of((c[1] for c in cleaned), scale), scale)
+            if why:
+                errors.append(FieldError("lines", why))
         if errors:
             raise ValidationFailed(errors)
         return day, memo_, code_, (kind, sid), cleaned
