@@ -184,7 +184,8 @@ def audit(
 
 
 def backup(ctx: typer.Context, dest: str = typer.Argument(..., help="The backup file to write.")) -> None:
-    """Copy the books while clerks keep working (SQLite online backup)."""
+    """Copy the books while clerks keep working (SQLite online backup). PostgreSQL books: prints
+    the pg_dump command to run (no password on it: use ~/.pgpass, PGPASSFILE or PGPASSWORD)."""
     from bizsuite.core.backup import backup as do_backup
 
     with open_store(ctx) as (store, actor):

@@ -1,24 +1,64 @@
-"""Online backup and checked restore of SQLite books (PostgreSQL: pg_dump, as the message says)."""
+"""Online backup and checked restore of SQLite books.
+
+PostgreSQL books are backed up with pg_dump and restored with pg_restore: ``bizsuite backup``
+prints the commands (:func:`pg_commands`), with the books' URL in the form libpq reads and no
+password in them (pg_dump takes it from ~/.pgpass, PGPASSFILE or PGPASSWORD).
+"""
 
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 from pathlib import Path
 
 from bizsuite.core.db import Location, sqlite_access, sqlite_file_state, sqlite_uri
 from bizsuite.core.errors import Refused
 
-PG_HINT = (
-    "PostgreSQL books are backed up with PostgreSQL's own tools, which also keep clerks working: "
-    "pg_dump --format=custom --file=books.dump '{url}'  — and restored with: "
-    "pg_restore --clean --if-exists --dbname='{url}' books.dump"
+PASSWORD_HINT = (
+    "the password is not on the command line (other users of the machine could read it there): "
+    "pg_dump and pg_restore read it from ~/.pgpass (a line host:port:database:user:password, "
+    "chmod 600), from the file PGPASSFILE names, or from PGPASSWORD in their environment"
 )
 
 
-def _sqlite_path(location: Location) -> Path:
+def libpq_url(url: str) -> str:
+    """The books' URL as libpq (pg_dump, psql) reads it: ``postgresql://user@host:port/db`` —
+    SQLAlchemy's driver name (``+psycopg``) and the password left out."""
+    from urllib.parse import quote, urlencode
+
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    host = u.host or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    netloc = (quote(u.username, safe="") + "@" if u.username else "") + host + (f":{u.port}" if u.port else "")
+    query = urlencode([(k, v) for k, vs in u.query.items() for v in ((vs,) if isinstance(vs, str) else vs)])
+    return f"postgresql://{netloc}/{quote(u.database or '', safe='')}" + (f"?{query}" if query else "")
+
+
+def pg_commands(location: Location, dest: str | Path = "books.dump") -> tuple[str, str]:
+    """(pg_dump command, pg_restore command) for PostgreSQL books, quoted for a POSIX shell and
+    working as printed once the password is in ~/.pgpass, PGPASSFILE or PGPASSWORD."""
+    url = shlex.quote(libpq_url(location.url))
+    file = shlex.quote(str(dest))
+    return (f"pg_dump --format=custom --file={file} {url}",
+            f"pg_restore --clean --if-exists --dbname={url} {file}")
+
+
+def _pg_refusal(location: Location, dest: str | Path, what: str) -> Refused:
+    dump, restore_ = pg_commands(location, dest)
+    if what == "backup":
+        return Refused("PostgreSQL books are backed up with PostgreSQL's own pg_dump, which also keeps clerks "
+                       "working; run:", dump, "and restore that file with:", restore_, PASSWORD_HINT)
+    return Refused("PostgreSQL books are restored with PostgreSQL's own pg_restore from a pg_dump file; run:",
+                   restore_, PASSWORD_HINT)
+
+
+def _sqlite_path(location: Location, dest: str | Path = "books.dump", what: str = "backup") -> Path:
     if not location.is_sqlite:
-        raise Refused(PG_HINT.format(url=location.display()))
+        raise _pg_refusal(location, dest, what)
     return location.path
 
 
@@ -82,7 +122,7 @@ def _records(conn, tables: set[str]) -> dict[str, int]:
 
 def backup(location: Location, dest: str | Path) -> dict:
     """Copy the books with SQLite's online backup: clerks keep working while it runs."""
-    src = _sqlite_path(location)
+    src = _sqlite_path(location, dest)
     dest = Path(dest).expanduser()
     if dest.is_dir():
         raise Refused(f"{dest}: is a folder; give a file name")
@@ -114,7 +154,7 @@ def backup(location: Location, dest: str | Path) -> dict:
 
 def restore(location: Location, src: str | Path, *, force: bool = False) -> dict:
     """Replace the books with a backup, after checking the backup is sound."""
-    target = _sqlite_path(location)
+    target = _sqlite_path(location, src, "restore")
     src = Path(src).expanduser()
     info = _inspect_file(src)
     state = sqlite_file_state(target)

@@ -17,7 +17,7 @@ need half-up say so explicitly.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
@@ -50,6 +50,10 @@ _NUMBER = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?$")
 # The most digits an amount may have (before and after the point): a BIGINT of minor units holds
 # 18; more is never an amount of money, and Decimal's default context (28 digits) cannot round it.
 MAX_DIGITS = 18
+
+
+class TooManyDigits(ValueError):
+    """More digits than any amount has (:data:`MAX_DIGITS`)."""
 
 
 def currency_decimals(code: str) -> int:
@@ -115,14 +119,107 @@ def parse_decimal(text: str, *, scale: int | None = MONEY_SCALE, what: str = "am
         raise ValueError(f"not a valid {what}: {text!r}")
     digits = sum(ch.isdigit() for ch in raw.lstrip("+-0,"))
     if digits > MAX_DIGITS:
-        raise ValueError(f"{what} {text[:40]!r} has too many digits (at most {MAX_DIGITS})")
+        raise TooManyDigits(f"{what} {text[:40]!r} has too many digits (at most {MAX_DIGITS})")
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the regex already guards this
         raise ValueError(f"not a valid {what}: {text!r}") from None
-    if scale is not None and value != value.quantize(Decimal(1).scaleb(-scale), rounding=HALF_EVEN):
+    # Decimal places are counted in the text (trailing zeros are no places): no quantize, which
+    # raises InvalidOperation when digits and scale together pass Decimal's 28-digit precision.
+    if scale is not None and len(raw.partition(".")[2].rstrip("0")) > scale:
         raise ValueError(f"{what} {text!r} has more than {scale} decimal places")
     return value
+
+
+# -- bounds -------------------------------------------------------------------------------------
+#
+# Amounts are integers of minor units in a BIGINT (SQLite's INTEGER, PostgreSQL's bigint): a
+# signed 64-bit integer, at most INT64_MAX = 9,223,372,036,854,775,807. Holding each amount is
+# not enough: SQLite's SUM() of integers stops with "integer overflow" once a sum passes that,
+# and posted entries never go away, so one such sum would break every report and `check` for
+# good. Two bounds, in minor units (so the same for 0-, 2- and 3-decimal currencies), make
+# every sum the books can make fit:
+#
+# - LINE_MAX_UNITS: the most one line (one amount, debit or credit) may hold: 10**15 minor
+#   units — 10 trillion dollars of cents, a quadrillion yen, a trillion dinars of fils. No
+#   transaction of a real business comes near it, and it leaves room for 9,000 lines of it.
+# - BOOKS_MAX_UNITS: the most the *turnover* of the books may be: the sum of |amount| over every
+#   posted line (debits plus credits), 9 * 10**18 minor units. Any sum of posted amounts — an
+#   account's balance over any period, a trial balance column, all the debits of the books, a
+#   sum of absolute values — is a sum over a subset of the lines, so its size is at most the
+#   turnover, and every partial sum on the way (whatever order SQL adds in) as well. So once
+#   the turnover fits a 64-bit integer, no SUM anywhere can overflow, on SQLite or PostgreSQL.
+#
+# The ledger keeps the turnover as it posts, in the same transaction (erp/ledger/bounds.py),
+# refuses a posting that would pass BOOKS_MAX_UNITS, and `bizsuite check` recomputes it.
+# Amounts past the bounds are refused, with the field named, before anything is written — the
+# same amounts on SQLite and PostgreSQL.
+
+INT64_MAX = 2**63 - 1
+LINE_MAX_UNITS = 10**15
+BOOKS_MAX_UNITS = 9 * 10**18
+assert 2 * LINE_MAX_UNITS <= BOOKS_MAX_UNITS <= INT64_MAX
+
+
+def line_max(scale: int = MONEY_SCALE) -> Decimal:
+    """The most one line may hold, as an amount of ``scale`` decimals (10,000,000,000,000.00)."""
+    return from_minor(LINE_MAX_UNITS, scale)
+
+
+def line_problem(units: int, scale: int = MONEY_SCALE, what: str = "amount") -> str | None:
+    """Why an amount of ``units`` minor units may not be one line, or None."""
+    if -LINE_MAX_UNITS <= units <= LINE_MAX_UNITS:
+        return None
+    return _too_big(format_human(from_minor(units, scale), None) if abs(units) < 10**30 else f"{str(units)[:24]}…",
+                    scale, what)
+
+
+def _too_big(shown: str, scale: int, what: str) -> str:
+    return f"{what} {shown} is more than the most one line may hold, {format_human(line_max(scale), None)}"
+
+
+def books_problem(turnover: int, adding: int, scale: int = MONEY_SCALE) -> str | None:
+    """Why posting lines of ``adding`` minor units of turnover (the sum of their |amounts|) to
+    books whose turnover is ``turnover`` is refused, or None."""
+    if turnover + adding <= BOOKS_MAX_UNITS:
+        return None
+    room = max(BOOKS_MAX_UNITS - turnover, 0)
+    return (f"the amounts would take the books past the most they may hold: debits and credits of all "
+            f"posted lines together at most {format_human(from_minor(BOOKS_MAX_UNITS, scale), None)}; "
+            f"these lines move {format_human(from_minor(adding, scale), None)}, "
+            f"the books have room for {format_human(from_minor(room, scale), None)}")
+
+
+def clean_amount(value: Decimal | int | str, scale: int = MONEY_SCALE, *, what: str = "amount") -> Decimal:
+    """An amount one line may hold, as a Decimal of ``scale`` decimals: text is parsed
+    (:func:`parse_decimal`), Decimals and ints are checked (finite, no more decimals than
+    ``scale``, within :data:`LINE_MAX_UNITS`). ValueError with the reason otherwise, never
+    decimal.InvalidOperation whatever the digits; floats are a TypeError."""
+    if isinstance(value, float):
+        raise TypeError("floats are never used for money")
+    if isinstance(value, bool):
+        raise ValueError(f"not a valid {what}: {value!r}")
+    if isinstance(value, str):
+        try:
+            value = parse_decimal(value, scale=scale, what=what)
+        except TooManyDigits:
+            whole = value.strip().lstrip("+-").partition(".")[0].replace(",", "").lstrip("0")
+            if len(whole) > len(str(LINE_MAX_UNITS // 10**scale)):  # the whole part alone is past the bound
+                raise ValueError(_too_big(value.strip()[:40] + ("…" if len(value.strip()) > 40 else ""),
+                                          scale, what)) from None
+            raise
+    elif not isinstance(value, Decimal):
+        value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"not a valid {what}: {value}")
+    if abs(value) > line_max(scale):  # exact comparison: no rounding, whatever the digits
+        shown = format_human(value, None) if value.adjusted() < 30 and value.as_tuple().exponent > -30 else \
+            f"{value:.6E}"
+        raise ValueError(_too_big(shown, scale, what))
+    exact = value.quantize(Decimal(1).scaleb(-scale), rounding=HALF_EVEN, context=Context(prec=60))
+    if exact != value:
+        raise ValueError(f"{what} {value} has more than {scale} decimal places")
+    return exact
 
 
 def to_minor(value: Decimal | int, scale: int = MONEY_SCALE) -> int:

@@ -95,3 +95,90 @@ def fits(value: object) -> bool:
     PostgreSQL and SQLite alike): a record number past that is no record, not an overflow in the
     driver."""
     return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= ID_MAX
+
+
+# -- text ---------------------------------------------------------------------------------------
+#
+# Every text bizsuite stores is shown again: in a terminal, a TUI table, a CSV or a journal. A
+# control character there is never text: ESC starts a terminal escape sequence (``\x1b[2J``
+# clears the screen of whoever lists the records), NUL ends the string for C tools and cannot be
+# stored in PostgreSQL at all, a bare CR rewrites the line it is on, and the bidirectional
+# overrides (U+202A-U+202E, U+2066-U+2069) make a memo or a name read differently from what it
+# holds ("Trojan Source"). So they are refused, in every text field, by :func:`clean_text` —
+# one rule for every module. Line feeds are text only in fields of several lines (notes,
+# descriptions, comments; CRLF and CR are read as LF there), tabs only where a field says so.
+
+_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 9: "TAB", 10: "a line break", 11: "VT", 12: "FF", 13: "a line break (CR)",
+          27: "ESC", 127: "DEL", 0x2028: "a line separator", 0x2029: "a paragraph separator"}
+_ALWAYS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_TEXT_RULES = {
+    # (multiline, tabs) → the characters refused
+    (False, False): re.compile(f"[{_ALWAYS}\t\n\u2028\u2029]"),
+    (False, True): re.compile(f"[{_ALWAYS}\n\u2028\u2029]"),
+    (True, False): re.compile(f"[{_ALWAYS}\t]"),
+    (True, True): re.compile(f"[{_ALWAYS}]"),
+}
+
+
+_PRINTABLE = bytes(range(0x20, 0x7F))
+
+
+class BadText(Refused, ValueError):
+    """Text with a character no text field may hold: refused (exit 1), and a ValueError for
+    validators."""
+
+
+def _describe(ch: str) -> str:
+    code = ord(ch)
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        return f"a bidirectional override (U+{code:04X})"
+    name = _NAMES.get(code)
+    if code in (9, 10, 13, 0x2028, 0x2029):
+        return name
+    return f"a control character ({name}, U+{code:04X})" if name else f"a control character (U+{code:04X})"
+
+
+def text_problem(value: str, *, multiline: bool = False, tabs: bool | None = None) -> str | None:
+    """Why ``value`` may not be stored as text, or None (see :func:`clean_text`); for callers
+    that collect problems (``FILE:LINE: …``). CR is a problem here: :func:`clean_text` turns it
+    into LF in multi-line fields before looking."""
+    tabs = multiline if tabs is None else tabs
+    if len(value) > 4096 and value.isascii():  # a whole file: deleting the allowed bytes is 3x a regex scan
+        allowed = _PRINTABLE + (b"\n" if multiline else b"") + (b"\t" if tabs else b"")
+        if not value.encode("ascii").translate(None, allowed):
+            return None
+    m = _TEXT_RULES[multiline, tabs].search(value)
+    if m is None:
+        return None
+    ch = m.group()
+    if ch in "\n\r\u2028\u2029" and not multiline:
+        return f"must be one line (it contains {_describe(ch)})"
+    if ch == "\t":
+        return "contains a tab; tabs are not allowed here"
+    return f"contains {_describe(ch)}; control characters and bidirectional overrides are not allowed"
+
+
+def clean_text(value: object, field: str, *, multiline: bool = False, limit: int | None = None,
+               tabs: bool | None = None) -> str | None:
+    """The text to store for ``field``: stripped, or refused with the field named (:class:`BadText`).
+
+    Refused everywhere: C0 controls (NUL, ESC, BEL, …), DEL, C1 controls (U+0080-U+009F) and the
+    bidirectional overrides and isolates U+202A-U+202E, U+2066-U+2069. ``multiline``: line feeds
+    are allowed, CRLF and CR become LF; otherwise a line break is refused (so are U+2028/U+2029).
+    ``tabs``: whether a tab is allowed (by default in multi-line fields only). ``limit``: the
+    most characters. None stays None; the result may be empty (the caller says whether the
+    field is required).
+    """
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if multiline and "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip(" \t\n\r")  # a typed line's own ends, not the controls str.strip() also drops
+    problem = text_problem(text, multiline=multiline, tabs=tabs)
+    if problem is not None:
+        raise BadText(f"{field}: {problem}")
+    text = text.strip()
+    if limit is not None and len(text) > limit:
+        raise BadText(f"{field}: longer than {limit} characters (it has {len(text)})")
+    return text

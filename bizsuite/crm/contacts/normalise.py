@@ -6,8 +6,9 @@ import re
 import unicodedata
 
 from bizsuite.core.errors import FieldError
+from bizsuite.core.parsing import BadText, text_problem
+from bizsuite.core.parsing import clean_text as core_clean_text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 LEGAL_SUFFIXES = {
@@ -17,23 +18,25 @@ LEGAL_SUFFIXES = {
 CJK_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "公司")
 
 
-def clean_text(value: str | None, *, limit: int, field: str, errors: list[FieldError]) -> str | None:
+def clean_text(value: str | None, *, limit: int, field: str, errors: list[FieldError], multiline: bool = False,
+               tabs: bool | None = None) -> str | None:
+    """Text as typed, NFC-normalised, through the core's one text rule (core.parsing.clean_text:
+    no control characters or bidi overrides; line breaks only when ``multiline``); a refusal is
+    collected in ``errors`` under ``field``. Empty text is None."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", value).strip()
-    if not text:
+    try:
+        text = core_clean_text(unicodedata.normalize("NFC", value), field, multiline=multiline, limit=limit,
+                               tabs=tabs)
+    except BadText as exc:
+        errors.append(FieldError(field, exc.problems[0].split(": ", 1)[1]))
         return None
-    if _CONTROL.search(text):
-        errors.append(FieldError(field, "contains control characters"))
-        return None
-    if len(text) > limit:
-        errors.append(FieldError(field, f"longer than {limit} characters"))
-        return None
-    return text
+    return text or None
 
 
 def clean_name(value: str | None, errors: list[FieldError]) -> str:
-    text = clean_text(value, limit=200, field="name", errors=errors)
+    # white space, line breaks included, is collapsed to one space: the stored name is one line
+    text = clean_text(value, limit=200, field="name", errors=errors, multiline=True, tabs=True)
     if text is None:
         if not any(e.field == "name" for e in errors):
             errors.append(FieldError("name", "is required"))
@@ -512,14 +515,15 @@ def country_region(country: str | None) -> str | None:
 def clean_tags(values: list[str], errors: list[FieldError]) -> list[str]:
     out: list[str] = []
     for raw in values:
+        why = text_problem(raw.replace("\r", "\n"), multiline=True, tabs=True)  # the core's one text rule
+        if why:
+            errors.append(FieldError("tags", f"tag {raw!r} {why}"))
+            continue
         tag = _SPACES.sub(" ", unicodedata.normalize("NFC", raw).strip()).casefold()
         if not tag:
             continue
         if len(tag) > 50:
             errors.append(FieldError("tags", f"tag {raw!r} is longer than 50 characters"))
-            continue
-        if _CONTROL.search(tag):
-            errors.append(FieldError("tags", "a tag contains control characters"))
             continue
         if tag not in out:
             out.append(tag)

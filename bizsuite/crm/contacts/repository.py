@@ -88,7 +88,7 @@ def clean_contact(data: ContactIn, region: str, errors: list[FieldError], *,
     if kind not in KINDS:
         errors.append(FieldError("kind", f"{data.kind!r} is not one of: company, person"))
     name = norm.clean_name(data.name, errors)
-    company = norm.clean_text(data.company, limit=200, field="company", errors=errors)
+    company = norm.clean_text(data.company, limit=200, field="company", errors=errors, multiline=True, tabs=True)
     if company:  # spaced like a company's own name, so "Acme  Inc" finds "Acme Inc"
         company = " ".join(company.split())
     if kind == "company" and (company or data.company_id):
@@ -113,10 +113,10 @@ def clean_contact(data: ContactIn, region: str, errors: list[FieldError], *,
                else norm.clean_phone(data.phone, region, errors, country=country, warnings=warnings)),
         roles=roles,
         tags=norm.clean_tags(data.tags, errors),
-        address=norm.clean_text(data.address, limit=300, field="address", errors=errors),
+        address=norm.clean_text(data.address, limit=300, field="address", errors=errors, multiline=True),
         city=norm.clean_text(data.city, limit=100, field="city", errors=errors),
         country=country,
-        notes=norm.clean_text(data.notes, limit=20000, field="notes", errors=errors),
+        notes=norm.clean_text(data.notes, limit=20000, field="notes", errors=errors, multiline=True),
     )
     return cleaned
 
@@ -577,7 +577,7 @@ class ContactsRepository:
         subj = norm.clean_text(subject, limit=200, field="subject", errors=errors)
         if not subj and not any(e.field == "subject" for e in errors):
             errors.append(FieldError("subject", "is required"))
-        body_ = norm.clean_text(body, limit=20000, field="body", errors=errors) if body else None
+        body_ = norm.clean_text(body, limit=20000, field="body", errors=errors, multiline=True) if body else None
         if errors:
             raise ValidationFailed(errors)
         now = clock.now()

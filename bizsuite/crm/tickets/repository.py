@@ -107,8 +107,7 @@ def ticket_number(text: str | None) -> int | None:
 
 def clean_body(value: str | None, errors: list[FieldError], field: str = "body") -> str | None:
     """Message text: CRLF becomes LF; tabs and newlines are kept; it may not be empty."""
-    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = norm.clean_text(text, limit=BODY_LIMIT, field=field, errors=errors)
+    text = norm.clean_text(value or "", limit=BODY_LIMIT, field=field, errors=errors, multiline=True)
     if text is None and not any(e.field == field for e in errors):
         errors.append(FieldError(field, "is empty"))
     return text
@@ -186,7 +185,7 @@ class TicketsRepository:
         """Validate input; collect every problem in ``errors`` (or raise ValidationFailed)."""
         raise_after = errors is None
         errors = [] if errors is None else errors
-        subject = norm.clean_text(data.subject, limit=200, field="subject", errors=errors)
+        subject = norm.clean_text(data.subject, limit=200, field="subject", errors=errors, multiline=True, tabs=True)
         if subject is None and not any(e.field == "subject" for e in errors):
             errors.append(FieldError("subject", "is required"))
         subject = " ".join((subject or "").split())

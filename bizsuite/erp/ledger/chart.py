@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 
 from bizsuite.core import clock, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
+from bizsuite.core.parsing import text_problem
 from bizsuite.erp.ledger import accounts as names
 from bizsuite.erp.ledger.models import ACCOUNT_TYPES, ROLES, Account, DraftLine, Line
 
@@ -19,6 +20,16 @@ ROLE_SETTING = "ledger.account."
 
 def role_setting(role: str) -> str:
     return ROLE_SETTING + role
+
+
+def _clean_name(name: str) -> tuple[str, str | None]:
+    """An account name to store: the core's one text rule (no control characters or bidi
+    overrides, one line), then the journal's rules for names (accounts.clean_account_name)."""
+    raw = (name or "").strip()
+    why = text_problem(raw)
+    if why and "\t" not in raw and "\n" not in raw and "\r" not in raw:  # tabs, line breaks: said below
+        return raw, f"{raw!r} {why}"
+    return names.clean_account_name(name)
 
 
 class ChartMixin:
@@ -135,6 +146,10 @@ class ChartMixin:
         c = code.strip()
         if not c:
             return None
+        why = text_problem(c)  # the core's one text rule: no control characters, no bidi overrides
+        if why:
+            errors.append(FieldError("code", why))
+            return None
         if len(c) > names.CODE_LIMIT or any(ch.isspace() for ch in c) or ";" in c:
             errors.append(FieldError("code", f"{c!r} is not a code (at most {names.CODE_LIMIT} characters, no spaces)"))
             return None
@@ -171,7 +186,7 @@ class ChartMixin:
         the top-level name (assets/资产 → asset, …)."""
         self._require_write()
         errors: list[FieldError] = []
-        cleaned, problem = names.clean_account_name(name)
+        cleaned, problem = _clean_name(name)
         if problem:
             errors.append(FieldError("name", problem))
         elif cleaned in self._names():
@@ -256,7 +271,7 @@ class ChartMixin:
         return a
 
     def _check_new_name(self, a: Account, new_name: str, errors: list[FieldError]) -> str | None:
-        cleaned, problem = names.clean_account_name(new_name)
+        cleaned, problem = _clean_name(new_name)
         if problem:
             errors.append(FieldError("name", problem))
             return None

@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased
 
 from bizsuite.core.admin import CheckResult
 from bizsuite.core.money import sum_to_decimal
+from bizsuite.erp.ledger.bounds import checks as bounds_checks
 from bizsuite.erp.ledger.models import ROLES, Account, DraftLine, Entry, Line
 
 # The triggers migration 0002_ledger creates (see there); a migration that rebuilds a table
@@ -84,6 +85,7 @@ def ledger_checks(books) -> list[CheckResult]:
         missing = PG_TRIGGERS - names
     out.append(CheckResult("posted ledger entries are protected", not missing,
                            "missing triggers: " + ", ".join(sorted(missing)) if missing else ""))
+    out.extend(bounds_checks(books))  # every sum of posted amounts within 64 bits (erp/ledger/bounds.py)
     return out
 
 

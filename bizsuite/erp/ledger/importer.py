@@ -38,6 +38,7 @@ from bizsuite.core import audit, clock
 from bizsuite.core.db import insert_rows, reserve_ids
 from bizsuite.core.errors import Refused
 from bizsuite.core.money import MONEY_SCALE, money_scale
+from bizsuite.core.parsing import text_problem
 from bizsuite.core.importer import (
     ImportFailed,
     ImportReport,
@@ -52,6 +53,7 @@ from bizsuite.core.importer import (
     write_rejects,
 )
 from bizsuite.erp.ledger import accounts as names
+from bizsuite.erp.ledger import bounds
 from bizsuite.erp.ledger.journal import (
     SYMBOL_CURRENCIES,
     Bad,
@@ -121,6 +123,13 @@ def read_lines_csv(path: str | Path, name: str, scale: int = MONEY_SCALE) -> tup
     commodity: str | None = None
     commodity_line = 0
     dates: dict[str, object] = {}
+    # the core's one text rule: no control characters in any cell (one scan; rows only if it finds one)
+    if text_problem("\n".join(map("\n".join, (row.cells for row in file.rows))), multiline=True, tabs=True):
+        for row in file.rows:
+            for col, cell in row.values.items():
+                why = text_problem(cell, multiline=True, tabs=True)
+                if why:
+                    row.problems.append(Problem(name, row.line, f"{col}: {why}"))
     for row in file.rows:
         v = row.values
         key = v.get("entry", "")
@@ -369,6 +378,7 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
     report.imported = len(todo)
     report.accounts_created = sorted(new_accounts)
     report.counts["accounts to create" if dry_run else "accounts created"] = len(new_accounts)
+    _check_room(books, todo, name)
     if rejects and bad:
         _write_rejects(rejects, journal, bad, rows_of, csv_file)
     if dry_run:
@@ -442,6 +452,19 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
             "entries": len(ids), "lines": len(plain_lines) + len(full_lines),
             "dates": f"{min(days)} – {max(days)}", "total": _plain(all_debits, scale), "source": f"import {name}"})
     return ids
+
+
+def _check_room(books, todo: list[tuple[Txn, str]], name: str) -> None:
+    """The books' bound (erp/ledger/bounds.py): refuse the import at the first transaction that
+    would take the books' turnover past the most they may hold (nothing is written)."""
+    s = books.session
+    scale = books.ledger.scale
+    room = bounds.BOOKS_MAX_UNITS - bounds.turnover(s)
+    moved = 0
+    for t, _ in todo:
+        moved += sum(abs(p.cents) for p in t.postings)
+        if moved > room:
+            raise ImportFailed([Problem(name, t.line, bounds.problem(s, moved, scale))])
 
 
 def _check_currency(books, journal: Journal) -> None:
@@ -579,6 +602,8 @@ def _write_rows(books, entry_rows: list[tuple], plain_lines: list[tuple], full_l
     from bizsuite.core.models import AuditEntry
 
     s = books.session
+    # the books' bound (erp/ledger/bounds.py): counted before a line is written
+    bounds.count(s, sum(abs(r[4]) for r in plain_lines) + sum(abs(r[4]) for r in full_lines), money_scale(s))
     conn = s.connection()
     now = clock.now()
     actor = books.actor

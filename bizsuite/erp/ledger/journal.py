@@ -16,7 +16,9 @@ What is refused, with its line, never guessed: several commodities, prices (``@`
 balance assertions (``=``), lot prices, virtual postings, automated (``=``) and periodic (``~``)
 transactions, ``include``, ``alias``, ``apply account``, default years and commodities,
 secondary dates, impossible dates (``2025-02-30``), malformed amounts (``12.3.4``), more than
-two decimal places, one space between account and amount (hledger would read the amount as part
+two decimal places, an amount past the most one line may hold (core.money.LINE_MAX_UNITS, also
+for the amount that balances a transaction), control characters and bidirectional overrides
+anywhere in the file (core.parsing.text_problem; tabs are syntax), one space between account and amount (hledger would read the amount as part
 of the name), a single tab between account and amount (hledger 1.25 reads it as part of the name,
 ledger-cli as a separator — two readings, so neither is guessed), transactions with fewer than
 two postings, two postings without an amount, transactions that do not balance, and files
@@ -34,7 +36,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, TextIO
 
 from bizsuite.core.importer import Problem
-from bizsuite.core.money import MONEY_SCALE
+from bizsuite.core.money import LINE_MAX_UNITS, MONEY_SCALE, format_human, line_max, line_problem
+from bizsuite.core.parsing import text_problem
 
 SYMBOLS = "$¥€£"
 # Which books' currencies a symbol may stand for; anything else is refused, never converted.
@@ -139,6 +142,9 @@ def parse_amount(text: str, scale: int = MONEY_SCALE) -> tuple[int, str]:
     if not _NUMBER.match(num) or num in (".", ""):
         raise Bad(f"not a valid amount: {text.strip()!r}")
     whole, _, frac = num.replace(",", "").partition(".")
+    if len(whole.lstrip("0")) > 20:  # past any bound, and no int() of a thousand digits
+        raise Bad(f"amount {text.strip()[:40]!r} is more than the most one line may hold, "
+                  f"{format_human(line_max(scale), None)}")
     if len(frac) > scale:
         if frac[scale:].strip("0"):
             raise Bad(f"amount {text.strip()!r} has more than {scale} decimal places")
@@ -292,7 +298,7 @@ def parse_journal(text: str, name: str, scale: int = MONEY_SCALE) -> Journal:
                 groups = whole.split(",")
                 if 0 < len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
                     whole = "".join(groups)
-            if whole.isdigit() and whole.isascii() and (
+            if len(whole) <= 18 and whole.isdigit() and whole.isascii() and (
                     not dot or (len(frac) <= scale and frac.isdigit() and frac.isascii())):
                 cents = int(whole) * unit + (int(frac.ljust(scale, "0")) if frac else 0)
                 if neg:
@@ -401,7 +407,27 @@ def parse_journal(text: str, name: str, scale: int = MONEY_SCALE) -> Journal:
         problems.append(Problem(name, 0, "the file is empty (no transactions)"))
     journal.commodity = commodity or ""
     journal.commodity_line = commodity_line
+    if text_problem(text, multiline=True, tabs=True) is not None:  # one scan; lines only if it finds one
+        _refuse_controls(journal, lines, name)
     return journal
+
+
+def _refuse_controls(journal: Journal, lines: list[str], name: str) -> None:
+    """Every line with a control character or a bidirectional override is a problem of the
+    transaction it belongs to (of the file, outside one): the core's one text rule, tabs allowed."""
+    txns = journal.txns
+    i = 0
+    for no, raw in enumerate(lines, 1):
+        why = text_problem(raw, tabs=True)
+        if why is None:
+            continue
+        while i < len(txns) and txns[i].end < no:
+            i += 1
+        problem = Problem(name, no, why)
+        if i < len(txns) and txns[i].line <= no <= txns[i].end:
+            txns[i].problems.append(problem)
+        else:
+            journal.problems.append(problem)
 
 
 def _finish(t: Txn, name: str, what: str = "transaction", part: str = "postings", *,
@@ -418,6 +444,9 @@ def _finish(t: Txn, name: str, what: str = "transaction", part: str = "postings"
     missing = None
     for p in ps:
         c = p.cents
+        if c is not None and (c > LINE_MAX_UNITS or c < -LINE_MAX_UNITS):
+            t.problems.append(Problem(name, p.line, line_problem(c, scale)))
+            return
         if c is None:
             if missing is not None:
                 t.problems.append(Problem(
@@ -429,6 +458,9 @@ def _finish(t: Txn, name: str, what: str = "transaction", part: str = "postings"
             total += c
     if missing is not None:
         missing.cents = -total
+        if total > LINE_MAX_UNITS or total < -LINE_MAX_UNITS:
+            t.problems.append(Problem(name, missing.line, line_problem(-total, scale) + " (the amount that balances "
+                                                                                       f"the {what})"))
     elif total:
         t.problems.append(Problem(name, t.line, f"the {what} does not balance: off by {_plain(total, scale)} "
                                                 f"(lines {t.line}–{t.end})"))

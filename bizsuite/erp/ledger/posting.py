@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from typing import Sequence
 
 from sqlalchemy import Date, Integer, delete, func, insert, literal, select
@@ -24,8 +23,9 @@ from bizsuite.core.errors import (
     ValidationFailed,
 )
 from bizsuite.core.models import Setting
-from bizsuite.core.parsing import ASCII_ONLY, fits, has_non_ascii_digit
-from bizsuite.core.money import format_plain, parse_decimal, quantize, zero
+from bizsuite.core.parsing import ASCII_ONLY, BadText, clean_text, fits, has_non_ascii_digit
+from bizsuite.core.money import books_problem, clean_amount, format_plain, line_problem, to_minor, zero
+from bizsuite.erp.ledger import bounds
 from bizsuite.erp.ledger.models import (
     SOURCE_PERMISSIONS,
     SOURCE_CLOSE,
@@ -44,6 +44,26 @@ PERIOD_LOCK = "ledger.period"  # core/locks.py: posting holds it shared, closing
 _SOURCE_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MEMO_LIMIT = 500
 CODE_LIMIT = 40
+COMMENT_LIMIT = 20_000
+
+
+def _text(value, field: str, errors: list[FieldError], *, where: str | None = None, **rules) -> str | None:
+    """``clean_text`` (the core's one rule for text) with its refusal collected as a FieldError."""
+    try:
+        return clean_text(value, field, **rules)
+    except BadText as exc:
+        message = exc.problems[0]
+        errors.append(FieldError(where, message) if where else FieldError(field, message.split(": ", 1)[1]))
+        return None
+
+
+def clean_comment(value: str | None) -> str | None:
+    """An entry's comment: several lines (CRLF becomes LF), no control characters; None when empty."""
+    errors: list[FieldError] = []
+    text_ = _text(value, "comment", errors, multiline=True, limit=COMMENT_LIMIT)
+    if errors:
+        raise ValidationFailed(errors)
+    return text_ or None
 
 
 def too_many_lines(count: int) -> str | None:
@@ -188,13 +208,9 @@ class PostingMixin:
             locked = self._check_open(day)
             if locked:
                 errors.append(FieldError("date", locked))
-        memo_ = (memo or "").strip()
-        if "\n" in memo_ or "\r" in memo_:
-            errors.append(FieldError("memo", "must be one line"))
-        if len(memo_) > MEMO_LIMIT:
-            errors.append(FieldError("memo", f"at most {MEMO_LIMIT} characters"))
-        code_ = (code or "").strip() or None
-        if code_ and (len(code_) > CODE_LIMIT or ")" in code_ or "\n" in code_):
+        memo_ = _text(memo, "memo", errors, limit=MEMO_LIMIT) or ""
+        code_ = _text(code, "code", errors) or None
+        if code_ and (len(code_) > CODE_LIMIT or ")" in code_):
             errors.append(FieldError("code", f"{code_!r} is not a code (at most {CODE_LIMIT} characters, no ')')"))
         kind, sid = (source, None) if isinstance(source, str) else tuple(source)
         if not _SOURCE_KIND.match(kind or ""):
@@ -220,27 +236,17 @@ class PostingMixin:
                 errors.append(FieldError(where, f"{acct.name} is inactive; activate it or use another account"))
             amount = ln.amount
             if amount is not None:
-                if isinstance(amount, float):
-                    raise TypeError("floats are never used for money")
-                if isinstance(amount, str):
-                    try:
-                        amount = parse_decimal(amount, scale=scale)
-                    except ValueError as exc:
-                        errors.append(FieldError(where, str(exc)))
-                        amount = None
-                else:
-                    amount = Decimal(amount)
-                    if amount != quantize(amount, scale):
-                        errors.append(FieldError(where, f"amount {amount} has more than {scale} decimal places "
-                                                        f"(the books are in {self.books.currency})"))
-                        amount = None
-                if amount is not None:
-                    amount = quantize(amount, scale)
+                try:  # the one amount rule (core.money): digits, decimals, the most one line may hold
+                    amount = clean_amount(amount, scale)
+                except ValueError as exc:
+                    why = str(exc)
+                    if "decimal places" in why and not isinstance(ln.amount, str):
+                        why += f" (the books are in {self.books.currency})"
+                    errors.append(FieldError(where, why))
+                    amount = None
             else:
                 missing.append(n)
-            lmemo = (ln.memo or "").strip() or None
-            if lmemo and (len(lmemo) > MEMO_LIMIT or "\n" in lmemo):
-                errors.append(FieldError(where, f"memo: one line of at most {MEMO_LIMIT} characters"))
+            lmemo = _text(ln.memo, "memo", errors, limit=MEMO_LIMIT, where=where) or None
             if ln.contact_id is not None:
                 self._check_contact(ln.contact_id, where, errors)
             cleaned.append([acct, amount, lmemo, ln.contact_id if ln.contact_id is not None else contact_id])
@@ -253,12 +259,23 @@ class PostingMixin:
             total = sum((c[1] for c in cleaned if c[1] is not None), zero(scale))
             if len(missing) == 1 and not errors:
                 cleaned[missing[0] - 1][1] = -total
+                too_big = line_problem(to_minor(-total, scale), scale)
+                if too_big:
+                    errors.append(FieldError(f"line {missing[0]}", too_big + " (the amount that balances the entry)"))
             elif not missing and total != 0 and len(cleaned) >= 2:
                 debits = sum((c[1] for c in cleaned if c[1] is not None and c[1] > 0), zero(scale))
                 credits = -sum((c[1] for c in cleaned if c[1] is not None and c[1] < 0), zero(scale))
                 errors.append(FieldError(
                     "balance", f"the entry does not balance: debits {format_plain(debits, scale)}, "
                     f"credits {format_plain(credits, scale)}, difference {format_plain(total, scale)}"))
+            if not errors:  # the books' bound: every sum of posted amounts stays within 64 bits
+                why = bounds.problem(self.session, bounds.units_of((c[1] for c in cleaned), scale), scale)
+                if why:
+                    errors.append(FieldError("lines", why))
+        elif not errors:  # a draft is summed on its own (the drafts list sorts by its debits)
+            why = books_problem(0, bounds.units_of((c[1] for c in cleaned), scale), scale)
+            if why:
+                errors.append(FieldError("lines", why))
         if errors:
             raise ValidationFailed(errors)
         return day, memo_, code_, (kind, sid), cleaned
@@ -303,6 +320,7 @@ class PostingMixin:
         """
         kind_ = source if isinstance(source, str) else source[0]
         self._require_posting(kind_)
+        comment = clean_comment(comment)
         day, memo_, code_, (kind, sid), cleaned = self._clean_entry(
             date, memo, lines, contact_id=contact_id, code=code, source=source, post=True)
         now = clock.now()
@@ -316,10 +334,22 @@ class PostingMixin:
         return e
 
     def _add_lines(self, e: Entry, cleaned: list) -> None:
+        self._count_lines(cleaned)
         for n, (acct, amount, lmemo, cid) in enumerate(cleaned, 1):
             self.session.add(Line(entry_id=e.id, line_no=n, date=e.date, account_id=acct.id, amount=amount,
                                   memo=lmemo, contact_id=cid))
         self.session.flush()
+
+    def _count_lines(self, cleaned: list) -> None:
+        """The bounds (core.money) before posted lines are written: each line within the most one
+        line may hold (a closing line is an account's balance), and the books' turnover counted
+        (erp/ledger/bounds.py), refused past the most the books may hold."""
+        scale = self.scale
+        errors = [FieldError(f"line {n}", f"{acct.name}: {why}") for n, (acct, amount, *_rest) in enumerate(cleaned, 1)
+                  if (why := line_problem(to_minor(amount, scale), scale))]
+        if errors:
+            raise ValidationFailed(errors)
+        bounds.count(self.session, bounds.units_of((c[1] for c in cleaned), scale), scale)
 
     # -- drafts -------------------------------------------------------------------------------
     def save_draft(self, date: dt.date | str, memo: str, lines: Sequence[LineIn | tuple], *,
@@ -327,6 +357,7 @@ class PostingMixin:
                    contact_id: int | None = None, code: str | None = None, comment: str | None = None) -> Entry:
         """Save (or replace) a draft: it may be unbalanced and lines may lack amounts."""
         self._require_write()
+        comment = clean_comment(comment)
         day, memo_, code_, _, cleaned = self._clean_entry(
             date, memo, lines, contact_id=contact_id, code=code, source=SOURCE_MANUAL, post=False)
         now = clock.now()
@@ -421,6 +452,7 @@ class PostingMixin:
         if why is not None:
             raise Refused(why)
         day = parse_date(date, "date") if date is not None else clock.today()
+        memo = clean_text(memo, "memo", limit=MEMO_LIMIT) or None  # bounds: the one text rule
         locked = self._check_open(day, "the reversal date ")
         if locked:
             raise ValidationFailed([FieldError("date", locked + "; give a later date")])
