@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Sequence
 
 from sqlalchemy import Date, Integer, delete, func, insert, literal, select
@@ -476,6 +477,8 @@ class PostingMixin:
         (no object per line, so an entry of a million lines reverses in seconds, in constant
         memory). Audited as bulk loads are: line by line with every field up to
         ``audit.EACH_UP_TO`` lines (what the ORM would have written), one row for the lines above."""
+        _, debits, credits = self._line_totals(Line, e.id)  # the reversal's turnover is the original's
+        bounds.count(self.session, bounds.units_of((debits, credits), self.scale), self.scale)
         lt = Line.__table__
         copy = (select(literal(r.id, Integer), lt.c.line_no, literal(r.date, Date), lt.c.account_id, -lt.c.amount,
                        lt.c.memo, lt.c.contact_id)
