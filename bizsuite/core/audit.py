@@ -30,7 +30,7 @@ LOCK = "core.audit"
 CHAIN = chain.register(chain.Chain(
     name="audit log", table=AuditEntry.__tablename__, noun="row", lock=LOCK,
     columns=("t.at", "t.actor", "t.via", "t.entity", "t.entity_id", "t.action", "t.changes"),
-    order=100,
+    times=("t.at",), order=100,
 ))
 
 _ALWAYS_EXCLUDED = {"version", "updated_at", "updated_by", "created_at", "created_by"}

@@ -52,45 +52,42 @@ _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check
 
 
 def _canon(value):
-    """One value as the chain sees it: the stored value, the same on SQLite and PostgreSQL.
-
-    Amounts are integer minor units (what both databases store); dates ``YYYY-MM-DD``; times
-    ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC, as stored; SQLite's raw text already is).
-    """
+    """One value as the chain sees it; what :meth:`Chain.records` reads already is (text,
+    integers, NULL: the SQL turns dates and times into text), so this is for values built in
+    Python. Amounts are integer minor units (what both databases store); dates ``YYYY-MM-DD``;
+    times ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC, as stored)."""
     if value is None or type(value) is int or type(value) is str:
         return value
+    if isinstance(value, (list, tuple)):
+        return [_canon(v) for v in value]
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
     if isinstance(value, int):
         return int(value)
-    if isinstance(value, float):
-        raise TypeError("floats are never chained")
     return str(value)
 
 
 def encode(record_id: int, content: Sequence) -> bytes:
-    """The canonical bytes of a record: JSON of ``[id, content]``, every value :func:`_canon`'d
-    (nested lists, such as an entry's lines, likewise), no spaces, non-ASCII kept."""
-    return _encode_json([record_id, _canonical(content)]).encode("utf-8")
-
-
-def _canonical(content):
-    return [_canonical(v) if isinstance(v, (list, tuple)) else _canon(v) for v in content]
+    """The canonical bytes of a record: JSON of ``[id, *content]`` (an entry's lines a list of
+    lists), no spaces, non-ASCII kept. ``content`` holds only text, integers and None."""
+    return _encode_json([record_id, *content]).encode("utf-8")
 
 
 def digest(previous: str | None, record_id: int, content: Sequence) -> str:
     """The seal of a record: SHA-256 (hex) of the previous seal (``""`` for the first), a
     separator, and :func:`encode` of the record."""
-    h = hashlib.sha256((previous or "").encode("ascii"))
-    h.update(b"\x1e")
-    h.update(encode(record_id, content))
-    return h.hexdigest()
+    return hashlib.sha256(f"{previous or ''}\x1e".encode("ascii") + encode(record_id, content)).hexdigest()
+
+
+def _as_text(expr: str, kind: str, dialect: str) -> str:
+    """A date or time column as the text SQLite stores (PostgreSQL formats it the same way)."""
+    if dialect == "postgresql":
+        return f"to_char({expr}, 'YYYY-MM-DD')" if kind == "date" else f"to_char({expr}, 'YYYY-MM-DD HH24:MI:SS.US')"
+    return expr
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,8 @@ class Chain:
 
     ``columns``: SQL expressions (on alias ``t``) that make a record's content; ``children``:
     optionally, a ``LEFT JOIN`` clause (alias ``c``), the child columns, and their order — each
-    child row (an entry's line) becomes a list in the content. ``eligible``: which rows belong in
+    child row (an entry's line) becomes a list in the content. ``dates``/``times``: which of
+    those columns are dates and times (read as text, the same on both databases). ``eligible``: which rows belong in
     the chain (``t.status = 'posted'``); the others are never sealed. ``module``: the module
     whose tables these are (the chain is skipped when it is not installed); ``None`` for the core.
     """
@@ -113,13 +111,20 @@ class Chain:
     join: str | None = None
     children: tuple[str, ...] = ()
     child_order: str | None = None
+    dates: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()
     module: str | None = None
     model: type | None = None  # ORM class whose loaded objects get their seal too
     order: int = 0  # sealing order at commit: module chains (0) before the audit log (100)
 
     # -- reading ---------------------------------------------------------------------------
-    def _select(self, where: str, order: str) -> str:
-        cols = ["t.id", f"t.{SEAL_NO}", f"t.{SEAL}", *self.columns, *self.children]
+    def _select(self, where: str, order: str, dialect: str) -> str:
+        def col(expr: str) -> str:
+            if expr in self.dates:
+                return _as_text(expr, "date", dialect)
+            return _as_text(expr, "time", dialect) if expr in self.times else expr
+
+        cols = ["t.id", f"t.{SEAL_NO}", f"t.{SEAL}", *map(col, self.columns), *map(col, self.children)]
         sql = f"SELECT {', '.join(cols)} FROM {self.table} t"
         if self.join:
             sql += f" {self.join}"
@@ -133,12 +138,13 @@ class Chain:
         """(id, seal_no, seal, content) of the rows ``where`` selects, in ``order``."""
         n = 3 + len(self.columns)
         # options on the statement: Connection.execution_options would change the session's connection
-        result = conn.execute(text(self._select(where, order)).execution_options(stream_results=True, yield_per=_CHUNK),
+        sql = self._select(where, order, conn.dialect.name)
+        result = conn.execute(text(sql).execution_options(stream_results=True, yield_per=_CHUNK),
                               params or {})
         if not self.children:
             for part in result.partitions(_CHUNK):
                 for row in part:
-                    yield row[0], row[1], row[2], list(row[3:n])
+                    yield row[0], row[1], row[2], row[3:n]
             return
         current = None
         kids: list = []
@@ -146,12 +152,12 @@ class Chain:
             for row in part:
                 if current is None or row[0] != current[0]:
                     if current is not None:
-                        yield current[0], current[1], current[2], [*current[3:n], kids]
+                        yield current[0], current[1], current[2], (*current[3:n], kids)
                     current, kids = row, []
                 if row[n] is not None:
-                    kids.append(list(row[n:]))
+                    kids.append(row[n:])
         if current is not None:
-            yield current[0], current[1], current[2], [*current[3:n], kids]
+            yield current[0], current[1], current[2], (*current[3:n], kids)
 
     # -- writing ---------------------------------------------------------------------------
     def head(self, conn) -> tuple[int, str | None]:
@@ -172,21 +178,32 @@ class Chain:
             return {}
         if hold is not None:
             hold()
+        rows = [(rid, content) for rid, _, _, content in
+                self.records(conn, f"t.{SEAL} IS NULL AND {self.eligible}", "t.id")]
+        return self.seal_records(conn, rows)
+
+    def seal_records(self, conn, rows: Sequence[tuple[int, Sequence]],
+                     hold: Callable[[], None] | None = None) -> dict[int, tuple[int, str]]:
+        """Seal ``rows`` — (id, content), content exactly as :meth:`records` would read it back —
+        in that order, after the chain's head: for a bulk writer that has the rows at hand (an
+        import), which spares reading them back. The caller holds the lock, or passes ``hold``."""
+        if not rows:
+            return {}
+        if hold is not None:
+            hold()
         no, prev = self.head(conn)
         sealed: dict[int, tuple[int, str]] = {}
-        batch: list[dict] = []
-        update = text(f"UPDATE {self.table} SET {SEAL_NO} = :n, {SEAL} = :s WHERE id = :i")
-        rows = list(self.records(conn, f"t.{SEAL} IS NULL AND {self.eligible}", "t.id"))
-        for rid, _, _, content in rows:
+        params = []
+        sha, enc = hashlib.sha256, _encode_json
+        for rid, content in rows:
             no += 1
-            prev = digest(prev, rid, content)
+            prev = sha(f"{prev or ''}\x1e".encode("ascii") + enc([rid, *content]).encode("utf-8")).hexdigest()
             sealed[rid] = (no, prev)
-            batch.append({"n": no, "s": prev, "i": rid})
-            if len(batch) >= _CHUNK:
-                conn.execute(update, batch)
-                batch = []
-        if batch:
-            conn.execute(update, batch)
+            params.append((no, prev, rid))
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        update = f"UPDATE {self.table} SET {SEAL_NO} = {mark}, {SEAL} = {mark} WHERE id = {mark}"
+        for i in range(0, len(params), _CHUNK * 10):
+            conn.exec_driver_sql(update, params[i:i + _CHUNK * 10])
         return sealed
 
     # -- checking --------------------------------------------------------------------------

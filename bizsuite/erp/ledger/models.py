@@ -235,6 +235,7 @@ LEDGER_CHAIN = _chain.register(_chain.Chain(
     join="LEFT JOIN ledger_lines c ON c.entry_id = t.id",
     children=("c.line_no", "c.date", "c.account_id", "c.amount", "c.memo", "c.contact_id"),
     child_order="c.line_no",
+    dates=("t.date", "c.date"), times=("t.created_at", "t.posted_at"),
 ))
 
 
