@@ -17,10 +17,13 @@ from bizsuite.core import chain
 from bizsuite.core.audit import CHAIN
 from bizsuite.core.store import Store
 
-from conftest import make_user
-
 AUDIT = "audit log matches its seals"
 USERS = "users are as the audit log last set them"
+
+
+def make_user(store, owner, name: str, role: str) -> None:
+    with store.transaction(owner) as books:
+        books.admin.add_user(name, role)
 
 
 def failed(store, actor) -> dict[str, str]:
