@@ -6,6 +6,11 @@ the ORM (imports, merges) call :func:`record_many` themselves, in the same trans
 
 A model may list attributes to leave out (derived or bookkeeping columns) in
 ``__audit_exclude__``.
+
+The log is a hash chain (:mod:`bizsuite.core.chain`): every row, however it was written (this
+listener, :func:`record_many`, :func:`record_inserts`, a module's own executemany), is sealed
+when its unit of work commits, and ``bizsuite check`` names the first row changed or deleted
+since.
 """
 
 from __future__ import annotations

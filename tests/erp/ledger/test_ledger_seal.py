@@ -125,6 +125,32 @@ def test_every_way_of_posting_seals_in_order_and_check_passes(books_store, owner
     assert failed(books_store, owner) == {}
 
 
+def test_lines_written_by_insert_select_are_sealed_at_commit(books_store, owner):
+    """A writer that bypasses the ORM (a reversal of a huge entry by ``INSERT … SELECT``) adds its
+    lines while the entry is unsealed; the end of the unit of work seals the entry with them."""
+    from bizsuite.core import clock
+    from bizsuite.erp.ledger.models import Entry
+
+    (e,) = post(books_store, owner, 1)
+    with books_store.transaction(owner) as b:
+        now = clock.now()
+        r = Entry(date=clock.today(), memo="mirror", status="posted", source_kind="manual", reverses_id=e,
+                  created_at=now, created_by=owner.name, posted_at=now, posted_by=owner.name)
+        b.session.add(r)
+        b.session.flush()
+        b.session.execute(text("INSERT INTO ledger_lines (entry_id, line_no, date, account_id, amount, memo, contact_id) "
+                               "SELECT :r, line_no, :d, account_id, -amount, memo, contact_id FROM ledger_lines "
+                               "WHERE entry_id = :e"), {"r": r.id, "d": r.date, "e": e})
+        rid = r.id
+    with books_store.read(owner) as b:
+        assert b.session.execute(text("SELECT seal_no FROM ledger_entries WHERE id = :r"), {"r": rid}).scalar() == 2
+        assert len(b.ledger.entry(rid).lines) == 3
+    assert failed(books_store, owner) == {}
+    with pytest.raises(DBAPIError, match=NEVER):  # and now it is closed
+        raw(books_store, "INSERT INTO ledger_lines (entry_id, line_no, date, account_id, amount) "
+                         "SELECT :r, 9, date, account_id, 0 FROM ledger_lines WHERE entry_id = :r AND line_no = 1", r=rid)
+
+
 def test_an_entry_object_carries_its_seal_after_commit(books_store, owner):
     with books_store.transaction(owner) as b:
         e = b.ledger.post_entry("2025-01-02", "x", SALE)
