@@ -97,9 +97,10 @@ class Chain:
     ``columns``: SQL expressions (on alias ``t``) that make a record's content; ``children``:
     optionally, a ``LEFT JOIN`` clause (alias ``c``), the child columns, and their order — each
     child row (an entry's line) becomes a list in the content. ``dates``/``times``: which of
-    those columns are dates and times (read as text, the same on both databases). ``eligible``: which rows belong in
-    the chain (``t.status = 'posted'``); the others are never sealed. ``module``: the module
-    whose tables these are (the chain is skipped when it is not installed); ``None`` for the core.
+    those columns are dates and times (read as text, the same on both databases).
+    ``eligible``: which rows belong in the chain (``t.status = 'posted'``); the others are never
+    sealed. ``module``: the module whose tables these are (the chain is skipped when it is not
+    installed); ``None`` for the core.
     """
 
     name: str  # "ledger", "audit log": how check reports it
@@ -182,15 +183,25 @@ class Chain:
                 self.records(conn, f"t.{SEAL} IS NULL AND {self.eligible}", "t.id")]
         return self.seal_records(conn, rows)
 
-    def seal_records(self, conn, rows: Sequence[tuple[int, Sequence]],
-                     hold: Callable[[], None] | None = None) -> dict[int, tuple[int, str]]:
+    def seal_records(self, conn, rows: Sequence[tuple[int, Sequence]], hold: Callable[[], None] | None = None,
+                     *, expect_unsealed: bool = False) -> dict[int, tuple[int, str]]:
         """Seal ``rows`` — (id, content), content exactly as :meth:`records` would read it back —
-        in that order, after the chain's head: for a bulk writer that has the rows at hand (an
-        import), which spares reading them back. The caller holds the lock, or passes ``hold``."""
+        in that order, after the chain's head (:func:`prepare`). ``hold`` takes the lock.
+        ``expect_unsealed``: every row must still be there, unsealed and eligible (rows of a
+        savepoint rolled back since would break the chain): else nothing is sealed and the unit
+        of work fails."""
         if not rows:
             return {}
         if hold is not None:
             hold()
+        if expect_unsealed:
+            ids = [r[0] for r in rows]
+            found = conn.execute(text(
+                f"SELECT count(*) FROM {self.table} t WHERE t.id BETWEEN :a AND :b AND t.{SEAL} IS NULL "
+                f"AND {self.eligible}"), {"a": min(ids), "b": max(ids)}).scalar()
+            if found < len(set(ids)):
+                raise RuntimeError(f"{self.name}: {len(ids) - found} of the {self.noun} records prepared for "
+                                   "sealing are gone or already sealed; nothing was saved")
         no, prev = self.head(conn)
         sealed: dict[int, tuple[int, str]] = {}
         params = []
@@ -254,14 +265,34 @@ def _installed(chain: Chain) -> bool:
     return modules.find(chain.module) is not None
 
 
+_PREPARED = "bizsuite.chain.prepared"
+
+
+def prepare(session: Session, chain: Chain, rows: Sequence[tuple[int, Sequence]]) -> None:
+    """Hand the sealer records a bulk writer has just inserted — (id, content), content exactly
+    as :meth:`Chain.records` reads it back — so that at commit they are sealed from these rows
+    instead of being read back (for 100k imported entries the read costs as much as the hashing).
+    Nothing may be added to them afterwards in this unit of work (their seal would not match)."""
+    session.info.setdefault(_PREPARED, {}).setdefault(chain.name, []).extend(rows)
+
+
 def seal(session: Session) -> None:
-    """Seal what this unit of work wrote, in every chain (run before it commits)."""
+    """Seal what this unit of work wrote, in every chain (run before it commits): first what bulk
+    writers prepared, in their order, then everything else still unsealed, in id order."""
     from bizsuite.core import locks
 
     session.flush()  # pending ORM changes (and their audit rows) first
     conn = session.connection()
+    prepared: dict[str, list] = session.info.pop(_PREPARED, {})
     for chain in chains():
-        sealed = chain.seal_pending(conn, hold=lambda c=chain: locks.hold(session, c.lock))
+        def hold(c=chain):
+            locks.hold(session, c.lock)
+
+        sealed = {}
+        rows = prepared.get(chain.name)
+        if rows:
+            sealed.update(chain.seal_records(conn, rows, hold=hold, expect_unsealed=True))
+        sealed.update(chain.seal_pending(conn, hold=hold))
         if sealed and chain.model is not None:
             for obj in list(session.identity_map.values()):
                 if isinstance(obj, chain.model) and obj.id in sealed:
@@ -276,6 +307,11 @@ def _before_commit(session: Session) -> None:
     if session.info.get("actor") is None or session.in_nested_transaction():
         return
     seal(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PREPARED, None)
 
 
 def seal_all(conn, chain_list: Iterable[Chain]) -> None:

@@ -2,16 +2,19 @@
 
 The end-of-unit-of-work sealer (core/chain.py) reads unsealed entries back with their lines;
 for an import of 100k entries that read costs as much as the hashing. ``importer._write_rows``
-calls :func:`seal_written` instead, right after the lines are in: the content is built from
-the very rows it inserted, in the form :meth:`Chain.records` reads them back (a test holds the
-two equal on both databases, and ``bizsuite check`` would name any entry where they differ).
+calls :func:`seal_written` right after the lines are in: it hands the sealer (``chain.prepare``)
+each entry's content built from the very rows inserted, in the form :meth:`Chain.records` reads
+them back (tests hold the two equal on both databases, and ``bizsuite check`` would name any
+entry where they differ). The seals are still written at commit, with the chain's lock taken
+there, as for every other write.
 """
 
 from __future__ import annotations
 
 from datetime import timezone
 
-from bizsuite.erp.ledger.models import CHAIN_LOCK, LEDGER_CHAIN
+from bizsuite.core import chain
+from bizsuite.erp.ledger.models import LEDGER_CHAIN
 
 TIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -41,5 +44,4 @@ def seal_written(books, entry_rows: list[tuple], plain_lines: list[tuple], full_
         rows.append((eid, (_text(d), memo, code, mark, comment, kind, source_id, source_ref, contact_id, None,
                            created, by, posted, posted_by, mine)))
     rows.sort(key=lambda r: r[0])
-    books.hold(CHAIN_LOCK)
-    LEDGER_CHAIN.seal_records(books.session.connection(), rows)
+    chain.prepare(books.session, LEDGER_CHAIN, rows)

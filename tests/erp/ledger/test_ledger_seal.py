@@ -171,6 +171,27 @@ def test_an_import_seals_from_its_rows_what_check_reads_back(store, owner, data)
     assert failed(store, owner) == {}
 
 
+def test_an_import_rolled_back_to_a_savepoint_is_never_sealed_from_its_rows(store, owner, data):
+    """The rows the importer handed the sealer go with the savepoint that held them (a rollback
+    forgets them; whatever is left is read back); rows that are not there are never sealed."""
+    from bizsuite.core import chain
+
+    with store.transaction(owner) as b:
+        b.ledger.load_chart("standard")
+    with store.transaction(owner) as b:
+        savepoint = b.session.begin_nested()
+        import_file(b, data / "sample.journal")
+        savepoint.rollback()
+        (e,) = [b.ledger.post_entry("2025-01-02", "kept", SALE).id]
+    with store.read(owner) as b:
+        assert b.session.execute(text("SELECT id, seal_no FROM ledger_entries")).all() == [(e, 1)]
+    assert failed(store, owner) == {}
+    with pytest.raises(RuntimeError, match="1 of the entry records prepared for sealing are gone"):
+        with store.transaction(owner) as b:
+            chain.prepare(b.session, LEDGER_CHAIN, [(e + 100, ("2025-01-02",))])
+    assert failed(store, owner) == {}
+
+
 def test_a_large_import_summarised_in_one_audit_row_passes_check(store, owner, data, monkeypatch):
     monkeypatch.setattr(audit, "EACH_UP_TO", 2)
     with store.transaction(owner) as b:
