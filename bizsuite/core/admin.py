@@ -131,6 +131,38 @@ class AdminRepository:
         return ", ".join(parts)
 
     # -- integrity ----------------------------------------------------------------------------
+    def _users_changed_behind_our_back(self) -> list[str]:
+        """Users whose role or active flag is not what the audit log says it was last set to
+        (an ``UPDATE users …`` with another tool), or who were never recorded at all."""
+        last: dict[str, dict] = {}
+        rows = self.session.execute(
+            select(AuditEntry.entity_id, AuditEntry.action, AuditEntry.changes)
+            .where(AuditEntry.entity == User.__tablename__).order_by(AuditEntry.id)).all()
+        for uid, action, changes in rows:
+            try:
+                fields = json.loads(changes)
+            except ValueError:
+                continue
+            state = last.setdefault(uid, {})
+            if action == "delete":
+                state["deleted"] = True
+            for k in ("role", "active"):
+                if k in fields and isinstance(fields[k], list) and len(fields[k]) == 2:
+                    state[k] = fields[k][1]
+        out = []
+        for u in self.session.scalars(select(User).order_by(User.name)):
+            state = last.get(str(u.id))
+            if state is None:
+                out.append(f"user {u.name} ({u.role}) is not in the audit log: added behind bizsuite's back")
+                continue
+            if state.get("role") != u.role:
+                out.append(f"user {u.name} is {u.role}, but the audit log last set {state.get('role')}: "
+                           "changed behind bizsuite's back")
+            if bool(state.get("active", True)) != bool(u.active):
+                now = "active" if u.active else "inactive"
+                out.append(f"user {u.name} is {now}, but the audit log says otherwise: changed behind bizsuite's back")
+        return out
+
     def check(self) -> list[CheckResult]:
         """Database integrity plus every invariant the modules define."""
         s = self.session
@@ -153,6 +185,12 @@ class AdminRepository:
         out.append(CheckResult("at least one owner", owners > 0, "" if owners else "no active owner"))
         bad_roles = s.scalars(select(User.name).where(User.role.not_in(list(ROLES)))).all()
         out.append(CheckResult("user roles known", not bad_roles, ", ".join(bad_roles)))
+        from bizsuite.core.audit import CHAIN
+
+        broken = CHAIN.verify(s.connection())
+        out.append(CheckResult("audit log matches its seals", broken is None, broken or ""))
+        behind = self._users_changed_behind_our_back()
+        out.append(CheckResult("users are as the audit log last set them", not behind, "; ".join(behind)))
         from bizsuite.core import modules
         from bizsuite.migrations import current_revisions, newest
 

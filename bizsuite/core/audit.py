@@ -6,6 +6,11 @@ the ORM (imports, merges) call :func:`record_many` themselves, in the same trans
 
 A model may list attributes to leave out (derived or bookkeeping columns) in
 ``__audit_exclude__``.
+
+The log is a hash chain (:mod:`bizsuite.core.chain`): every row, however it was written (this
+listener, :func:`record_many`, :func:`record_inserts`, a module's own executemany), is sealed
+when its unit of work commits, and ``bizsuite check`` names the first row changed or deleted
+since.
 """
 
 from __future__ import annotations
@@ -19,9 +24,19 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from bizsuite.core import clock
+from bizsuite.core import chain, clock
 from bizsuite.core.auth import Actor
 from bizsuite.core.models import AuditEntry
+
+# The audit log is a hash chain (core/chain.py): each row is sealed, when its unit of work
+# commits, with the previous row's seal and its own content. ``bizsuite check`` names the first
+# row that was changed, or that follows a deleted one. Sealed last, after the modules' chains.
+LOCK = "core.audit"
+CHAIN = chain.register(chain.Chain(
+    name="audit log", table=AuditEntry.__tablename__, noun="row", lock=LOCK,
+    columns=("t.at", "t.actor", "t.via", "t.entity", "t.entity_id", "t.action", "t.changes"),
+    times=("t.at",), order=100,
+))
 
 _ALWAYS_EXCLUDED = {"version", "updated_at", "updated_by", "created_at", "created_by"}
 

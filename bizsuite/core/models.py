@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from bizsuite.core.types import UTCDateTime
@@ -42,11 +42,17 @@ class User(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
+    """One change, by whom, when. Chained (core/chain.py): ``seal_no``/``seal`` are set when the
+    unit of work that wrote the row commits, once (the database refuses a second time)."""
+
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_actor", "actor"),
+        Index("uq_audit_log_seal_no", "seal_no", unique=True),
+        # the rows waiting for their seal: only this unit of work's, so the index stays tiny
+        Index("ix_audit_log_unsealed", "id", sqlite_where=text("seal IS NULL"), postgresql_where=text("seal IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -57,3 +63,5 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str = Field(max_length=64)
     action: str = Field(max_length=10)  # insert, update, delete
     changes: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    seal_no: int | None = Field(default=None)  # place in the chain
+    seal: str | None = Field(default=None, max_length=64)  # SHA-256 hex of the previous seal and this row

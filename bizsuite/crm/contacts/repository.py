@@ -599,6 +599,27 @@ class ContactsRepository:
 
         return all_duplicates(self, limit)
 
+    def _refuse_fixed_references(self, keep: Contact, dup: Contact) -> None:
+        """Rows that never change (a table's ``info["contact_fixed_when"]``, an SQL condition:
+        posted ledger entries) keep the contact they name, so DUP cannot be merged away."""
+        def fixed(contact_id: int) -> dict[str, int]:
+            out = {}
+            for table, col in contact_foreign_keys():
+                when = table.info.get("contact_fixed_when")
+                if when is not None:
+                    n = self.session.scalar(select(func.count()).select_from(table)
+                                            .where(col == contact_id, text(when)))
+                    if n:
+                        out[table.name] = n
+            return out
+
+        held = fixed(dup.id)
+        if held:
+            what = describe_references(held)
+            other = ("merge the other way round" if not fixed(keep.id)
+                     else "both are named by records that never change, so they stay two contacts")
+            raise Refused(f"#{dup.id} is named by {what}, which never change; it cannot be merged away — {other}")
+
     def merge(self, keep_id: int, dup_id: int) -> Contact:
         """Fold DUP into KEEP: every record that points at DUP now points at KEEP; DUP is deleted."""
         self.books.require("contacts.write")
@@ -621,6 +642,7 @@ class ContactsRepository:
             data.notes = f"{data.notes}\n\n{dup.notes}" if data.notes else dup.notes
         data.roles = list(dict.fromkeys(data.roles + dup.roles))
         data.tags = list(dict.fromkeys(data.tags + dup_tags))
+        self._refuse_fixed_references(keep, dup)
         # Move every reference (any module's table), then drop DUP's own tags.
         changes = []
         for table, col in contact_foreign_keys():

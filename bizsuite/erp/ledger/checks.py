@@ -8,12 +8,14 @@ from sqlalchemy.orm import aliased
 from bizsuite.core.admin import CheckResult
 from bizsuite.core.money import sum_to_decimal
 from bizsuite.erp.ledger.bounds import checks as bounds_checks
-from bizsuite.erp.ledger.models import ROLES, Account, DraftLine, Entry, Line
+from bizsuite.erp.ledger.models import LEDGER_CHAIN, ROLES, Account, DraftLine, Entry, Line
 
-# The triggers migration 0002_ledger creates (see there); a migration that rebuilds a table
-# must create them again.
+# The triggers migrations 0002_ledger and ledger_0002_seal create (see there); a migration that
+# rebuilds a table must create them again.
 SQLITE_TRIGGERS = {"ledger_lines_never_update", "ledger_lines_never_delete",
-                   "ledger_entries_posted_never_update", "ledger_entries_posted_never_delete"}
+                   "ledger_entries_posted_never_update", "ledger_entries_posted_never_delete",
+                   "ledger_lines_sealed_never_insert", "ledger_lines_contact_never_update",
+                   "ledger_entries_posted_contact_never_update", "ledger_entries_seal_once"}
 PG_TRIGGERS = SQLITE_TRIGGERS | {"ledger_lines_never_truncate", "ledger_entries_never_truncate"}
 
 
@@ -86,6 +88,9 @@ def ledger_checks(books) -> list[CheckResult]:
     out.append(CheckResult("posted ledger entries are protected", not missing,
                            "missing triggers: " + ", ".join(sorted(missing)) if missing else ""))
     out.extend(bounds_checks(books))  # every sum of posted amounts within 64 bits (erp/ledger/bounds.py)
+
+    broken_chain = LEDGER_CHAIN.verify(s.connection())
+    out.append(CheckResult("posted ledger entries match their seals", broken_chain is None, broken_chain or ""))
     return out
 
 

@@ -54,6 +54,7 @@ from bizsuite.core.importer import (
 )
 from bizsuite.erp.ledger import accounts as names
 from bizsuite.erp.ledger import bounds
+from bizsuite.erp.ledger.seal import seal_written
 from bizsuite.erp.ledger.journal import (
     SYMBOL_CURRENCIES,
     Bad,
@@ -623,6 +624,7 @@ def _write_rows(books, entry_rows: list[tuple], plain_lines: list[tuple], full_l
             done += len(rows[i:i + step])
             if progress:
                 progress(done, total)
+    seal_written(books, entry_rows, plain_lines, full_lines, constant)  # the hash chain (seal.py)
     if audit_rows:
         insert_rows(conn, AuditEntry.__table__, ["entity_id", "changes"],
                      {"at": now, "actor": actor.name, "via": actor.via, "entity": "ledger_entries",

@@ -26,6 +26,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from bizsuite.core import chain as _chain
 from bizsuite.core.money import Amount, zero_like
 from bizsuite.core.types import UTCDateTime
 from bizsuite.core.versioning import Versioned
@@ -148,8 +149,13 @@ class Entry(SQLModel, table=True):
         # An imported entry lands once: the importer skips keys already in the books (under the
         # lock "ledger.import"), and this index refuses a second copy whatever raced past that.
         Index("uq_ledger_entries_import_key", "import_key", unique=True, **_where("import_key IS NOT NULL")),
+        Index("uq_ledger_entries_seal_no", "seal_no", unique=True),
+        # posted entries waiting for their seal (this unit of work's) and drafts: a small index
+        Index("ix_ledger_entries_unsealed", "id", **_where("seal IS NULL")),
+        # a posted entry's contact is part of its seal: contacts merge cannot move it
+        {"info": {"contact_fixed_when": "status = 'posted'"}},
     )
-    __audit_exclude__ = ("import_key",)
+    __audit_exclude__ = ("import_key", "seal_no", "seal")
 
     id: int | None = Field(default=None, primary_key=True)
     date: dt.date = Field(sa_column=Column(Date, nullable=False))
@@ -177,6 +183,10 @@ class Entry(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     posted_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     posted_by: str | None = Field(default=None, max_length=64)
+    # The hash chain of posted entries (LEDGER_CHAIN below, core/chain.py): set when the unit of
+    # work that posts the entry commits, once; from then on no line can be added to it.
+    seal_no: int | None = Field(default=None)
+    seal: str | None = Field(default=None, max_length=64)
 
     @property
     def source(self) -> tuple[str, int | None]:
@@ -193,6 +203,7 @@ class Line(SQLModel, table=True):
         # order) read this index alone.
         Index("ix_ledger_lines_account_id_date_id_amount", "account_id", "date", "id", "amount"),
         Index("ix_ledger_lines_contact_id", "contact_id", **_where("contact_id IS NOT NULL")),
+        {"info": {"contact_fixed_when": "1 = 1"}},  # every line is posted (see Entry)
     )
     __audit_exclude__ = ("date",)
 
@@ -211,6 +222,23 @@ class Line(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("contacts.id", ondelete="RESTRICT")),
     )
+
+
+# Posted entries form a hash chain (core/chain.py): each entry's seal covers its content and
+# every line, and the seal of the entry posted before it. Sealed when the unit of work that
+# posts it commits, whatever wrote the rows (the ORM, the importer's executemany, INSERT …
+# SELECT); ``bizsuite check`` (checks.py) names the first entry that no longer matches.
+CHAIN_LOCK = "ledger.chain"
+LEDGER_CHAIN = _chain.register(_chain.Chain(
+    name="ledger", table="ledger_entries", noun="entry", lock=CHAIN_LOCK, module="ledger", model=Entry,
+    columns=("t.date", "t.memo", "t.code", "t.mark", "t.comment", "t.source_kind", "t.source_id", "t.source_ref",
+             "t.contact_id", "t.reverses_id", "t.created_at", "t.created_by", "t.posted_at", "t.posted_by"),
+    eligible="t.status = 'posted'",
+    join="LEFT JOIN ledger_lines c ON c.entry_id = t.id",
+    children=("c.line_no", "c.date", "c.account_id", "c.amount", "c.memo", "c.contact_id"),
+    child_order="c.line_no",
+    dates=("t.date", "c.date"), times=("t.created_at", "t.posted_at"),
+))
 
 
 class DraftLine(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """core: number series for documents (core/numbering.py)
 
 Revision ID: core_0003_numbers
-Revises: core_0001_branch
+Revises: core_0002_chain
 Create Date: 2026-12-02
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 revision = 'core_0003_numbers'
-down_revision = 'core_0001_branch'
+down_revision = 'core_0002_chain'
 branch_labels = None
 depends_on = None
 

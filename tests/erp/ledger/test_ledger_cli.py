@@ -178,11 +178,16 @@ def test_check_includes_the_ledger(cli, books_path):
     assert r.rc == 0, r
     names = [row["check"] for row in csv.DictReader(io.StringIO(r.stdout))]
     assert {"every posted entry balances", "posted ledger entries are protected"} <= set(names)
-    # a line slipped in behind bizsuite's back (inserts are not blocked; check finds them)
+    # a line slipped in behind bizsuite's back: the database refuses it (the entry is sealed);
+    # with its trigger dropped, check finds it
     import sqlite3
 
     conn = sqlite3.connect(books_path)
-    conn.execute("INSERT INTO ledger_lines (entry_id, line_no, date, account_id, amount) VALUES (1, 3, '2025-01-02', 1, 5)")
+    insert = "INSERT INTO ledger_lines (entry_id, line_no, date, account_id, amount) VALUES (1, 3, '2025-01-02', 1, 5)"
+    with pytest.raises(sqlite3.IntegrityError, match="posted ledger entries never change"):
+        conn.execute(insert)
+    conn.execute("DROP TRIGGER ledger_lines_sealed_never_insert")
+    conn.execute(insert)
     conn.commit()
     conn.close()
     r = cli("check", db=books_path)

@@ -209,18 +209,25 @@ def test_a_stale_draft_is_not_saved_and_drafts_can_be_deleted(books_store, owner
         assert counts(b)["ledger_draft_lines"] == 0
 
 
-def test_contact_merge_may_repoint_posted_lines(books_store, owner):
-    """The one column the triggers leave alone: a duplicate contact's postings follow the merge."""
+def test_contact_merge_never_repoints_posted_lines(books_store, owner):
+    """A posted entry's contact is part of its seal: a duplicate named by posted entries cannot be
+    merged away (the other way round it can); a draft's contact follows the merge."""
     with books_store.transaction(owner) as b:
         keep = b.contacts.add(ContactIn(name="Acme Ltd", kind="company", roles=["customer"]))
         dup = b.contacts.add(ContactIn(name="Acme Limited", kind="company", roles=["customer"]))
         e = b.ledger.post_entry("2025-01-09", "sale", SALE, contact_id=dup.id)
+        draft = b.ledger.save_draft("2025-01-10", "draft sale", SALE, contact_id=keep.id)
     with books_store.transaction(owner) as b:
-        b.contacts.merge(keep.id, dup.id)
+        with pytest.raises(Refused, match=f"#{dup.id} is named by 1 ledger entry, 3 ledger lines, which never "
+                                          "change; it cannot be merged away — merge the other way round"):
+            b.contacts.merge(keep.id, dup.id)
+    with books_store.transaction(owner) as b:
+        b.contacts.merge(dup.id, keep.id)
     with books_store.read(owner) as b:
         d = b.ledger.entry(e.id)
-        assert d.entry.contact_id == keep.id and {ln.contact_id for ln in d.lines} == {keep.id}
-        assert b.ledger.balance("assets:accounts receivable", contact_id=keep.id) == D("108.00")
+        assert d.entry.contact_id == dup.id and {ln.contact_id for ln in d.lines} == {dup.id}
+        assert b.ledger.entry(draft.id).entry.contact_id == dup.id
+        assert b.ledger.balance("assets:accounts receivable", contact_id=dup.id) == D("108.00")
 
 
 # -- reversals ---------------------------------------------------------------------------------

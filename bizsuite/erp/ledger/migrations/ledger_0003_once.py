@@ -1,7 +1,7 @@
 """ledger: what happens once — closed years, and an imported entry lands once
 
 Revision ID: ledger_0003_once
-Revises: ledger_0001_branch
+Revises: ledger_0002_seal
 Create Date: 2026-12-02
 
 - ``ledger_closings``: one row per closed year (the year is the primary key), so a year is
@@ -20,7 +20,7 @@ import sqlmodel
 import bizsuite.core.types
 
 revision = 'ledger_0003_once'
-down_revision = 'ledger_0001_branch'
+down_revision = 'ledger_0002_seal'
 branch_labels = None
 depends_on = None
 
