@@ -79,7 +79,7 @@ def _journal(path: Path, n: int) -> Path:
 def test_eight_imports_of_one_journal_land_it_once(cli, store, location, tmp_path):
     journal = _journal(tmp_path / "bank.journal", 120)
     results = _all_at_once(cli, _db(location), [["ledger", "import", str(journal)]] * CLERKS,
-                           "bizsuite.cli.common:books")
+                           "bizsuite.cli.common:open_store")
     _no_tracebacks(results)
     assert [rc for rc, _, _ in results] == [0] * CLERKS, results
     imported = sorted(int(re.search(r"imported (\d+)", out).group(1)) for _, out, _ in results)
@@ -94,7 +94,7 @@ def test_eight_imports_of_one_address_book_add_each_person_once(cli, store, loca
     csv.write_text("name,email,city\n" + "".join(f"Person {i},p{i}@example.com,City {i % 7}\n" for i in range(300)),
                    encoding="utf-8")
     results = _all_at_once(cli, _db(location), [["contacts", "import", str(csv)]] * CLERKS,
-                           "bizsuite.cli.common:books")
+                           "bizsuite.cli.common:open_store")
     _no_tracebacks(results)
     assert [rc for rc, _, _ in results] == [0] * CLERKS, results
     imported = sorted(int(re.search(r"imported (\d+)", out).group(1)) for _, out, _ in results)
@@ -107,7 +107,7 @@ def test_eight_closes_of_one_year_post_one_closing_entry(cli, store, location):
     r = cli("ledger", "post", "--date", "2024-05-01", "--memo", "sale", "--line", "assets:bank:checking 100",
             "--line", "income:sales", db=db)
     assert r.rc == 0, r
-    results = _all_at_once(cli, db, [["ledger", "close-year", "2024"]] * CLERKS, "bizsuite.cli.ledger:books")
+    results = _all_at_once(cli, db, [["ledger", "close-year", "2024"]] * CLERKS, "bizsuite.cli.common:open_store")
     _no_tracebacks(results)
     won = [out for rc, out, _ in results if rc == 0]
     lost = [err for rc, _, err in results if rc != 0]
@@ -124,7 +124,7 @@ def test_posts_racing_a_year_close_either_land_before_it_or_are_refused(cli, sto
     post = ["ledger", "post", "--date", "2024-11-30", "--memo", "late sale", "--line", "assets:bank:checking 10",
             "--line", "income:sales"]
     results = _all_at_once(cli, db, [post] * (CLERKS - 1) + [["ledger", "close-year", "2024"]],
-                           "bizsuite.cli.ledger:books")
+                           "bizsuite.cli.common:open_store")
     _no_tracebacks(results)
     *posts, close = results
     assert close[0] == 0, close
@@ -152,7 +152,7 @@ def test_eight_reopens_and_closes_keep_one_closing_per_year(cli, store, location
             "--line", "income:sales", db=db)
     assert r.rc == 0, r
     commands = [["ledger", "close-year", "2024"], ["ledger", "reopen-year", "2024"]] * (clerks // 2)
-    results = _all_at_once(cli, db, commands, "bizsuite.cli.ledger:books")
+    results = _all_at_once(cli, db, commands, "bizsuite.cli.common:open_store")
     _no_tracebacks(results)
     closed = _sql(store, "SELECT count(*) FROM ledger_closings WHERE year = 2024")[0][0]
     closings = _sql(store, "SELECT count(*) FROM ledger_entries WHERE source_kind = 'close_year' "
