@@ -6,8 +6,9 @@ The rule, for every module (ARCHITECTURE.md, "Concurrency"):
    key, one closing per year, a document number). The database then refuses the second copy
    whatever the code above it does; the constraint is the proof, the lock below the manners.
 2. **A step that reads the books and then writes on what it read** (an import that skips what
-   is already there, closing a year, moving the lock date, taking the next number, the stock of
-   one product) first takes a named lock with :func:`hold`, inside its unit of work. The lock is
+   is already there, closing a year, moving the lock date, the stock of one product) first takes
+   a named lock with :func:`hold`, inside its unit of work. (Document numbers need no named
+   lock: the series' row is locked by the UPDATE that advances it, core/numbering.py.) The lock is
    released when the unit of work commits or rolls back. A second writer waits for the first to
    finish, then reads what it wrote — it never sees the books half-changed and never decides on
    a stale read.
@@ -23,7 +24,12 @@ previous holder committed; nothing here needs a serialisation-failure retry.
 
 Names are ``"<module>.<what>"`` (``"ledger.period"``, ``"ledger.import"``, ``"contacts.identity"``),
 declared as constants by the module that owns the step. When one unit of work takes several,
-it takes them in alphabetical order of name, so two writers can never wait on each other.
+it takes them in alphabetical order of name, so two writers can never wait on each other; the
+hash chains' locks (core/chain.py) and the ledger's turnover row come after all of them, in the
+order ARCHITECTURE.md ("Concurrency") gives. A unit of work that holds a name shared and then asks
+for it alone upgrades it: harmless alone, but two units of work doing so at once deadlock on
+PostgreSQL (it ends one of them with an error), so a step that will need a lock alone takes it
+alone first.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from bizsuite.core.db import Location, make_engine, sqlite_access, sqlite_file_s
 from bizsuite.core.errors import BooksError, Conflict, FieldError, PermissionDenied, StaleRecord, ValidationFailed
 from bizsuite.core.models import Setting, User
 from bizsuite.core.money import MONEY_SCALE, currency_decimals, set_money_scale
+from bizsuite.core.parsing import BadText, clean_text
 
 if TYPE_CHECKING:
     from bizsuite.core.admin import AdminRepository
@@ -212,11 +213,17 @@ class Store:
         before anything is written; then the books, the owner and each module's part are
         written in one unit of work: all of it lands, or none of it.
         """
-        company, currency = company.strip(), currency.strip().upper()
+        currency = currency.strip().upper()
         given = {k: v for k, v in (answers or {}).items() if v is not None}
         errors = []
-        if not company:
-            errors.append(FieldError("company", "is required"))
+        try:
+            company = clean_text(company, "company", limit=200) or ""
+        except BadText as exc:
+            errors.append(FieldError("company", exc.problems[0].split(": ", 1)[1]))
+            company = ""
+        else:
+            if not company:
+                errors.append(FieldError("company", "is required"))
         try:
             decimals = currency_decimals(currency)
         except ValueError:

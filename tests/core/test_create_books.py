@@ -114,3 +114,16 @@ def test_an_answer_declared_twice_is_refused_at_once():
     own = Module(name="own", title="Own", create=CreatePart("own.setup", answers={"currency": None}))
     with pytest.raises(LookupError, match="'currency' is already the core's"):
         resolve([own])
+
+
+def test_a_company_name_with_control_characters_is_refused_and_nothing_is_made(location, owner_name):
+    from bizsuite.core.errors import ValidationFailed
+    from bizsuite.core.store import Store
+
+    store = Store.open_or_create_empty(location)
+    try:
+        with pytest.raises(ValidationFailed, match="company: contains a control character"):
+            store.initialise(company="Ev\x1b[2Jil", currency="USD", owner=owner_name)
+        assert store.state() == "empty"
+    finally:
+        store.close()

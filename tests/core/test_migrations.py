@@ -206,3 +206,40 @@ def test_the_parser_reads_revision_files_written_any_way_alembic_accepts(tmp_pat
         assert migrations.heads() == {"c"}
     finally:
         migrations._forget()
+
+
+def test_books_closed_and_imported_twice_before_ledger_0003_upgrade_with_one_closing_per_year(location, owner_name):
+    """Books of the last release in which a race had already posted 2024's closing twice and
+    landed an import twice: the upgrade records one closing per year (the first entry, and as the
+    lock date before it the end of the year closed before), and marks the second copy's import
+    key so the unique index can be built; no posted entry is lost."""
+    store = Store.open_or_create_empty(location)
+    try:
+        with store.engine.begin() as conn:
+            command.upgrade(migrations.alembic_config(conn), RELEASES[-1])
+            conn.execute(text("INSERT INTO settings (key, value) VALUES ('app', 'bizsuite')"))
+            conn.execute(text("INSERT INTO users (name, role, active, created_at, created_by) "
+                              "VALUES (:n, 'owner', :t, '2026-01-01 00:00:00', :n)"), {"n": owner_name, "t": True})
+            at = "2026-01-05 10:00:00"
+            for i, (kind, source, key) in enumerate([("close_year", 2023, None), ("close_year", 2024, None),
+                                                     ("close_year", 2024, None), ("import", None, "k" * 32),
+                                                     ("import", None, "k" * 32)], 1):
+                conn.execute(text(
+                    "INSERT INTO ledger_entries (id, date, memo, mark, status, source_kind, source_id, import_key, "
+                    "version, created_at, created_by, posted_at, posted_by) VALUES (:i, :d, 'e', '', 'posted', :k, "
+                    ":s, :key, 1, :at, :n, :at, :n)"),
+                    {"i": i, "d": f"{source or 2025}-12-31", "k": kind, "s": source, "key": key, "at": at,
+                     "n": owner_name})
+    finally:
+        store.close()
+    reopened = Store.open(location)
+    try:
+        with reopened.engine.connect() as conn:
+            assert _drift(conn) == []
+            closings = conn.execute(text("SELECT year, entry_id, lock_before FROM ledger_closings ORDER BY year")).all()
+            assert [(y, e, b and str(b)) for y, e, b in closings] == [(2023, 1, None), (2024, 2, "2023-12-31")]
+            assert conn.execute(text("SELECT id, import_key FROM ledger_entries WHERE import_key IS NOT NULL "
+                                     "ORDER BY id")).all() == [(4, "k" * 32), (5, "k" * 32 + "~5")]
+            assert conn.execute(text("SELECT count(*) FROM ledger_entries")).scalar() == 5
+    finally:
+        reopened.close()

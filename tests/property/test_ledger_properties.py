@@ -105,7 +105,8 @@ def _apply(store: Store, ops) -> dict[str, int]:
                     after = lambda t=target: reversed_.add(t)  # noqa: E731
                 elif op[0] == "close":
                     end = dt.date(op[1], 12, 31)
-                    expected = lock is None or lock < end  # a closed year is locked too
+                    # not closed yet, and not locked beyond its last day (a closed year is locked too)
+                    expected = op[1] not in {y for y, _ in closed} and (lock is None or lock <= end)
                     b.ledger.close_year(op[1])
                     after = lambda y=op[1], before=lock: closed.append((y, before))  # noqa: E731
                     lock = end
@@ -113,7 +114,9 @@ def _apply(store: Store, ops) -> dict[str, int]:
                     expected = bool(closed) and closed[-1][0] == op[1]
                     b.ledger.reopen_year(op[1])
                     after = lambda: None  # noqa: E731
-                    lock = closed.pop()[1]
+                    before = closed.pop()[1]
+                    floor = dt.date(closed[-1][0], 12, 31) if closed else None
+                    lock = max((d for d in (before, floor) if d is not None), default=None)
                 else:
                     continue
         except Refused as exc:

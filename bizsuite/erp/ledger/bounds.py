@@ -14,8 +14,8 @@ Why a running total, kept in the same transaction as the lines it counts (the se
   minor units (42 million dollars; 170,000 dollars of dong), which real books pass.
 
 Every writer of posted lines calls :func:`count` *before* writing them (``_add_lines`` for
-post_entry, post_draft, reverse and close_year; ``importer._write_rows`` for imports and the
-demo), so a refusal comes before any line is written and the whole unit of work rolls back.
+post_entry, post_draft and close_year; ``_reverse_lines`` for reversals, reopening a year
+included; ``importer._write_rows`` for imports and the demo), so a refusal comes before any line is written and the whole unit of work rolls back.
 On PostgreSQL the turnover row is read ``FOR UPDATE``: concurrent posters add to it one after
 another (each waits for the previous one's commit), so none counts on a stale total. Books made
 before this existed get the row on their first posting, computed from their lines once.

@@ -322,6 +322,10 @@ class PostingMixin:
         kind_ = source if isinstance(source, str) else source[0]
         self._require_posting(kind_)
         comment = clean_comment(comment)
+        errors: list[FieldError] = []
+        source_ref = _text(source_ref, "source_ref", errors, limit=300) or None  # a document's reference
+        if errors:
+            raise ValidationFailed(errors)
         day, memo_, code_, (kind, sid), cleaned = self._clean_entry(
             date, memo, lines, contact_id=contact_id, code=code, source=source, post=True)
         now = clock.now()
@@ -517,9 +521,9 @@ class PostingMixin:
             raise Refused(f"{year} is already closed ({_closed_by(done)}); "
                           f"to reopen it, the owner runs: bizsuite ledger reopen-year {year}")
         lock = self.lock_date
-        if lock is not None and lock >= end:
-            raise Refused(f"{year} is already locked (the lock date is {lock}); nothing can be posted "
-                          f"in it, so it cannot be closed")
+        if lock is not None and lock > end:  # locked through 31 December and no further: the close is its last act
+            raise Refused(f"{year} is locked beyond its end (the lock date is {lock}), so its closing entry "
+                          f"cannot be dated 31 December; the owner may move the lock date back to {end} first")
         retained = self.role_account("retained_earnings")
         acc = Account.__table__
         ln = Line.__table__
@@ -567,15 +571,20 @@ class PostingMixin:
             raise Refused(f"{last.year} is closed after {year}; reopen {last.year} first "
                           f"(bizsuite ledger reopen-year {last.year})")
         entry_id = done.entry_id
-        lock = done.lock_before
         self.session.delete(done)
+        self.session.flush()
+        # back to the lock date from before the close, but never before the end of a year that
+        # stays closed (books closed before ledger_closings existed do not know theirs)
+        earlier = self.last_closing()
+        floor = dt.date(earlier.year, 12, 31) if earlier is not None else None
+        lock = max((d for d in (done.lock_before, floor) if d is not None), default=None)
         self._set_lock(lock)
         if entry_id is None:
             return None
+        # Dated as the closing entry was, even when the lock date put back is 31 December itself
+        # (the year was locked through its end before it was closed): undoing the close is the
+        # one posting there, under the period lock held alone.
         day = dt.date(year, 12, 31)
-        locked = self._check_open(day)
-        if locked:  # only when the lock date before closing was already past 31 December
-            raise Refused(locked)
         return self._mirror(self._entry_row(entry_id), day,
                             f"Reopen {year}: reversal of the closing entry #{entry_id}")
 

@@ -146,3 +146,23 @@ def test_a_year_with_nothing_to_move_is_closed_all_the_same(books_store, owner):
             b.ledger.close_year(2024)
         assert b.ledger.reopen_year(2024) is None
         assert b.ledger.lock_date is None and b.session.scalar(select(Closing)) is None
+
+
+def test_a_year_locked_through_its_last_day_can_still_be_closed(books_store, owner):
+    """"Lock through 31 December, then close" is the usual order; locked beyond it is refused
+    with the way out."""
+    with clock.freeze(TODAY), books_store.transaction(owner) as b:
+        b.ledger.post_entry("2025-03-09", "sale", SALE)
+        b.ledger.lock("2025-12-31")
+        e = b.ledger.close_year(2025)
+        assert e is not None and [(c.year, c.lock_before) for c in b.ledger.closings()] == [(2025, dt.date(2025, 12, 31))]
+        b.ledger.reopen_year(2025)
+        assert b.ledger.lock_date == dt.date(2025, 12, 31)  # as it was: locked, no longer closed
+        b.ledger.lock("2026-01-31")
+        with pytest.raises(Refused, match="2025 is locked beyond its end .* move the lock date back to 2025-12-31"):
+            b.ledger.close_year(2025)
+
+
+def test_a_documents_reference_is_text_like_any_other(books_store, owner):
+    with books_store.transaction(owner) as b, pytest.raises(ValidationFailed, match="source_ref: contains a control"):
+        b.ledger.post_entry("2026-01-05", "sale", SALE, source_ref="INV\x1b[2J")

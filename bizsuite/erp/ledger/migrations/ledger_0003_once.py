@@ -6,13 +6,15 @@ Create Date: 2026-12-02
 
 - ``ledger_closings``: one row per closed year (the year is the primary key), so a year is
   closed once whatever races; books closed before this revision get a row per year from their
-  closing entries (the first one, when a race posted several), with the lock date before it
-  unknown.
+  closing entries (the first one, when a race posted several); the lock date before each is
+  taken as the end of the year closed before it (the real one is not known).
 - ``uq_ledger_entries_import_key``: a unique index on the import key. Books where concurrent
   imports already landed a journal twice (PostgreSQL before this revision) keep every entry;
   the later copies' keys get ``~<id>`` appended so that the index can be built — posted entries
   are otherwise never changed, so the trigger that refuses it stands aside for this one UPDATE.
 """
+import datetime as dt
+
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
@@ -71,11 +73,16 @@ def upgrade() -> None:
         "AND e.source_id IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.reverses_id = e.id) "
         "GROUP BY e.source_id")).all()
-    for year, entry_id in closings:
+    previous = None
+    for year, entry_id in sorted(closings):
         at, by = bind.execute(sa.text("SELECT posted_at, posted_by FROM ledger_entries WHERE id = :i"),
                               {"i": entry_id}).one()
+        # the lock date before this close is not known; at least the end of the year closed before
+        before = dt.date(previous, 12, 31) if previous is not None else None
         bind.execute(sa.text("INSERT INTO ledger_closings (year, entry_id, lock_before, closed_at, closed_by) "
-                             "VALUES (:y, :e, NULL, :at, :by)"), {"y": year, "e": entry_id, "at": at, "by": by or "?"})
+                             "VALUES (:y, :e, :b, :at, :by)").bindparams(sa.bindparam("b", type_=sa.Date())),
+                     {"y": year, "e": entry_id, "b": before, "at": at, "by": by or "?"})
+        previous = year
     _mark_second_copies(bind)
     op.create_index('uq_ledger_entries_import_key', 'ledger_entries', ['import_key'], unique=True,
                     sqlite_where=sa.text('import_key IS NOT NULL'), postgresql_where=sa.text('import_key IS NOT NULL'))
