@@ -17,7 +17,8 @@ records leaves no trace in the chain itself.
 **When records are sealed.** At the end of every unit of work (a ``before_commit`` listener,
 below): the records not sealed yet — what this unit of work wrote, by the ORM or by bulk SQL
 (``INSERT … SELECT``, executemany) alike — are sealed in id order, after the chain's current
-head. One robust place, whatever path wrote the rows; a chain is declared once
+head. Records that were already there unsealed when the unit of work began (written behind
+bizsuite's back) are left unsealed (:func:`note_foreign`), so ``check`` keeps naming them. One robust place, whatever path wrote the rows; a chain is declared once
 (:class:`Chain`, :func:`register`) by the code that owns the table.
 
 **Concurrency.** On PostgreSQL two writers must never extend the chain from the same head: the
@@ -172,15 +173,24 @@ class Chain:
         return conn.execute(text(
             f"SELECT 1 FROM {self.table} t WHERE t.{SEAL} IS NULL AND {self.eligible} LIMIT 1")).first() is not None
 
-    def seal_pending(self, conn, hold: Callable[[], None] | None = None) -> dict[int, tuple[int, str]]:
-        """Seal every eligible record without a seal, in id order, after the chain's head.
-        ``hold`` takes the chain's lock (before the head is read). Returns {id: (seal_no, seal)}."""
+    def unsealed_ids(self, conn) -> set[int]:
+        """The eligible records without a seal (between units of work: none, unless written
+        behind bizsuite's back)."""
+        return set(conn.execute(text(
+            f"SELECT t.id FROM {self.table} t WHERE t.{SEAL} IS NULL AND {self.eligible}")).scalars())
+
+    def seal_pending(self, conn, hold: Callable[[], None] | None = None,
+                     foreign: frozenset[int] | set[int] = frozenset()) -> dict[int, tuple[int, str]]:
+        """Seal every eligible record without a seal, in id order, after the chain's head —
+        except ``foreign``: those that were already there, unsealed, when this unit of work
+        began (:func:`note_foreign`), which ``check`` keeps naming. ``hold`` takes the chain's
+        lock (before the head is read). Returns {id: (seal_no, seal)}."""
         if not self.pending(conn):
             return {}
         if hold is not None:
             hold()
         rows = [(rid, content) for rid, _, _, content in
-                self.records(conn, f"t.{SEAL} IS NULL AND {self.eligible}", "t.id")]
+                self.records(conn, f"t.{SEAL} IS NULL AND {self.eligible}", "t.id") if rid not in foreign]
         return self.seal_records(conn, rows)
 
     def seal_records(self, conn, rows: Sequence[tuple[int, Sequence]], hold: Callable[[], None] | None = None,
@@ -284,6 +294,7 @@ def seal(session: Session) -> None:
     session.flush()  # pending ORM changes (and their audit rows) first
     conn = session.connection()
     prepared: dict[str, list] = session.info.pop(_PREPARED, {})
+    foreign: dict[str, set[int]] = session.info.pop(_FOREIGN, {})
     for chain in chains():
         def hold(c=chain):
             locks.hold(session, c.lock)
@@ -292,13 +303,32 @@ def seal(session: Session) -> None:
         rows = prepared.get(chain.name)
         if rows:
             sealed.update(chain.seal_records(conn, rows, hold=hold, expect_unsealed=True))
-        sealed.update(chain.seal_pending(conn, hold=hold))
+        sealed.update(chain.seal_pending(conn, hold=hold, foreign=foreign.get(chain.name, frozenset())))
         if sealed and chain.model is not None:
             for obj in list(session.identity_map.values()):
                 if isinstance(obj, chain.model) and obj.id in sealed:
                     no, s = sealed[obj.id]
                     set_committed_value(obj, SEAL_NO, no)
                     set_committed_value(obj, SEAL, s)
+
+
+_FOREIGN = "bizsuite.chain.foreign"
+
+
+def note_foreign(session: Session, conn) -> None:
+    """At the start of a writing unit of work: remember the records that are already there
+    without a seal. Every commit seals what it wrote, so these were written behind bizsuite's
+    back (or a seal was removed); sealing them now would make ``check`` pass over them. One
+    indexed query per chain (the unsealed rows are a partial index, empty between units of work)."""
+    found = {c.name: ids for c in chains() if (ids := c.unsealed_ids(conn))}
+    if found:
+        session.info[_FOREIGN] = found
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session: Session, transaction, connection) -> None:
+    if session.info.get("actor") is not None and session.info.get("writes") and transaction.parent is None:
+        note_foreign(session, connection)
 
 
 @event.listens_for(Session, "before_commit")
@@ -312,6 +342,7 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PREPARED, None)
+    session.info.pop(_FOREIGN, None)
 
 
 def seal_all(conn, chain_list: Iterable[Chain]) -> None:

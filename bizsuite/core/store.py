@@ -297,6 +297,7 @@ class Store:
         bind = self._writer if write else self.engine
         with Session(bind, expire_on_commit=False, autoflush=True) as session:
             session.info["actor"] = actor
+            session.info["writes"] = write
             books = Books(session, actor, self)
             try:
                 yield books

@@ -105,6 +105,18 @@ def test_an_audit_row_added_with_sql_has_no_seal(store, owner):
     assert "has no seal (1 unsealed" in failed(store, owner)[AUDIT]
 
 
+def test_a_role_raised_with_sql_and_a_forged_audit_row_stay_named_after_later_writes(store, owner):
+    """The forger adds the audit row that would explain the change; the next clerk's ordinary
+    write seals only its own rows, so check still names the forged one."""
+    make_user(store, owner, "clerk", "sales")
+    raw(store, "UPDATE users SET role = 'owner' WHERE name = 'clerk'")
+    raw(store, "INSERT INTO audit_log (at, actor, entity, entity_id, action, changes) "
+               "VALUES ('2026-01-01 00:00:00', 'root', 'users', 'clerk', 'update', '{\"role\": [\"sales\", \"owner\"]}')")
+    with store.transaction(owner) as b:
+        b.set_setting("company.name", "Still Test Co")
+    assert "has no seal (1 unsealed" in failed(store, owner)[AUDIT]
+
+
 def test_an_audit_seal_is_set_once(store, owner):
     (first, *_) = audit_ids(store)
     for sql in ("UPDATE audit_log SET seal = 'x' WHERE id = :i", "UPDATE audit_log SET seal_no = NULL WHERE id = :i"):

@@ -263,6 +263,12 @@ def test_a_posted_entry_inserted_behind_bizsuites_back_has_no_seal(books_store, 
                      "created_at, created_by, posted_at, posted_by FROM ledger_entries WHERE id = :e", e=e)
     detail = failed(books_store, owner)["posted ledger entries match their seals"]
     assert detail.startswith(f"ledger: entry #{e + 1} has no seal (1 unsealed")
+    # the next ordinary writes do not seal it (they seal only what they wrote): check still names it
+    post(books_store, owner, 1)
+    with books_store.transaction(owner) as b:
+        b.contacts.add(ContactIn(name="Someone Else"))
+    detail = failed(books_store, owner)["posted ledger entries match their seals"]
+    assert detail.startswith(f"ledger: entry #{e + 1} has no seal (1 unsealed")
 
 
 # -- concurrency -------------------------------------------------------------------------------
