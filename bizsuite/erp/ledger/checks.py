@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from bizsuite.core.admin import CheckResult
 from bizsuite.core.money import sum_to_decimal
 from bizsuite.erp.ledger.bounds import checks as bounds_checks
-from bizsuite.erp.ledger.models import LEDGER_CHAIN, ROLES, Account, DraftLine, Entry, Line
+from bizsuite.erp.ledger.models import LEDGER_CHAIN, ROLES, SOURCE_CLOSE, Account, Closing, DraftLine, Entry, Line
 
 # The triggers migrations 0002_ledger and ledger_0002_seal create (see there); a migration that
 # rebuilds a table must create them again.
@@ -88,10 +88,33 @@ def ledger_checks(books) -> list[CheckResult]:
     out.append(CheckResult("posted ledger entries are protected", not missing,
                            "missing triggers: " + ", ".join(sorted(missing)) if missing else ""))
     out.extend(bounds_checks(books))  # every sum of posted amounts within 64 bits (erp/ledger/bounds.py)
+    out.append(_closings(books))
 
     broken_chain = LEDGER_CHAIN.verify(s.connection())
     out.append(CheckResult("posted ledger entries match their seals", broken_chain is None, broken_chain or ""))
     return out
+
+
+def _closings(books) -> CheckResult:
+    """Each year is closed once: every closing entry still standing (not reversed) is the one its
+    year's closing records, and the lock date is not before the end of the last closed year.
+    Books where concurrent closes posted a year's closing twice (before ledger_0003_once) show
+    the extra entries here: reverse them, or reopen the year and close it again."""
+    s = books.session
+    reversed_ = select(Entry.reverses_id).where(Entry.reverses_id.is_not(None))
+    standing = s.execute(select(Entry.id, Entry.source_id).where(
+        Entry.source_kind == SOURCE_CLOSE, Entry.status == "posted", Entry.reverses_id.is_(None),
+        Entry.id.not_in(reversed_)).order_by(Entry.id)).all()
+    recorded = {c.entry_id for c in s.scalars(select(Closing))}
+    extra = [f"#{i} ({year})" for i, year in standing if i not in recorded]
+    problems = []
+    if extra:
+        problems.append("closing entries no closed year records (a year closed twice?): " + ", ".join(extra[:5]))
+    last = s.scalars(select(Closing).order_by(Closing.year.desc()).limit(1)).first()
+    lock = books.setting("ledger.lock_date")
+    if last is not None and _is_date(lock) and (not lock or lock < f"{last.year}-12-31"):
+        problems.append(f"{last.year} is closed but the books are locked only until {lock or 'never'}")
+    return CheckResult("each year is closed once and stays locked", not problems, "; ".join(problems))
 
 
 def _is_date(value: str | None) -> bool:

@@ -166,3 +166,25 @@ def test_a_year_locked_through_its_last_day_can_still_be_closed(books_store, own
 def test_a_documents_reference_is_text_like_any_other(books_store, owner):
     with books_store.transaction(owner) as b, pytest.raises(ValidationFailed, match="source_ref: contains a control"):
         b.ledger.post_entry("2026-01-05", "sale", SALE, source_ref="INV\x1b[2J")
+
+
+def test_check_names_a_closing_entry_no_closed_year_records(closed_2025, owner):
+    """What concurrent closes left in books before closings were recorded once: a second closing
+    entry of the year (made here as the race made it, behind the closing's back)."""
+    store, e = closed_2025
+
+    def failed():
+        with store.read(owner) as b:
+            return {r.name: r.detail for r in b.admin.check() if not r.ok}
+
+    assert failed() == {}
+    with store.transaction(owner) as b:  # a second closing entry, posted the way the old code did
+        b.ledger.reopen_year(2025)
+        b.ledger.close_year(2025)
+        b.session.delete(b.session.get(Closing, 2025))
+        b.ledger._set_lock(dt.date(2025, 12, 31))
+        b.session.add(Closing(year=2025, entry_id=e.id, lock_before=None, closed_at=TODAY, closed_by="x"))
+    bad = failed()
+    assert set(bad) == {"each year is closed once and stays locked"}, bad
+    assert bad["each year is closed once and stays locked"].startswith(
+        "closing entries no closed year records (a year closed twice?): #")
