@@ -19,13 +19,14 @@ async def settle(pilot) -> None:
         await pilot.pause()
         if not any(w.is_running for w in app.workers) and not any(
                 t.is_loading for t in app.screen.query("PagedTable")):
-            # quiet twice in a row: a dismissed dialog's callback may start its worker only on
+            # quiet three times in a row, 50 ms apart: a dismissed dialog's callback may start its worker only on
             # the next turn of the loop (seen on a loaded CI machine: the ticket heading read
             # before the assignment's worker had even started)
             quiet += 1
-            if quiet == 2:
+            if quiet == 3:
                 return
-        else:
-            quiet = 0
+            await pilot.pause(0.05)
+            continue
+        quiet = 0
         await pilot.pause(0.02)
     raise AssertionError("the app did not settle")
