@@ -9,4 +9,5 @@ INSTALLED = (
     "bizsuite.crm.contacts",
     "bizsuite.erp.ledger",
     "bizsuite.crm.tickets",
+    "bizsuite.erp.stock",
 )

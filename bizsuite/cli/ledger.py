@@ -26,7 +26,8 @@ from bizsuite.erp.ledger.limits import MAX_LINES  # a constant alone: nothing he
 app = typer.Typer(no_args_is_help=True)
 
 ROLE_HELP = ("bank, cash, receivable, payable, inventory, grni, sales, cogs, tax_payable, wages, "
-             "payroll_liabilities, retained_earnings or opening_balances")
+             "payroll_liabilities, retained_earnings, opening_balances, or a module's own "
+             "(bizsuite ledger settings lists them)")
 
 
 class FileFmt(str, Enum):
@@ -145,13 +146,14 @@ def delete_account(ctx: typer.Context, account: str = typer.Argument(...)) -> No
 @app.command("settings")
 def settings(ctx: typer.Context, fmt: Fmt = FORMAT_OPTION) -> None:
     """The accounts other modules post to (bank, receivable, sales, …) and the lock date."""
-    from bizsuite.erp.ledger.models import ROLES
+    from bizsuite.erp.ledger.models import all_roles
 
+    meanings = all_roles()
     with books(ctx, write=False) as b:
         roles = b.ledger.role_accounts()
         lock = b.ledger.lock_date
     rows = [{"role": r, "code": (a.code or "") if a else "", "account": a.name if a else "(not set)",
-             "meaning": ROLES[r]} for r, a in roles.items()]
+             "meaning": meanings[r]} for r, a in roles.items()]
     emit(rows, ["role", "code", "account", "meaning"], fmt, title=f"Ledger settings (lock date: {lock or 'none'})")
 
 

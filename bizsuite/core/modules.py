@@ -80,6 +80,18 @@ class Creation:
         return value.strip() if value is not None and value.strip() else None
 
 
+@dataclass(frozen=True)
+class AccountRole:
+    """An account role a module posts to beyond the ledger's own (``stock_adjustment``…): what it
+    is for, and the account the ledger makes for it the first time it is needed in books whose
+    chart has none for it (books made before the module was installed). A shipped chart may name
+    its own account for the role (its ``role`` column), which is used instead."""
+
+    description: str
+    name: str  # the full name of the account made for it: "expenses:inventory adjustments"
+    type: str  # asset, liability, equity, income, expense
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one declaration, one module
 class Module:
     """One module's declaration. Only ``name`` and ``title`` are required; a module without a
@@ -95,6 +107,8 @@ class Module:
     models: tuple[str, ...] = ()  # modules that define its tables
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # permission → roles that have it
     posts: dict[str, str] = field(default_factory=dict)  # ledger source kinds it posts → permission needed
+    accounts: dict[str, AccountRole] = field(default_factory=dict)  # account roles it adds (ledger set-account)
+    hooks: dict[str, str] = field(default_factory=dict)  # what it offers other modules: hook name → "…:fn"
     checks: tuple[str, ...] = ()  # "…checks:contact_checks": (books) -> list[CheckResult] each
     demo: DemoPart | None = None
     create: CreatePart | None = None  # its part of creating the books (its settings, a chart)
@@ -175,6 +189,7 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
     permissions: dict[str, str] = {p: "the core" for p in CORE_PERMISSIONS}
     kinds: dict[str, str] = {}
     posts: dict[str, str] = {}
+    account_roles_: dict[str, str] = {}
     answers: dict[str, str] = {"company": "the core", "currency": "the core"}
     for m in mods:
         if not _NAME.match(m.name) or m.name in RESERVED:
@@ -202,6 +217,11 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
             if kind in posts:
                 raise LookupError(f"module {m.name}: ledger entries of kind {kind!r} are already {posts[kind]}'s")
             posts[kind] = m.name
+        for role in m.accounts:
+            if role in account_roles_:
+                raise LookupError(f"module {m.name}: the account role {role!r} is already "
+                                  f"{account_roles_[role]}'s")
+            account_roles_[role] = m.name
         for answer in (m.create.answers if m.create else ()):
             if answer in answers:
                 raise LookupError(f"module {m.name}: the creation answer {answer!r} is already {answers[answer]}'s")
@@ -245,6 +265,18 @@ def creation_answers() -> dict[str, tuple[str, str | None]]:
     """What the installed modules ask when books are created: answer → (module, default)."""
     return {answer: (m.name, default) for m in installed() if m.create
             for answer, default in m.create.answers.items()}
+
+
+def account_roles() -> dict[str, AccountRole]:
+    """The account roles the installed modules add to the ledger's own, by role."""
+    return {role: need for m in installed() for role, need in m.accounts.items()}
+
+
+def hooks(name: str) -> list:
+    """What the installed modules offer under a hook's name, loaded, in module order: how one
+    module asks others for what only they know without importing them (stock asks "what is on
+    order" of whichever module keeps purchase orders: ``hooks("stock.on_order")``)."""
+    return [load(m.hooks[name]) for m in installed() if name in m.hooks]
 
 
 def find(name: str) -> Module | None:
@@ -332,6 +364,25 @@ def is_business_table(name: str) -> bool:
     if name in CORE_TABLES or name in names or name.startswith(("sqlite_", *prefixes)):
         return False
     return not any(name in m.setup_tables for m in installed())
+
+
+def load_models_for(module: Module) -> None:
+    """Import the tables of ``module`` and of every module it depends on (its tables may have
+    foreign keys to theirs), before its repository first works on them."""
+    seen: set[str] = set()
+
+    def visit(m: Module) -> None:
+        if m.name in seen:
+            return
+        seen.add(m.name)
+        for dep in m.depends:
+            found = find(dep)
+            if found is not None:
+                visit(found)
+        for target in m.models:
+            importlib.import_module(target)
+
+    visit(module)
 
 
 def load_models() -> None:

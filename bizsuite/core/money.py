@@ -282,3 +282,39 @@ class Quantity(_Scaled):
 
     cache_ok = True
     scale = QUANTITY_SCALE
+
+
+UNIT_PRICE_SCALE = 6
+PERCENT_SCALE = 4
+
+
+class UnitPrice(_Scaled):
+    """A price or cost of one unit (``0.0125`` a screw): Decimal in Python, integer millionths of
+    the currency in the database, whatever the currency's own decimals; what a line of goods
+    is worth is rounded once, to the currency, by :func:`line_value`."""
+
+    cache_ok = True
+    scale = UNIT_PRICE_SCALE
+
+
+class Percent(_Scaled):
+    """A rate in percent (a tax rate ``13``, ``8.875``; a discount): Decimal, scale 4."""
+
+    cache_ok = True
+    scale = PERCENT_SCALE
+
+
+def line_value(quantity: Decimal, unit_price: Decimal, scale: int = MONEY_SCALE) -> Decimal:
+    """What ``quantity`` units at ``unit_price`` are worth, in the currency: the one place a
+    goods line is rounded (half-even, to the currency's decimals)."""
+    return quantize(Decimal(quantity) * Decimal(unit_price), scale)
+
+
+def share(total_units: int, part: Decimal, whole: Decimal) -> int:
+    """``total_units * part / whole`` in whole minor units, half-even: the value of ``part`` of a
+    stock of ``whole`` units worth ``total_units``. The whole stock is worth all of it (no
+    rounding left over); ``whole`` must be positive."""
+    if part == whole:
+        return total_units
+    exact = Context(prec=60).divide(Context(prec=60).multiply(Decimal(total_units), Decimal(part)), Decimal(whole))
+    return int(exact.quantize(Decimal(1), rounding=HALF_EVEN, context=Context(prec=60)))

@@ -92,6 +92,7 @@ class Books:
         if module is None or module.repository is None:
             names = ", ".join(m.name for m in modules.installed() if m.repository)
             raise AttributeError(f"books.{name}: no installed module {name!r} has a repository (installed: {names})")
+        modules.load_models_for(module)
         repo = self._repos[name] = modules.load(module.repository)(self)
         return repo
 

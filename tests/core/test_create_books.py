@@ -53,11 +53,11 @@ def test_each_module_writes_its_answer_with_the_books(location, owner_name):
                                 answers={"region": " gb ", "chart": "Standard"}) is True
         settings = dict(rows(store, "SELECT key, value FROM settings"))
         assert (settings["company.currency"], settings["contacts.phone_region"]) == ("EUR", "GB")
-        assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 41
+        assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 44
         # books that exist are left alone: no second chart, no new region
         assert store.initialise(company="Lee & Co", currency="EUR", owner=owner_name,
                                 answers={"region": "DE", "chart": "cn-small"}) is False
-        assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 41
+        assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 44
         assert dict(rows(store, "SELECT key, value FROM settings"))["contacts.phone_region"] == "GB"
     finally:
         store.close()
@@ -90,7 +90,7 @@ def test_a_chart_that_fails_half_way_leaves_no_books(location, owner_name, monke
         assert store.initialise(company="Half Co", currency="USD", owner=owner_name,
                                 answers={"region": "GB", "chart": "standard"}) is True
         assert store.state() == "bizsuite"
-        assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 41
+        assert rows(store, "SELECT count(*) FROM ledger_accounts")[0][0] == 44
     finally:
         store.close()
 

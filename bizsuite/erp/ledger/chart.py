@@ -13,7 +13,7 @@ from bizsuite.core import clock, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.core.parsing import text_problem
 from bizsuite.erp.ledger import accounts as names
-from bizsuite.erp.ledger.models import ACCOUNT_TYPES, ROLES, Account, DraftLine, Line
+from bizsuite.erp.ledger.models import ACCOUNT_TYPES, Account, DraftLine, Line, all_roles
 
 ROLE_SETTING = "ledger.account."
 
@@ -335,7 +335,7 @@ class ChartMixin:
         """Every role (bank, receivable, …) and the account it points at, or None."""
         self._require_read()
         out: dict[str, Account | None] = {}
-        for role in ROLES:
+        for role in all_roles():
             value = self.books.setting(role_setting(role))
             out[role] = self._ids().get(int(value)) if value and value.isdigit() else None
         return out
@@ -345,19 +345,48 @@ class ChartMixin:
 
         No permission is needed: modules look up where to post before posting their documents.
         """
-        if role not in ROLES:
-            raise Refused(f"{role!r} is not an account role; roles are: {', '.join(ROLES)}")
+        roles = all_roles()
+        if role not in roles:
+            raise Refused(f"{role!r} is not an account role; roles are: {', '.join(roles)}")
         value = self.books.setting(role_setting(role))
         acct = self._ids().get(int(value)) if value and value.isdigit() else None
+        if acct is None and value is None and self.books.session.info.get("writes"):
+            acct = self._make_role_account(role)
         if acct is None:
             raise Refused(f"no {role.replace('_', ' ')} account is set; set one with: "
                           f"bizsuite ledger set-account {role} ACCOUNT")
         return acct
 
+    def _make_role_account(self, role: str) -> Account | None:
+        """A module's role (``Module.accounts``) that was never set, in a unit of work that writes:
+        its account is made (or found) and the role set, so books made before the module was
+        installed post its documents without a set-up step. The account is the one a shipped
+        chart names for the role when that chart's top account is in these books (a Chinese
+        chart's 待处理财产损溢), else the module's own default. The ledger's own roles are never
+        made up: they are refused with how to set them."""
+        from bizsuite.core.modules import account_roles
+
+        need = account_roles().get(role)
+        if need is None:
+            return None
+        by_name = self._names()
+        name, type_, code = need.name, need.type, None
+        for chart in names.CHARTS:
+            rows = names.read_chart(chart)
+            row = next((r for r in rows if role in r.roles), None)
+            if row is not None and names.ancestors(row.name)[:1] and names.ancestors(row.name)[0] in by_name:
+                name, type_ = row.name, row.type
+                code = row.code if row.code and not any(a.code == row.code for a in by_name.values()) else None
+                break
+        acct = by_name.get(name) or self._new_account(name, type_, code)
+        self.books.set_setting(role_setting(role), str(acct.id))
+        return acct
+
     def set_role_account(self, role: str, ref: int | str) -> Account:
         self._require_write()
-        if role not in ROLES:
-            raise Refused(f"{role!r} is not an account role; roles are: {', '.join(ROLES)}")
+        roles = all_roles()
+        if role not in roles:
+            raise Refused(f"{role!r} is not an account role; roles are: {', '.join(roles)}")
         a = self._resolve(ref)
         self.books.set_setting(role_setting(role), str(a.id))
         return a

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from bizsuite.core.admin import CheckResult
 from bizsuite.core.money import sum_to_decimal
 from bizsuite.erp.ledger.bounds import checks as bounds_checks
-from bizsuite.erp.ledger.models import LEDGER_CHAIN, ROLES, SOURCE_CLOSE, Account, Closing, DraftLine, Entry, Line
+from bizsuite.erp.ledger.models import LEDGER_CHAIN, SOURCE_CLOSE, Account, Closing, DraftLine, Entry, Line, all_roles
 
 # The triggers migrations 0002_ledger and ledger_0002_seal create (see there); a migration that
 # rebuilds a table must create them again.
@@ -72,7 +72,7 @@ def ledger_checks(books) -> list[CheckResult]:
 
     ids = set(s.scalars(select(Account.id)))
     broken = []
-    for role in ROLES:
+    for role in all_roles():
         value = books.setting(f"ledger.account.{role}")
         if value is not None and (not value.isdigit() or int(value) not in ids):
             broken.append(role)

@@ -51,6 +51,16 @@ ROLES: dict[str, str] = {
     "opening_balances": "opening balances",
 }
 
+
+
+def all_roles() -> dict[str, str]:
+    """The ledger's account roles and those the installed modules add (``Module.accounts``:
+    stock's ``stock_adjustment``…), each with what it is for."""
+    from bizsuite.core.modules import account_roles
+
+    return {**ROLES, **{role: need.description for role, need in account_roles().items()}}
+
+
 # Sources that the ledger itself writes; modules use their own document kinds.
 SOURCE_MANUAL = "manual"
 SOURCE_IMPORT = "import"

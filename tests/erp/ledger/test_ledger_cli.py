@@ -17,7 +17,7 @@ def rows(r) -> list[dict]:
 
 
 def test_init_with_each_chart(cli, tmp_path):
-    for chart, expected in (("standard", 41), ("cn-small", 73), ("none", 0)):
+    for chart, expected in (("standard", 44), ("cn-small", 74), ("none", 0)):
         db = tmp_path / f"{chart}.sqlite"
         r = cli("init", "--chart", chart, db=db)
         assert r.rc == 0, r

@@ -1,0 +1,34 @@
+"""Stock: products, locations, stock moves, on hand, moving-average valuation (see models.py and
+repository.py). Every move posts to the ledger in the same unit of work."""
+
+from bizsuite.core.modules import AccountRole, Module
+
+MODULE = Module(
+    name="stock",
+    title="Stock",
+    description="Products, locations, stock moves, on hand and moving-average valuation",
+    depends=("contacts", "ledger"),  # a product's supplier is a contact; every move posts
+    repository="bizsuite.erp.stock.repository:StockRepository",
+    models=("bizsuite.erp.stock.models",),
+    permissions={
+        "stock.read": ("owner", "accountant", "warehouse", "sales", "viewer"),
+        "stock.write": ("owner", "warehouse"),  # products, locations, adjustments, transfers
+        "stock.opening": ("owner", "accountant"),  # opening stock, against opening balances
+        # a move dated in the past re-values later ones: whoever may move stock may post that
+        "stock.revalue": ("owner", "accountant", "warehouse", "sales"),
+    },
+    posts={
+        "stock_adjustment": "stock.write",
+        "stock_transfer": "stock.write",
+        "stock_opening": "stock.opening",
+        "stock_revaluation": "stock.revalue",
+    },
+    accounts={
+        "stock_adjustment": AccountRole("stock counts, breakage and write-offs",
+                                        "expenses:inventory adjustments", "expense"),
+    },
+    checks=("bizsuite.erp.stock.checks:stock_checks",),
+    migrations="bizsuite.erp.stock.migrations",
+    cli_help="Stock: products, locations, on hand, adjustments, transfers, history, valuation.",
+    cli="bizsuite.cli.stock:app",
+)

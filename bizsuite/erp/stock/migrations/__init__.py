@@ -1,0 +1,1 @@
+"""The stock module's Alembic revisions (branch ``stock``); see bizsuite/migrations."""
