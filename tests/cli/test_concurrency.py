@@ -35,9 +35,11 @@ def _db(location: Location) -> str:
     return str(location.path) if location.is_sqlite else location.url
 
 
-def _all_at_once(cli, db: str, commands: list[list[str]], pause: str) -> list[tuple[int, str, str]]:
-    """Start every command, wait until each is paused at ``pause``, release them together."""
-    procs = [cli.popen(*args, db=db, pause_before=pause) for args in commands]
+def _all_at_once(cli, db: str, commands: list[list[str]], pause: str, *,
+                 after: bool = False) -> list[tuple[int, str, str]]:
+    """Start every command, wait until each is paused at ``pause`` (before it is called, or
+    ``after`` its first call returned), release them together."""
+    procs = [cli.popen(*args, db=db, **{"pause_after" if after else "pause_before": pause}) for args in commands]
     try:
         for p in procs:
             line = p.stderr.readline()
@@ -162,4 +164,31 @@ def test_eight_reopens_and_closes_keep_one_closing_per_year(cli, store, location
     assert closings == reversals + closed, (closed, closings, reversals, results)  # (closed is 0 or 1: a primary key)
     assert closings >= 1  # at least one close won
     r = cli("check", db=db)
+    assert r.rc == 0, r
+
+
+def test_eight_clerks_taking_the_last_unit_one_gets_it(cli, store, location, owner):
+    """One unit on the shelf; eight clerks each take it at the same moment. On PostgreSQL every one
+    of them has read the product inside its unit of work before any locks it (paused after the
+    quantity is parsed); on SQLite a paused writer would hold the file, so they are held before
+    they open the books and BEGIN IMMEDIATE serialises them. Exactly one move lands; seven are
+    refused with the shortfall — on PostgreSQL by the product's row lock, not by luck."""
+    from bizsuite.erp.stock.models import MoveIn, ProductIn
+
+    with store.transaction(owner) as b:
+        b.stock.add_location("Main")
+        b.stock.add_product(ProductIn(sku="LAST-1", name="The last one"))
+        b.stock.move("receipt", [MoveIn("LAST-1", Decimal(1), Decimal("9.99"))], source=("stock_adjustment", None))
+    pause = ("bizsuite.cli.common:open_store", False) if location.is_sqlite else \
+        ("bizsuite.erp.stock.repository:parse_quantity", True)
+    results = _all_at_once(cli, _db(location), [["stock", "adjust", "LAST-1", "--by", "-1", "--reason", "sold"]] * CLERKS,
+                           pause[0], after=pause[1])
+    _no_tracebacks(results)
+    won = [out for rc, out, _ in results if rc == 0]
+    lost = [err for rc, _, err in results if rc != 0]
+    assert len(won) == 1, results
+    assert len(lost) == CLERKS - 1 and all("LAST-1 at Main on" in e and "1 pcs short" in e for e in lost), lost
+    assert _sql(store, "SELECT count(*) FROM stock_moves") == [(2,)]
+    assert _sql(store, "SELECT on_hand, value FROM stock_products") == [(0, 0)]
+    r = cli("check", db=_db(location))
     assert r.rc == 0, r

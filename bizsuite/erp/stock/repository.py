@@ -598,7 +598,7 @@ class StockRepository:
                 errors.append(FieldError(where or "product", str(exc)))
         if errors:
             raise ValidationFailed(errors)
-        why = self.books.ledger._check_open(day, "the move")
+        why = self.books.ledger._check_open(day, "the move's date ")
         if why:
             raise Refused(why)
         products = self._lock_products(p.product_id for p in plans)
