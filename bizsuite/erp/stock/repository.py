@@ -22,7 +22,9 @@ entries would fall in a locked period.
 **Concurrency.** A stock operation locks its products' rows (``SELECT … FOR UPDATE``, in id
 order) before it reads any quantity, so two clerks taking the last unit are served one after
 the other on PostgreSQL, as BEGIN IMMEDIATE does on SQLite: the second sees the first's move and
-is refused. Product rows are locked before anything the ledger locks when it posts.
+is refused. The lock order (ARCHITECTURE.md, "Concurrency"): the ledger's ``ledger.period``
+(shared, taken first by every stock operation that posts), then product rows, then the ledger's
+turnover row and, at commit, the chains.
 """
 
 from __future__ import annotations
@@ -837,6 +839,7 @@ class StockRepository:
         if to not in (None, ""):
             counted = parse_quantity(to, p.unit, "to", positive=False)
             day = parse_day(date)
+            self.books.ledger.hold_period()  # the lock order: ledger.period, then product rows
             self._lock_products([p.id])
             have = self.at_location(p.id, loc.id, day if p.last_move and day < p.last_move else None)
             delta = counted - have
