@@ -173,6 +173,7 @@ class Move(SQLModel, table=True):
     source_id: int | None = Field(default=None)
     source_ref: str | None = Field(default=None, max_length=100)  # the document: "PO-00012"
     reason: str | None = Field(default=None, max_length=200)
+    counted: Decimal | None = Field(default=None, sa_type=Quantity)  # a count: what the location held after it
     entry_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("ledger_entries.id", ondelete="RESTRICT"), nullable=True))
     counter_role: str | None = Field(default=None, max_length=30)  # what the entry posted against inventory
@@ -247,6 +248,7 @@ class MoveIn:
     unit_cost: Decimal | str | None = None  # in: what one unit cost (None: the average of the moment)
     location: int | str | None = None  # None: the default location
     to_location: int | str | None = None  # transfers only
+    counted: Decimal | None = None  # an adjustment that is a count: what was counted there
 
 
 @dataclass

@@ -631,7 +631,7 @@ class StockRepository:
         return done
 
     class _Plan:
-        __slots__ = ("product_id", "quantity", "unit_cost", "from_id", "to_id", "sign")
+        __slots__ = ("product_id", "quantity", "unit_cost", "from_id", "to_id", "sign", "counted")
 
     def _plan(self, kind: str, line: MoveIn, where: str) -> "_Plan":
         p = self.product(line.product)
@@ -639,6 +639,7 @@ class StockRepository:
             raise Refused(f"{p.sku} is inactive; activate it before moving it in")
         plan = self._Plan()
         plan.product_id = p.id
+        plan.counted = line.counted if kind == "adjustment" else None
         if kind == "adjustment":
             q = parse_quantity(line.quantity, p.unit, signed=True)
         else:
@@ -683,6 +684,8 @@ class StockRepository:
             qty, value = p.on_hand, p.value
         state = valuation.State(qty, to_minor(value, scale))
         q = plan.quantity
+        if backdated:
+            self._refuse_before_count(p, plan, day)
         if plan.from_id is not None:
             taken = sum((m.quantity for m in mine if m.from_location_id == plan.from_id), Decimal(0)) - \
                 sum((m.quantity for m in mine if m.to_location_id == plan.from_id), Decimal(0))
@@ -709,7 +712,8 @@ class StockRepository:
         m = Move(product_id=p.id, kind=kind, date=day, quantity=q, from_location_id=plan.from_id,
                  to_location_id=plan.to_id, qty_delta=q * plan.sign, unit_cost=unit_cost, value=worth,
                  value_delta=worth * plan.sign, at_average=at_average, source_kind=source[0],
-                 source_id=source[1], source_ref=ref, reason=reason, created_at=now, created_by=who)
+                 source_id=source[1], source_ref=ref, reason=reason, counted=plan.counted, created_at=now,
+                 created_by=who)
         for lid, dq in ((plan.from_id, -q), (plan.to_id, q)):
             if lid is None:
                 continue
@@ -723,6 +727,24 @@ class StockRepository:
         if p.last_move is None or day > p.last_move:
             p.last_move = day
         return m
+
+    def _refuse_before_count(self, p: Product, plan, day: dt.date) -> None:
+        """A move may not be dated before a later count of the same product at the same location:
+        the count said what was there, and a move before it would silently change that (the
+        trap ERPNext's users fall into, frappe/erpnext#54295: a backdated receipt before a count
+        leaves 42 where 1 was counted)."""
+        for lid in (plan.from_id, plan.to_id):
+            if lid is None:
+                continue
+            count = self.session.execute(
+                select(_M.c.id, _M.c.date).where(_M.c.product_id == p.id, _M.c.counted.is_not(None), _M.c.date > day,
+                                                 or_(_M.c.from_location_id == lid, _M.c.to_location_id == lid))
+                .order_by(_M.c.date, _M.c.id).limit(1)).first()
+            if count is not None:
+                loc = self.session.get(Location, lid)
+                raise Refused(f"{p.sku} at {loc.name} was counted on {count.date} (move #{count.id}); a move dated "
+                              f"{day}, before the count, would change what was counted — date it on or after "
+                              f"{count.date}, or count again")
 
     def _check_enough(self, p: Product, location_id: int, q: Decimal, day: dt.date, backdated: bool,
                       taken: Decimal = Decimal(0)) -> None:
@@ -847,8 +869,9 @@ class StockRepository:
                 raise Refused(f"{p.sku} at {loc.name} is already {_qty(counted, p.unit)}; nothing to adjust")
             reason = f"{reason} (counted {_qty(counted, p.unit)})" if reason else reason
         else:
-            delta = parse_quantity(by, p.unit, "by", signed=True)
-        return self.move("adjustment", [MoveIn(p.id, delta, unit_cost if delta > 0 else None, loc.id)],
+            delta, counted = parse_quantity(by, p.unit, "by", signed=True), None
+        return self.move("adjustment", [MoveIn(p.id, delta, unit_cost if delta > 0 else None, loc.id,
+                                               counted=counted)],
                          date=date, source=(SOURCE_ADJUST, None), reason=reason)
 
     def transfer(self, product: int | str, quantity, *, from_location: int | str, to_location: int | str,

@@ -143,6 +143,28 @@ def test_a_count_sets_what_is_there(stock_store, owner):
         b.stock.adjust("C", by=1, reason="")
 
 
+def test_a_count_stays_what_was_counted(stock_store, owner, frozen_clock):
+    """frappe/erpnext#54295: 41 in, counted 1 on day 10 (a loss of 40), then a receipt of 41 dated
+    day 5 — ERPNext then shows 42 where 1 was counted. Here a move dated before a later count of
+    the same product at the same location is refused, with the count named; one at another
+    location, or dated on or after the count, is fine."""
+    today = clock.today()
+    d1, d5, d10 = (today - dt.timedelta(days=n) for n in (20, 15, 10))
+    with stock_store.transaction(owner) as b:
+        product(b, "CNT")
+        receive(b, "CNT", 41, 1, date=d1)
+        count = b.stock.adjust("CNT", to=1, reason="count", date=d10).moves[0]
+        assert (count.qty_delta, count.counted) == (D(-40), D(1))
+    with pytest.raises(Refused) as e, stock_store.transaction(owner) as b:
+        receive(b, "CNT", 41, 1, date=d5)
+    assert str(e.value) == (f"CNT at Main was counted on {d10} (move #{count.id}); a move dated {d5}, before the "
+                            f"count, would change what was counted — date it on or after {d10}, or count again")
+    with stock_store.transaction(owner) as b:
+        receive(b, "CNT", 5, 1, date=d5, location="Back")
+        receive(b, "CNT", 41, 1, date=d10)
+        assert {(r.location, r.on_hand) for r in b.stock.onhand("CNT")} == {("Main", D(42)), ("Back", D(5))}
+
+
 def test_adjusting_in_with_no_stock_needs_a_unit_cost(stock_store, owner):
     with stock_store.transaction(owner) as b:
         product(b, "N")

@@ -121,6 +121,7 @@ def upgrade() -> None:
     sa.Column('source_id', sa.Integer(), nullable=True),
     sa.Column('source_ref', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('counted', bizsuite.core.money.Quantity(), nullable=True),
     sa.Column('entry_id', sa.Integer(), nullable=True),
     sa.Column('counter_role', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
     sa.Column('created_at', bizsuite.core.types.UTCDateTime(), nullable=False),
