@@ -889,6 +889,7 @@ class StockRepository:
     def reserve(self, source: tuple[str, int], product: int | str, quantity, *,
                 location: int | str | None = None) -> Reservation:
         """Hold stock for a document (a confirmed order): refused past what is available."""
+        self.books.require("stock.read")
         p = self.product(product)
         self._lock_products([p.id])
         q = parse_quantity(quantity, p.unit)
@@ -913,6 +914,7 @@ class StockRepository:
 
     def release(self, source: tuple[str, int], product: int | str | None = None, quantity=None) -> Decimal:
         """Give back what a document held (all of it, or ``quantity`` of one product)."""
+        self.books.require("stock.read")
         q = select(Reservation).where(Reservation.source_kind == source[0], Reservation.source_id == source[1])
         if product is not None:
             q = q.where(Reservation.product_id == self.product(product).id)
