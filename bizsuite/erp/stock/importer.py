@@ -265,10 +265,12 @@ def _import_products(books, path, *, maps, dry_run, skip_invalid, rejects, progr
     table = Product.__table__
     conn = s.connection()
     ids = reserve_ids(s, table, len(new))
-    constant = {"active": True, "on_hand": Decimal(0), "value": Decimal(0), "last_move": None, "version": 1,
+    # ``active`` goes with each row: core/db._literal writes a constant boolean as 1, which
+    # PostgreSQL refuses for a boolean column
+    constant = {"on_hand": Decimal(0), "value": Decimal(0), "last_move": None, "version": 1,
                 "created_at": now, "created_by": actor, "updated_at": now, "updated_by": actor}
     variable = ["id", "sku", "sku_key", "name", "name_key", "unit", "price", "tax_rate", "reorder_point",
-                "reorder_qty", "supplier_id"]
+                "reorder_qty", "supplier_id", "active"]
     minor: dict[tuple[Decimal, int], int] = {}
 
     def m(value: Decimal, scale: int) -> int:
@@ -279,7 +281,7 @@ def _import_products(books, path, *, maps, dry_run, skip_invalid, rejects, progr
         return got
 
     rows = [(pid, sku, key, pname, nkey, unit, m(price, UNIT_PRICE_SCALE), m(rate, PERCENT_SCALE),
-             m(rp, QUANTITY_SCALE), m(rq, QUANTITY_SCALE), supplier_ids[sup] if sup else None)
+             m(rp, QUANTITY_SCALE), m(rq, QUANTITY_SCALE), supplier_ids[sup] if sup else None, True)
             for pid, (sku, key, pname, nkey, unit, price, rate, rp, rq, sup) in zip(ids, new)]
     with indexes_rebuilt(s, table.name, adding=len(rows)):
         for i in range(0, len(rows), CHUNK):
@@ -342,8 +344,8 @@ def _import_opening(books, path, *, date, maps, dry_run, skip_invalid, rejects, 
     name = file.name
     try:
         day = parse_day(date, "date")
-    except ValidationFailed as exc:
-        raise Refused(*(f"--date: {e.message}" for e in exc.errors)) from None
+    except Refused as exc:
+        raise Refused(*(f"--date: {p.removeprefix('date: ')}" for p in exc.problems)) from None
     report = ImportReport(file=name, read=len(file.rows), dry_run=dry_run, format="bizsuite")
     books.ledger._require_posting(SOURCE_OPENING)
     books.hold(IMPORT_LOCK)
@@ -438,8 +440,7 @@ def _import_opening(books, path, *, date, maps, dry_run, skip_invalid, rejects, 
     for i in range(0, len(lines), step):
         chunk = lines[i:i + step]
         try:
-            books.stock.move("opening", [m for _, m in chunk], date=day, source=(SOURCE_OPENING, None), ref=ref,
-                             memo=memo)
+            _post_chunk(books, [m for _, m in chunk], day, ref, memo)
         except ValidationFailed as exc:
             raise ImportFailed([_problem(name, chunk, e) for e in exc.errors]) from None
         except Refused as exc:
@@ -447,6 +448,13 @@ def _import_opening(books, path, *, date, maps, dry_run, skip_invalid, rejects, 
         if progress:
             progress(min(len(lines), i + step), len(lines))
     return report
+
+
+def _post_chunk(books, lines: list[MoveIn], day, ref: str, memo: str):
+    """One entry's worth of opening stock, through the repository."""
+    from bizsuite.erp.stock.repository import SOURCE_OPENING
+
+    return books.stock.move("opening", lines, date=day, source=(SOURCE_OPENING, None), ref=ref, memo=memo)
 
 
 def _problem(name: str, chunk: list[tuple[int, MoveIn]], e: FieldError) -> Problem:
