@@ -36,6 +36,7 @@ whatever date it is given.
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -118,12 +119,35 @@ class _Memo:
 def _parsers():
     from bizsuite.erp.stock.repository import parse_price, parse_quantity, parse_rate, parse_unit
 
-    return (_Memo(parse_unit), _Memo(parse_price), _Memo(parse_rate),
+    return (_Memo(parse_unit), _Memo(_price(parse_price)), _Memo(parse_rate),
             _Memo(lambda v, unit, field: parse_quantity(v, unit, field, positive=False)),
             _Memo(lambda v, unit: parse_quantity(v, unit, "quantity")))
 
 
+_SPACE = re.compile(r"\s")
+_PLAIN_PRICE = re.compile(r"[0-9]{1,11}(\.[0-9]{1,6})?")  # what parse_price takes as it is (no sign, no commas)
+_MICRO = Decimal("0.000001")
+
+
+def _price(parse_price):
+    """parse_price, with plain prices (``12.50``) read straight into the Decimal it would give:
+    an import of 50k products has 40k distinct prices, and the general parser is most of the cost."""
+
+    def price(value: str, field: str) -> Decimal:
+        if _PLAIN_PRICE.fullmatch(value):
+            return Decimal(value).quantize(_MICRO)
+        return parse_price(value, field)
+
+    return price
+
+
 def _text(value: str, field: str, limit: int, errors: list[FieldError], required: bool = False) -> str | None:
+    if value.isprintable():  # no control, format or line-break character: clean_text would only strip it
+        v = value.strip()
+        if len(v) <= limit:
+            if required and not v:
+                errors.append(FieldError(field, "is required"))
+            return v
     try:
         v = clean_text(value, field, limit=limit)
     except BadText as exc:
@@ -173,7 +197,7 @@ def _import_products(books, path, *, maps, dry_run, skip_invalid, rejects, progr
         v = {k: _unquote(x) if x[:1] == "'" else x for k, x in row.values.items()}
         errors: list[FieldError] = []
         sku = _text(v.get("sku", ""), "sku", 64, errors, required=True)
-        if sku and any(ch.isspace() for ch in sku):
+        if sku and _SPACE.search(sku):
             errors.append(FieldError("sku", f"{sku!r} has a space in it; a SKU is one word (AB-100)"))
         pname = _text(v.get("name", ""), "name", 200, errors, required=True)
         unit = DEFAULT_UNIT
