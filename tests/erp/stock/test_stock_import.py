@@ -363,3 +363,33 @@ def test_cli_import_reports_lines_and_exits_1(books_store, owner, tmp_path):
     assert r.rc == 1 and len(r.err_lines) == 1 and r.err_lines[0].startswith("--date:"), r
     with books_store.read(owner) as b:
         assert b.session.scalar(select(func.count()).select_from(Product)) == 1
+
+
+@pytest.mark.parametrize("text_", ["0", "12.5", "12.50", "007", "0.000001", "99999999999.999999", "100000000000",
+                                   "1.0000001", "1,234.50", "-1", "+2", ".5", "1e3", " 3 "])
+def test_the_price_fast_path_gives_what_parse_price_gives(text_):
+    from bizsuite.erp.stock.importer import _price
+    from bizsuite.erp.stock.repository import parse_price
+
+    def outcome(fn):
+        try:
+            return str(fn(text_, "price"))
+        except Refused as exc:
+            return "refused: " + "; ".join(exc.problems)
+
+    assert outcome(_price(parse_price)) == outcome(parse_price)
+
+
+@pytest.mark.parametrize("text_", ["  Widget ", "螺丝钉 M3", "a\u202eb", "a\tb", "x" * 201, "\u3000a\u3000", "", "a\u2028b",
+                                   "tab\t", "e\u0301"])
+def test_the_text_fast_path_gives_what_clean_text_gives(text_):
+    from bizsuite.core.parsing import BadText, clean_text
+    from bizsuite.erp.stock.importer import _text
+
+    try:
+        expected, problem = clean_text(text_, "name", limit=200), []
+    except BadText as exc:
+        expected, problem = None, [str(exc).split(": ", 1)[1]]
+    errors = []
+    assert _text(text_, "name", 200, errors) == expected
+    assert [e.message for e in errors] == problem
