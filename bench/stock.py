@@ -444,7 +444,7 @@ def pg_database(base: str):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--small", action="store_true", help="2k products, 40k moves (CI smoke test)")
+    ap.add_argument("--small", "--quick", action="store_true", help="2k products, 40k moves (CI smoke test)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pg", metavar="URL", default=os.environ.get("BIZSUITE_TEST_PG_URL"),
                     help="a PostgreSQL server to bench too (default: BIZSUITE_TEST_PG_URL)")
