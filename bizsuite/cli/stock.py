@@ -120,6 +120,38 @@ def delete_product(ctx: typer.Context, sku: str = typer.Argument(..., help="The 
     typer.echo(f"deleted {sku_}")
 
 
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="A products CSV: sku,name,unit,price,tax_rate,reorder_point,reorder_qty,supplier."),
+    map_: List[str] = typer.Option([], "--map", help="SOURCE=FIELD: read column SOURCE as FIELD (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows, skip the bad ones."),
+    rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write bad rows and reasons here."),
+) -> None:
+    """Import products from CSV: all or nothing unless --skip-invalid; a SKU already there is left as it is."""
+    from bizsuite.erp.stock.importer import import_products
+
+    run_import(ctx, import_products, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, maps=map_)
+
+
+@app.command("opening")
+def opening(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="An opening stock CSV: sku,location,quantity,unit_cost."),
+    date: Optional[str] = typer.Option(None, "--date", help="The date of the opening stock, " + DATE_HELP),
+    map_: List[str] = typer.Option([], "--map", help="SOURCE=FIELD: read column SOURCE as FIELD (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows, skip the bad ones."),
+    rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write bad rows and reasons here."),
+) -> None:
+    """Import opening stock from CSV, posted against opening balances (locations must exist; re-running adds nothing)."""
+    from bizsuite.erp.stock.importer import import_opening
+
+    run_import(ctx, import_opening, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, maps=map_,
+               date=date)
+
+
 @app.command("locations")
 def locations(ctx: typer.Context, inactive: bool = typer.Option(False, "--inactive"), fmt: Fmt = FORMAT_OPTION) -> None:
     """Stock locations (warehouses and bins); * marks the default."""
