@@ -222,7 +222,7 @@ def adjust(
     location: Optional[str] = typer.Option(None, "--location", "-l", help="Default: the default location."),
     date: Optional[str] = typer.Option(None, "--date", help=DATE_HELP),
     unit_cost: Optional[str] = typer.Option(None, "--unit-cost", help="What a unit found is worth (default: the average cost)."),
-    fmt: Optional[Fmt] = typer.Option(None, "--format", help="json: print the move."),
+    fmt: Optional[Fmt] = typer.Option(None, "--format", "-f", help="json: print the move."),
 ) -> None:
     """Correct stock: --by N (+/−) or --to N (a count); posts to the stock adjustment account."""
     with books(ctx) as b:
@@ -240,7 +240,7 @@ def transfer(
     from_: str = typer.Option(..., "--from", help="Where it is."),
     to: str = typer.Option(..., "--to", help="Where it goes."),
     date: Optional[str] = typer.Option(None, "--date", help=DATE_HELP),
-    fmt: Optional[Fmt] = typer.Option(None, "--format", help="json: print the move."),
+    fmt: Optional[Fmt] = typer.Option(None, "--format", "-f", help="json: print the move."),
 ) -> None:
     """Move stock between locations (its value goes with it)."""
     with books(ctx) as b:

@@ -25,7 +25,7 @@ def test_the_defaults_come_from_the_modules(cli, tmp_path):
     assert cli("init", db=db).rc == 0
     settings = dict(cli.sql(db, "SELECT key, value FROM settings"))
     assert settings["contacts.phone_region"] == "US"  # the contacts module's default
-    assert cli.sql(db, "SELECT count(*) FROM ledger_accounts") == [(41,)]  # the ledger's: standard
+    assert cli.sql(db, "SELECT count(*) FROM ledger_accounts") == [(44,)]  # the ledger's: standard
 
 
 def test_without_the_ledger_chart_none_is_accepted_and_any_other_chart_refused(cli, tmp_path):

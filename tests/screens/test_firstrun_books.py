@@ -29,7 +29,7 @@ async def test_the_form_makes_the_books_init_makes(sqlite_location):
     try:
         with store.read(store.actor_for(os_login())) as books:
             assert books.setting("contacts.phone_region") == "GB"
-            assert books.session.execute(text("SELECT count(*) FROM ledger_accounts")).scalar() == 41
+            assert books.session.execute(text("SELECT count(*) FROM ledger_accounts")).scalar() == 44
             assert books.ledger.role_account("bank").name == "assets:bank:checking"
     finally:
         store.close()

@@ -15,7 +15,7 @@ def test_standard_chart_has_every_role_and_english_top_levels(store, owner):
         added = b.ledger.load_chart("standard")
         roles = b.ledger.role_accounts()
         names = {a.name: a for a in b.ledger.accounts()}
-    assert added == len(read_chart("standard")) == 41
+    assert added == len(read_chart("standard")) == 44
     assert all(roles[r] is not None for r in ROLES), roles
     assert {n for n in names if ":" not in n} == {"assets", "liabilities", "equity", "income", "expenses"}
     assert roles["bank"].name == "assets:bank:checking" and roles["bank"].code == "1010"
@@ -37,7 +37,7 @@ def test_cn_small_chart_has_the_official_codes_and_names(store, owner):
         by_code = {a.code: a for a in b.ledger.accounts() if a.code}
         roles = b.ledger.role_accounts()
     # the 66 accounts of 财会〔2011〕17号 plus one detail account (220201 暂估应付款)
-    assert len(by_code) == 67
+    assert len(by_code) == 68
     for code, leaf in official.items():
         assert by_code[code].leaf == leaf, code
     assert by_code["1002"].name == "资产:银行存款" and by_code["1002"].type == "asset"
