@@ -50,6 +50,7 @@ from bizsuite.core.importer import (
     map_columns,
     neutralise,
     read_csv,
+    source_name,
     write_rejects,
 )
 from bizsuite.erp.ledger import accounts as names
@@ -74,6 +75,7 @@ from bizsuite.erp.ledger.posting import too_many_lines
 
 JOURNAL_SUFFIXES = {".journal", ".ledger", ".hledger", ".j", ".dat", ".txt"}
 CSV_FIELDS = ("date", "entry", "account", "debit", "credit", "memo")
+SOURCE_NAME_MAX = 280  # an entry's source_ref is "FILE:LINE", at most 300 characters
 IMPORT_LOCK = "ledger.import"  # core/locks.py: one ledger import at a time
 CSV_ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("日期",),
@@ -237,9 +239,11 @@ def import_file(books, path: str | Path, *, fmt: str | None = None, dry_run: boo
                 progress: Progress | None = None, display: str | None = None) -> LedgerImportReport:
     """Import a journal or a lines CSV in the caller's unit of work (all or nothing)."""
     books.require("ledger.write")
+    # the name goes into every entry's source_ref (FILE:LINE, at most 300 characters)
+    name = source_name(display or str(path), limit=SOURCE_NAME_MAX)
     with gc_paused():
         return _import(books, Path(path), fmt=fmt, dry_run=dry_run, skip_invalid=skip_invalid,
-                       rejects=rejects, progress=progress, name=display or str(path))
+                       rejects=rejects, progress=progress, name=name)
 
 
 def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress, name) -> LedgerImportReport:
