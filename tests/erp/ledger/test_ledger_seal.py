@@ -68,8 +68,20 @@ def test_a_line_added_to_a_posted_entry_is_refused_by_the_database(books_store, 
     with pytest.raises(DBAPIError, match=NEVER):
         raw(books_store, "INSERT INTO ledger_lines (entry_id, line_no, date, account_id, amount) "
                          "SELECT :e, 9, date, account_id, 1 FROM ledger_lines WHERE entry_id = :e AND line_no = 1", e=e)
+    # many lines in one statement (PostgreSQL checks once per statement, ledger_0004): one line
+    # of a sealed entry among lines of an entry not sealed refuses the whole statement
+    with pytest.raises(DBAPIError, match=NEVER):
+        with books_store.engine.begin() as conn:
+            conn.execute(text("INSERT INTO ledger_entries (id, date, memo, mark, status, source_kind, version, "
+                              "created_at, created_by) VALUES (:d, '2025-01-05', 'draft', '', 'draft', 'manual', 1, "
+                              "'2025-01-05 00:00:00', 'x')"), {"d": e + 1})
+            conn.execute(text("INSERT INTO ledger_lines (entry_id, line_no, date, account_id, amount) "
+                              "SELECT :d, line_no, date, account_id, amount FROM ledger_lines WHERE entry_id = :e "
+                              "UNION ALL SELECT :e, 10, date, account_id, 0 FROM ledger_lines "
+                              "WHERE entry_id = :e AND line_no = 1"), {"d": e + 1, "e": e})
     with books_store.read(owner) as b:
         assert len(b.ledger.entry(e).lines) == 3
+        assert b.session.execute(text("SELECT count(*) FROM ledger_entries")).scalar() == 1
     assert failed(books_store, owner) == {}
 
 
