@@ -39,37 +39,40 @@ def encoded(entry_rows: list[tuple], plain_lines: list[tuple], full_lines: list[
     """(id, canonical bytes) of each entry of ``importer._write_rows`` (entries in
     ``ENTRY_VARIABLE`` order, lines ``(entry_id, line_no, date, account_id, cents[, memo,
     contact_id])``, ``constant`` columns), in id order."""
-    days: dict = {}
-
-    def day(d) -> str:
-        t = days.get(d)
-        if t is None:
-            t = days[d] = encode_basestring(_text(d))
-        return t
-
+    J = encode_basestring
+    # the few distinct dates (and marks) encoded once each
+    days = {d: J(_text(d)) for d in {r[1] for r in entry_rows} | {r[2] for r in plain_lines}
+            | {r[2] for r in full_lines}}
     lines: dict[int, list] = {}
     for eid, n, d, aid, c in plain_lines:
         got = lines.get(eid)
         if got is None:
             got = lines[eid] = []
-        got.append((n, f"[{n},{day(d)},{aid},{c},null,null]"))
+        got.append((n, f"[{n},{days[d]},{aid},{c},null,null]"))
     mixed = set()
     for eid, n, d, aid, c, memo, cid in full_lines:
-        lines.setdefault(eid, []).append((n, f"[{n},{day(d)},{aid},{c},{_j(memo)},{_j(cid)}]"))
+        lines.setdefault(eid, []).append(
+            (n, f"[{n},{days[d]},{aid},{c},{'null' if memo is None else J(memo)},{_j(cid)}]"))
         mixed.add(eid)
     created = constant["created_at"].astimezone(timezone.utc).strftime(TIME)
     posted = constant["posted_at"].astimezone(timezone.utc).strftime(TIME)
     kind = "," + _j(constant["source_kind"]) + ","
     # reverses_id (null), created_at, created_by, posted_at, posted_by, then the lines
     tail = f",null,{_j(created)},{_j(constant['created_by'])},{_j(posted)},{_j(constant['posted_by'])},["
+    marks: dict = {}
     j = _j
     out = []
     for eid, d, memo, code, mark, comment, source_id, source_ref, contact_id, _key in entry_rows:
         mine = lines.get(eid, ())
         if eid in mixed:
             mine.sort()
-        text = (f"[{eid},{day(d)},{j(memo)},{j(code)},{j(mark)},{j(comment)}{kind}{j(source_id)},{j(source_ref)},"
-                f"{j(contact_id)}{tail}{','.join([t for _, t in mine])}]]")
+        m = marks.get(mark)
+        if m is None:
+            m = marks[mark] = j(mark)
+        text = (f"[{eid},{days[d]},{J(memo)},{'null' if code is None else J(code)},{m},"
+                f"{'null' if comment is None else J(comment)}{kind}{j(source_id)},"
+                f"{'null' if source_ref is None else J(source_ref)},{j(contact_id)}{tail}"
+                f"{','.join([t for _, t in mine])}]]")
         out.append((eid, text.encode("utf-8")))
     out.sort(key=lambda r: r[0])
     return out
