@@ -131,8 +131,11 @@ def plain(value: Any) -> Any:
 
 def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str | None = None,
          headers: dict[str, str] | None = None, numeric: Sequence[str] = (), out=None) -> None:
-    """Print rows as a Rich table, CSV (formula cells neutralised) or JSON. Output that cannot be
-    written (stdout on a full disk) is one line and exit 1; a closed pipe is left to Click."""
+    """Print rows as a Rich table, CSV (formula cells neutralised) or JSON. ``rows`` may be any
+    iterator: CSV and JSON are written a row at a time as the rows come (the JSON is the text of
+    ``json.dump`` of the whole list, indent 2), so a caller can stream rows it never holds; a
+    table needs them all. Output that cannot be written (stdout on a full disk) is one line and
+    exit 1; a closed pipe is left to Click."""
     out = out or sys.stdout
     try:
         _emit(rows, columns, fmt, title=title, headers=headers, numeric=numeric, out=out)
@@ -151,10 +154,9 @@ def _emit(rows, columns, fmt, *, title, headers, numeric, out) -> None:
 
         w = csv.writer(out, lineterminator="\n")
         w.writerow(columns)
+        kinds = [(c, c in numeric) for c in columns]
         for r in rows:
-            w.writerow([
-                plain(r.get(c)) if c in numeric else neutralise(str(plain(r.get(c)))) for c in columns
-            ])
+            w.writerow([plain(r.get(c)) if num else neutralise(str(plain(r.get(c)))) for c, num in kinds])
         return
     if fmt == Fmt.json:
         import json
@@ -166,8 +168,14 @@ def _emit(rows, columns, fmt, *, title, headers, numeric, out) -> None:
                 return v.isoformat()
             return v
 
-        json.dump([{c: conv(r.get(c)) for c in columns} for r in rows], out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        # a row at a time, each as json.dump of the list would write it one level in
+        dumps = json.JSONEncoder(ensure_ascii=False, indent=2).encode
+        out.write("[")
+        sep = "\n  "
+        for r in rows:
+            out.write(sep + dumps({c: conv(r.get(c)) for c in columns}).replace("\n", "\n  "))
+            sep = ",\n  "
+        out.write("]\n" if sep == "\n  " else "\n]\n")
         return
     names = [(headers or {}).get(c, c.replace("_", " ")) for c in columns]
     cells = [[str(plain(r.get(c))) for c in columns] for r in rows]

@@ -12,7 +12,6 @@ from bizsuite.cli.common import (
     OUTPUT_OPTION_HELP,
     Fmt,
     books,
-    cannot_write,
     emit,
     fail,
     open_store,
@@ -272,57 +271,20 @@ def _changed_entry(store, actor, entry_id: int, fmt: Fmt, message: str) -> None:
 
 
 def _stream_lines(b, entry_id: int, fmt: Fmt, *, offset: int = 0, limit: int | None = None) -> None:
-    """The entry's lines as CSV or JSON rows (``ENTRY_COLUMNS``), read and written a batch at a
-    time: the same text ``emit`` writes for these rows, without holding them (nor a dict a line:
-    the entry's own cells are made once, then each line adds its own)."""
-    import csv
-    import json
-    import sys
-
-    from bizsuite.core.importer import neutralise
-
+    """The entry's lines as CSV or JSON rows (``ENTRY_COLUMNS``), read a batch at a time and
+    written by ``emit`` as they come (never all held: the reversal of a huge entry too)."""
     e = b.ledger.entry(entry_id, limit=0).entry
-    lines = b.ledger.iter_entry_lines(entry_id, offset=offset, limit=limit)
-    out = sys.stdout
-    try:
-        if fmt == Fmt.csv:
-            w = csv.writer(out, lineterminator="\n")
-            w.writerow(ENTRY_COLUMNS)
-            head = [str(e.id), e.date.isoformat(), neutralise(e.status), neutralise(e.memo)]
-            accounts: dict[int, str] = {}
-            for ln in lines:
-                account = accounts.get(ln.account_id)
-                if account is None:
-                    account = accounts[ln.account_id] = neutralise(ln.account)
-                amount = ln.amount
-                debit = f"{amount:f}" if amount is not None and amount > 0 else ""
-                credit = f"{-amount:f}" if amount is not None and amount < 0 else ""
-                w.writerow([*head, account, debit, credit, neutralise(ln.memo) if ln.memo else "",
-                            "" if ln.contact_id is None else str(ln.contact_id)])
-        else:
-            string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
-            head = (f'  {{\n    "entry": {e.id},\n    "date": "{e.date.isoformat()}",\n    "status": '
-                    f'{string(e.status)},\n    "memo": {string(e.memo)},\n    "account": ')
-            names: dict[int, str] = {}
-            out.write("[")
-            sep = "\n"
-            for ln in lines:
-                name = names.get(ln.account_id)
-                if name is None:
-                    name = names[ln.account_id] = string(ln.account)
-                amount = ln.amount
-                debit = f'"{amount:f}"' if amount is not None and amount > 0 else "null"
-                credit = f'"{-amount:f}"' if amount is not None and amount < 0 else "null"
-                contact = "null" if ln.contact_id is None else str(ln.contact_id)
-                out.write(f'{sep}{head}{name},\n    "debit": {debit},\n    "credit": {credit},\n    "line_memo": '
-                          f'{string(ln.memo or "")},\n    "contact_id": {contact}\n  }}')
-                sep = ",\n"
-            out.write("]\n" if sep == "\n" else "\n]\n")
-        out.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        cannot_write("standard output", exc)
+
+    def rows():
+        head = {"entry": e.id, "date": e.date, "status": e.status, "memo": e.memo}
+        for ln in b.ledger.iter_entry_lines(entry_id, offset=offset, limit=limit):
+            amount = ln.amount
+            yield {**head, "account": ln.account,
+                   "debit": amount if amount is not None and amount > 0 else None,
+                   "credit": -amount if amount is not None and amount < 0 else None,
+                   "line_memo": ln.memo or "", "contact_id": ln.contact_id}
+
+    emit(rows(), ENTRY_COLUMNS, fmt, numeric=["debit", "credit"])
 
 
 def _entry_rows(detail) -> list[dict]:

@@ -216,9 +216,13 @@ class Chain:
         sealed: dict[int, tuple[int, str]] = {}
         params = []
         sha, enc = hashlib.sha256, _encode_json
+        prev_b = f"{prev or ''}\x1e".encode("ascii")
         for rid, content in rows:
             no += 1
-            prev = sha(f"{prev or ''}\x1e".encode("ascii") + enc([rid, *content]).encode("utf-8")).hexdigest()
+            # content: the record's fields, or already its canonical bytes (prepare(encoded=True))
+            prev = sha(prev_b + (content if type(content) is bytes else
+                                 enc([rid, *content]).encode("utf-8"))).hexdigest()
+            prev_b = (prev + "\x1e").encode("ascii")
             sealed[rid] = (no, prev)
             params.append((no, prev, rid))
         step = _CHUNK * 10
@@ -278,9 +282,11 @@ def _installed(chain: Chain) -> bool:
 _PREPARED = "bizsuite.chain.prepared"
 
 
-def prepare(session: Session, chain: Chain, rows: Sequence[tuple[int, Sequence]]) -> None:
+def prepare(session: Session, chain: Chain, rows: Sequence[tuple[int, Sequence | bytes]]) -> None:
     """Hand the sealer records a bulk writer has just inserted — (id, content), content exactly
-    as :meth:`Chain.records` reads it back — so that at commit they are sealed from these rows
+    as :meth:`Chain.records` reads it back, or already :func:`encode` of it (``bytes``: a bulk
+    writer that builds the canonical bytes itself, quicker than the JSON encoder; a test holds
+    its bytes equal to :func:`encode`'s) — so that at commit they are sealed from these rows
     instead of being read back (for 100k imported entries the read costs as much as the hashing).
     Nothing may be added to them afterwards in this unit of work (their seal would not match)."""
     session.info.setdefault(_PREPARED, {}).setdefault(chain.name, []).extend(rows)

@@ -67,10 +67,22 @@ class CsvFile:
 _BAD_BYTES = re.compile(r"[\udc80-\udcff]")
 
 
+def source_name(name: str, *, limit: int | None = None) -> str:
+    """The name of an import file as the books keep it (an entry's ``source_ref`` FILE:LINE, the
+    audit's "import FILE"): the one text rule, :func:`bizsuite.core.parsing.clean_text`, like
+    every other text. A name with a control character or an escape code is refused (one line
+    that does not repeat it) before the file is read, so it reaches neither the books nor the
+    terminal in a later FILE:LINE message."""
+    from bizsuite.core.parsing import clean_text
+
+    return clean_text(name, "the file's name", limit=limit) or name
+
+
 def read_csv(path: str | Path, *, display: str | None = None) -> CsvFile:
-    """Read a whole CSV file; rows with undecodable bytes or a wrong cell count carry problems."""
+    """Read a whole CSV file; rows with undecodable bytes or a wrong cell count carry problems.
+    ``display`` (or the path): the file's name in problems and records (:func:`source_name`)."""
     p = Path(path)
-    name = display or str(path)
+    name = source_name(display or str(path))
     try:
         raw = p.read_bytes()
     except FileNotFoundError:

@@ -164,6 +164,60 @@ def test_ledger_import_of_an_escape_code_is_refused_at_its_line(cli_books, tmp_p
     assert _file_counts(location) == before
 
 
+@pytest.mark.parametrize("name", [f"bank{ESC}.journal", "bank\x07.journal", "bank\u202e.journal"])
+def test_an_import_files_name_follows_the_text_rule(cli_books, tmp_path, name):
+    """The file's name lands in every entry's source_ref and in the audit log: a name with an
+    escape code or a control character is refused (one line that does not repeat it), nothing
+    written; the same file under a plain name imports, its source_ref that name."""
+    run, location = cli_books
+    body = "2025-01-02 Rent\n    expenses:rent  $10.00\n    assets:bank:checking\n"
+    (tmp_path / name).write_text(body, encoding="utf-8")
+    before = _file_counts(location)
+    r = run("ledger", "import", name, db=location.url, cwd=tmp_path)
+    assert (r.rc, r.stdout) == (1, ""), r
+    assert len(r.err_lines) == 1 and r.err_lines[0].startswith("the file's name: contains "), r
+    assert not any(ch in r.stderr for ch in "\x1b\x07\u202e"), r
+    assert _file_counts(location) == before
+    (tmp_path / "bank.journal").write_text(body, encoding="utf-8")
+    r = run("ledger", "import", "bank.journal", db=location.url, cwd=tmp_path)
+    assert r.rc == 0, r
+    store = Store.open(location)
+    try:
+        from bizsuite.core.auth import os_login
+
+        with store.read(store.actor_for(os_login())) as b:
+            assert b.session.execute(text("SELECT source_ref FROM ledger_entries")).scalars().all() == ["bank.journal:1"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("kind", ["contacts", "tickets"])
+def test_contacts_and_tickets_imports_refuse_a_files_name_with_an_escape_code(store, owner, tmp_path, kind):
+    from bizsuite.crm.contacts.importer import import_contacts
+    from bizsuite.crm.tickets.importer import import_tickets
+
+    path = tmp_path / f"people{ESC}.csv"
+    if kind == "contacts":
+        path.write_text("name,email\nAnn,ann@example.com\n", encoding="utf-8")
+        call = import_contacts
+    else:
+        path.write_text("subject,email\nBroken,ann@example.com\n", encoding="utf-8")
+        call = lambda b, p: import_tickets(b, p, create_contacts=True)  # noqa: E731
+    with store.read(owner) as b:
+        before = _counts(b)
+    with pytest.raises(BadText) as exc:
+        with store.transaction(owner) as b:
+            call(b, path)
+    assert exc.value.problems == ["the file's name: contains a control character (ESC, U+001B); "
+                                  "control characters and bidirectional overrides are not allowed"]
+    with store.read(owner) as b:
+        assert _counts(b) == before
+    plain = tmp_path / "people.csv"
+    plain.write_bytes(path.read_bytes())
+    with store.transaction(owner) as b:
+        assert call(b, plain).imported == 1
+
+
 # -- contacts and tickets ----------------------------------------------------------------------
 
 

@@ -15,7 +15,9 @@ MODULE = Module(
     permissions={
         "ledger.read": ("owner", "accountant", "viewer"),
         "ledger.write": ("owner", "accountant"),
-        "ledger.reopen": ("owner",),  # reopen a closed year
+        # owner only: open again what is locked (move the lock date back or remove it, reopen a
+        # closed year); posting.py's _require_reopen is the one check
+        "ledger.reopen": ("owner",),
         "reports.read": ("owner", "accountant", "viewer"),
     },
     checks=("bizsuite.erp.ledger.checks:ledger_checks",),

@@ -50,6 +50,7 @@ from bizsuite.core.importer import (
     map_columns,
     neutralise,
     read_csv,
+    source_name,
     write_rejects,
 )
 from bizsuite.erp.ledger import accounts as names
@@ -74,6 +75,7 @@ from bizsuite.erp.ledger.posting import too_many_lines
 
 JOURNAL_SUFFIXES = {".journal", ".ledger", ".hledger", ".j", ".dat", ".txt"}
 CSV_FIELDS = ("date", "entry", "account", "debit", "credit", "memo")
+SOURCE_NAME_MAX = 280  # an entry's source_ref is "FILE:LINE", at most 300 characters
 IMPORT_LOCK = "ledger.import"  # core/locks.py: one ledger import at a time
 CSV_ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("日期",),
@@ -237,9 +239,11 @@ def import_file(books, path: str | Path, *, fmt: str | None = None, dry_run: boo
                 progress: Progress | None = None, display: str | None = None) -> LedgerImportReport:
     """Import a journal or a lines CSV in the caller's unit of work (all or nothing)."""
     books.require("ledger.write")
+    # the name goes into every entry's source_ref (FILE:LINE, at most 300 characters)
+    name = source_name(display or str(path), limit=SOURCE_NAME_MAX)
     with gc_paused():
         return _import(books, Path(path), fmt=fmt, dry_run=dry_run, skip_invalid=skip_invalid,
-                       rejects=rejects, progress=progress, name=display or str(path))
+                       rejects=rejects, progress=progress, name=name)
 
 
 def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress, name) -> LedgerImportReport:
@@ -379,7 +383,7 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
     report.imported = len(todo)
     report.accounts_created = sorted(new_accounts)
     report.counts["accounts to create" if dry_run else "accounts created"] = len(new_accounts)
-    _check_room(books, todo, name)
+    moved = _check_room(books, todo, name)
     if rejects and bad:
         _write_rejects(rejects, journal, bad, rows_of, csv_file)
     if dry_run:
@@ -393,14 +397,14 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
             type_, code = new_accounts[acct]
             ledger._new_account(acct, type_, code)
     account_ids = {n: a.id for n, a in ledger._names().items()}
-    report.entry_ids = _write_txns(books, todo, account_ids, name, progress)
+    report.entry_ids = _write_txns(books, todo, account_ids, name, progress, moved)
     if progress:
         progress(100, 100)
     return report
 
 
 def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int], name: str,
-                progress: Progress | None) -> list[int]:
+                progress: Progress | None, moved: int | None = None) -> list[int]:
     """The import's rows straight from the parsed transactions (no intermediate objects).
 
     Audit: one row per entry, as every other write, for imports of up to
@@ -446,7 +450,7 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
             progress(40 + done * 60 // total, 100)
 
     _write_rows(books, entry_rows, plain_lines, full_lines, source_kind=SOURCE_IMPORT, audit_rows=audit_rows,
-                progress=scaled)
+                progress=scaled, turnover=moved)
     if not each:
         days = [t.date for t, _ in todo]
         audit.record_load(s, "ledger_entries", ids, {
@@ -455,7 +459,7 @@ def _write_txns(books, todo: list[tuple[Txn, str]], account_ids: dict[str, int],
     return ids
 
 
-def _check_room(books, todo: list[tuple[Txn, str]], name: str) -> None:
+def _check_room(books, todo: list[tuple[Txn, str]], name: str) -> int:
     """The books' bound (erp/ledger/bounds.py): refuse the import at the first transaction that
     would take the books' turnover past the most they may hold (nothing is written)."""
     s = books.session
@@ -466,6 +470,7 @@ def _check_room(books, todo: list[tuple[Txn, str]], name: str) -> None:
         moved += sum(abs(p.cents) for p in t.postings)
         if moved > room:
             raise ImportFailed([Problem(name, t.line, bounds.problem(s, moved, scale))])
+    return moved  # the turnover the import adds (the bulk writer counts it)
 
 
 def _check_currency(books, journal: Journal) -> None:
@@ -596,15 +601,18 @@ ENTRY_VARIABLE = ["id", "date", "memo", "code", "mark", "comment", "source_id", 
 
 def _write_rows(books, entry_rows: list[tuple], plain_lines: list[tuple], full_lines: list[tuple], *,
                 source_kind: str, audit_rows: list[tuple[str, str]],
-                progress: Callable[[int, int], None] | None) -> None:
+                progress: Callable[[int, int], None] | None, turnover: int | None = None) -> None:
     """Insert prepared rows: entries (``ENTRY_VARIABLE`` order), lines without memo or contact
     ``(entry_id, line_no, date, account_id, cents)``, other lines (``… , memo, contact_id``),
-    and audit rows ``(entity_id, changes)``."""
+    and audit rows ``(entity_id, changes)``. ``turnover``: the lines' sum of |amount| when the
+    caller has it already (the import's _check_room), else summed here."""
     from bizsuite.core.models import AuditEntry
 
     s = books.session
     # the books' bound (erp/ledger/bounds.py): counted before a line is written
-    bounds.count(s, sum(abs(r[4]) for r in plain_lines) + sum(abs(r[4]) for r in full_lines), money_scale(s))
+    if turnover is None:  # the import has it already (_check_room)
+        turnover = sum(abs(r[4]) for r in plain_lines) + sum(abs(r[4]) for r in full_lines)
+    bounds.count(s, turnover, money_scale(s))
     conn = s.connection()
     now = clock.now()
     actor = books.actor

@@ -42,6 +42,7 @@ from bizsuite.erp.ledger.limits import MAX_LINES
 
 LOCK_SETTING = "ledger.lock_date"
 PERIOD_LOCK = "ledger.period"  # core/locks.py: posting holds it shared, closing alone
+REOPEN_PERMISSION = "ledger.reopen"  # owner only (the ledger's MODULE): move the lock date back, reopen a year
 _SOURCE_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MEMO_LIMIT = 500
 CODE_LIMIT = 40
@@ -172,11 +173,16 @@ class PostingMixin:
             raise Refused(f"{closed.year} is closed: the lock date cannot move before {closed.year}-12-31; "
                           f"to reopen the year, the owner runs: bizsuite ledger reopen-year {closed.year}")
         if current is not None and (new is None or new < current):
-            if not self.books.actor.can("admin"):
-                raise PermissionDenied(
-                    f"the books are locked until {current}; only the owner may move the lock date back")
+            self._require_reopen(f"the books are locked until {current}; only the owner may move the lock date back")
         self._set_lock(new)
         return new
+
+    def _require_reopen(self, refusal: str) -> None:
+        """Owner only, the one way the ledger says it: its ``ledger.reopen`` permission (declared
+        in the ledger's MODULE) — opening again what is locked: moving the lock date back, or
+        removing it, and reopening a closed year."""
+        if not self.books.actor.can(REOPEN_PERMISSION):
+            raise PermissionDenied(refusal)
 
     def _set_lock(self, new: dt.date | None) -> None:
         if new is None:
@@ -507,8 +513,7 @@ class PostingMixin:
         December into retained earnings (one entry, source ``("close_year", YEAR)``), record the
         year as closed (once: :class:`Closing`) and lock it. Returns the closing entry, or None
         when there was nothing to move (the year is closed and locked all the same)."""
-        self._require_write()
-        self.books.require(self.permission_for(SOURCE_CLOSE))
+        self._require_write()  # ledger.write: what posting a closing entry needs (permission_for(SOURCE_CLOSE))
         if not 1900 <= year <= 9999:
             raise Refused(f"{year} is not a year")
         self.hold_period(shared=False)
@@ -559,9 +564,8 @@ class PostingMixin:
         the deleted closing are in the audit log. Returns the reversal (None if the year had no
         closing entry)."""
         self._require_write()
-        if not self.books.actor.can("ledger.reopen"):
-            raise PermissionDenied(f"only the owner may reopen a closed year; {self.books.actor.name} is "
-                                   f"{self.books.actor.role}")
+        self._require_reopen(f"only the owner may reopen a closed year; {self.books.actor.name} is "
+                             f"{self.books.actor.role}")
         self.hold_period(shared=False)
         done = self.session.get(Closing, year)
         if done is None:

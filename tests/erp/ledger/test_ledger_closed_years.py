@@ -91,6 +91,33 @@ def test_only_the_owner_reopens_a_year(closed_2025, owner):
         assert [c.year for c in b.ledger.closings()] == [2025]
 
 
+def test_owner_only_is_one_permission_the_ledger_declares(closed_2025, owner):
+    """Moving the lock date back and reopening a year are both ``ledger.reopen`` (the ledger's
+    MODULE), not one of them the core's ``admin``: grant it to the accountant and she may do
+    both; the owner's other rights (admin) stay the owner's."""
+    import dataclasses
+
+    from bizsuite.core import modules
+
+    store, _ = closed_2025
+    with store.transaction(owner) as b:
+        b.admin.add_user("amy", "accountant")
+    amy = Actor(name="amy", role="accountant")
+    ledger = modules.find("ledger")
+    granted = dataclasses.replace(ledger, permissions={**ledger.permissions, "ledger.reopen": ("owner", "accountant")})
+    with modules.use([granted if m is ledger else m for m in modules.installed()]):
+        assert amy.can("ledger.reopen") and not amy.can("admin")
+        with store.transaction(amy) as b:
+            b.ledger.reopen_year(2025)
+            b.ledger.lock("2025-12-31")
+        with store.transaction(amy) as b:
+            b.ledger.lock("2025-06-30")  # back: reopens periods
+            assert b.ledger.lock_date == dt.date(2025, 6, 30)
+    assert not amy.can("ledger.reopen")
+    with store.transaction(amy) as b, pytest.raises(PermissionDenied, match="only the owner may move the lock date"):
+        b.ledger.lock("2025-01-31")
+
+
 def test_reopening_reverses_the_closing_entry_and_puts_the_lock_date_back(closed_2025, owner):
     store, e = closed_2025
     with store.transaction(owner) as b:
