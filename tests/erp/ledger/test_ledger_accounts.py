@@ -36,7 +36,7 @@ def test_cn_small_chart_has_the_official_codes_and_names(store, owner):
         b.ledger.load_chart("cn-small")
         by_code = {a.code: a for a in b.ledger.accounts() if a.code}
         roles = b.ledger.role_accounts()
-    # the 66 accounts of 财会〔2011〕17号 plus one detail account (220201 暂估应付款)
+    # the 66 accounts of 财会〔2011〕17号 plus two detail accounts (220201 暂估应付款, 222101 进项税额)
     assert len(by_code) == 68
     for code, leaf in official.items():
         assert by_code[code].leaf == leaf, code
