@@ -344,6 +344,47 @@ class PostingMixin:
         self._add_lines(e, cleaned)
         return e
 
+    def post_many(self, entries: Sequence[tuple[dt.date, str, Sequence[tuple[int, Decimal]], int | None,
+                                                str | None]], *, source_kind: str) -> list[int]:
+        """Post many small entries of one module's kind at once (a backdated stock move's
+        corrections of every later move): ``(date, memo, [(account_id, amount), …], source_id,
+        source_ref)`` each, amounts Decimals that sum to zero. The same rules as
+        :meth:`post_entry` — the kind's permission, every date after the lock date, each line
+        within the bounds, the books' turnover — then one bulk write (the importer's writer:
+        sealed at commit, one audit row per entry). Returns the new entry ids, in order."""
+        from bizsuite.erp.ledger.importer import NewEntry, write_entries
+
+        self._require_posting(source_kind)
+        scale = self.scale
+        ids = self._ids()
+        made: list[NewEntry] = []
+        errors: list[FieldError] = []
+        checked_days: set[dt.date] = set()
+        for n, (day, memo, lines, source_id, source_ref) in enumerate(entries, 1):
+            if day not in checked_days:
+                why = self._check_open(day, f"entry {n}: ")
+                if why:
+                    raise Refused(why)
+                checked_days.add(day)
+            units = []
+            for aid, amount in lines:
+                if aid not in ids:
+                    errors.append(FieldError(f"entry {n}", f"no account #{aid}"))
+                    continue
+                u = to_minor(amount, scale)
+                if (why := line_problem(u, scale)):
+                    errors.append(FieldError(f"entry {n}", f"{ids[aid].name}: {why}"))
+                units.append((aid, u, None, None))
+            if sum(u for _, u, _, _ in units) != 0 or len(units) < 2:
+                errors.append(FieldError(f"entry {n}", "does not balance"))
+            memo_ = _text(memo, "memo", errors, limit=500) or ""
+            ref = _text(source_ref, "source_ref", errors, limit=300) or None
+            made.append(NewEntry(date=day, memo=memo_, code=None, mark="", comment=None, source_ref=ref,
+                                 import_key=None, contact_id=None, lines=units, source_id=source_id))
+        if errors:
+            raise ValidationFailed(errors[:20])
+        return write_entries(self.books, made, source_kind=source_kind)
+
     def _add_lines(self, e: Entry, cleaned: list) -> None:
         self._count_lines(cleaned)
         for n, (acct, amount, lmemo, cid) in enumerate(cleaned, 1):

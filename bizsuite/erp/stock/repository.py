@@ -34,9 +34,9 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Sequence
 
-from sqlalchemy import BigInteger, exists, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, exists, func, insert, or_, select, type_coerce
 
-from bizsuite.core import clock, modules, versioning
+from bizsuite.core import audit, clock, modules, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.core.money import (
     QUANTITY_SCALE,
@@ -818,32 +818,40 @@ class StockRepository:
             worth = int(v) + sign * int(extra.get(mid) or 0)  # a move out's revaluations lower the stock
             steps.append(valuation.Step(mid, dq, q, worth, bool(avg)))
             info[mid] = (d, kind, role, sref)
-        lock = self.books.ledger.lock_date
-        out = []
         try:
             changes = list(valuation.replay(state, steps))
         except valuation.NoAverage:
             raise Refused(f"{p.sku}: a move dated {since} would leave no stock to value a later move by") from None
+        if not changes:
+            p.value = from_minor(state.value, scale)
+            self.session.flush()
+            return []
+        # every correction on its own entry, dated on the move it corrects, written in bulk (a
+        # backdated receipt before 10k deliveries re-values them all in one statement per table)
+        ledger = self.books.ledger
+        inventory = ledger.role_account("inventory").id
+        counters = {role: ledger.role_account(role).id for role in
+                    {info[ch.step.id][2] or COUNTER_ROLES.get(info[ch.step.id][1], "stock_adjustment")
+                     for ch in changes}}
+        posts, rows = [], []
         for ch in changes:
             d, kind, role, sref = info[ch.step.id]
-            if lock is not None and d <= lock:
-                raise Refused(f"{p.sku}: this move would change the value of the {KIND_LABELS[kind]} of {d} "
-                              f"(move #{ch.step.id}), in a period locked until {lock}; date it after the "
-                              f"lock date, or have an accountant move the lock date")
             delta = from_minor(ch.delta, scale)
-            ledger = self.books.ledger
-            inventory = ledger.role_account("inventory")
-            counter = ledger.role_account(role or COUNTER_ROLES.get(kind, "stock_adjustment"))
-            e = ledger.post_entry(d, f"Revaluation of {KIND_LABELS[kind]} {sref or f'move #{ch.step.id}'} "
-                                     f"({p.sku}) after move #{cause}",
-                                  [(inventory.id, delta, p.sku), (counter.id, None, None)],
-                                  source=(SOURCE_REVALUE, ch.step.id), source_ref=sref)
-            r = Revaluation(move_id=ch.step.id, cause_id=cause, product_id=p.id, date=d, value_delta=delta,
-                            entry_id=e.id, created_at=now, created_by=who)
-            self.session.add(r)
-            out.append(r)
+            counter = counters[role or COUNTER_ROLES.get(kind, "stock_adjustment")]
+            posts.append((d, f"Revaluation of {KIND_LABELS[kind]} {sref or f'move #{ch.step.id}'} ({p.sku}) "
+                             f"after move #{cause}", [(inventory, delta), (counter, -delta)], ch.step.id, sref))
+            rows.append({"move_id": ch.step.id, "cause_id": cause, "product_id": p.id, "date": d,
+                         "value_delta": delta, "created_at": now, "created_by": who})
+        entry_ids = ledger.post_many(posts, source_kind=SOURCE_REVALUE)
+        for row, eid in zip(rows, entry_ids):
+            row["entry_id"] = eid
+        self.session.execute(insert(Revaluation), rows)
+        out = list(self.session.scalars(select(Revaluation).where(Revaluation.cause_id == cause)
+                                        .order_by(Revaluation.id)))
+        audit.record_load(self.session, "stock_revaluations", [r.id for r in out],
+                          {"revaluations": len(out), "caused by": f"move #{cause}", "product": p.sku})
         final = from_minor(state.value, scale)
-        if final != p.value + sum((r.value_delta for r in out), Decimal(0)):
+        if final != p.value + sum((r["value_delta"] for r in rows), Decimal(0)):
             raise RuntimeError(f"stock valuation of {p.sku} does not add up after re-valuing")  # pragma: no cover
         p.value = final
         self.session.flush()
