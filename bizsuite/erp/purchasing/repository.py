@@ -466,7 +466,7 @@ class PurchasingRepository:
         now, who = clock.now(), self.books.actor.name
         b = Bill(number=numbering.label(numbering.take(self.books, SERIES_BILL), prefix=PREFIX_BILL), order_id=po.id,
                  supplier_id=po.supplier_id, ref=sref, ref_key=key, date=day, due=due_day, net=net_total,
-                 tax=tax_total, total=net_total + tax_total, paid=Decimal(0), created_at=now, created_by=who)
+                 tax=tax_total, total=net_total + tax_total, paid=from_minor(0, scale), created_at=now, created_by=who)
         self.session.add(b)
         self.session.flush()
         ledger = self.books.ledger
@@ -531,7 +531,7 @@ class PurchasingRepository:
             try:
                 value = clean_amount(str(amount).strip() if not isinstance(amount, Decimal) else amount, self.scale)
             except ValueError as exc:
-                raise ValidationFailed([FieldError("amount", str(exc))]) from None
+                raise ValidationFailed([FieldError("amount", str(exc).removeprefix("amount "))]) from None
             if value <= 0:
                 raise ValidationFailed([FieldError("amount", f"must be more than zero, not {value}")])
             if value > owed:
