@@ -33,9 +33,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Sequence
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, func, or_, select, type_coerce
 
 from bizsuite.core import clock, numbering, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
@@ -664,8 +664,9 @@ class PurchasingRepository:
         from bizsuite.erp.stock.repository import unit_decimals
 
         self.books.require("purchasing.write" if create else "purchasing.read")
-        rows = self.books.stock.products(limit=None, with_total=False).rows
-        rows = [r for r in rows if r.reorder_point > 0]
+        # stock's "low" (on hand + on order ≤ the point) holds every product that may need ordering;
+        # draft orders only take some of them out
+        rows = self.books.stock.products(low=True, limit=None).rows
         drafts = self._drafted([r.id for r in rows])
         out = []
         for r in rows:
@@ -715,7 +716,9 @@ class PurchasingRepository:
             select(Payment.bill_id, func.sum(_raw(_P.c.amount))).where(Payment.date <= day).group_by(Payment.bill_id)).all())
         rows: dict[int, list[int]] = {}
         for bid, sid, due, total in self.session.execute(
-                select(Bill.id, Bill.supplier_id, Bill.due, _raw(_B.c.total)).where(Bill.date <= day)):
+                select(Bill.id, Bill.supplier_id, Bill.due, _raw(_B.c.total)).where(
+                    Bill.date <= day, or_(Bill.paid < Bill.total,  # open now, or paid after the day
+                                          Bill.id.in_(select(Payment.bill_id).where(Payment.date > day))))):
             owed = int(total) - int(paid.get(bid) or 0)
             if owed == 0:
                 continue

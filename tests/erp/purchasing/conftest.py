@@ -10,6 +10,7 @@ from purchasing_helpers import db_of
 from bizsuite.crm.contacts.models import ContactIn
 from bizsuite.erp.stock.models import ProductIn
 
+
 @pytest.fixture
 def pstore(store, owner):
     """Books with the standard chart, the supplier Acme (#1), a customer Bob (#2) and products

@@ -18,7 +18,6 @@ def db_of(location: Location) -> str:
     return str(location.path) if location.is_sqlite else location.url
 
 
-
 def D(x) -> Decimal:
     return Decimal(str(x))
 

@@ -161,3 +161,13 @@ def test_a_bill_json_record(cli, open_po, db):
         "number": "BILL-00002", "order": "PO-00001", "ref": "INV-2", "net": "20.00", "tax": "2.60", "total": "22.60",
         "paid": "0.00", "owed": "22.60", "due": "2026-04-04"}
     assert D(rec["total"]) == D(rec["net"]) + D(rec["tax"])
+
+
+@pytest.mark.parametrize("word, why", [("ledger", "ledger's"), ("check", "the core's"), ("Purchase", "the core's")])
+def test_a_command_word_is_one_modules_and_not_the_cores(word, why):
+    from bizsuite.core import modules
+
+    other = modules.Module(name="other", title="Other", cli="bizsuite.cli.purchase:app", cli_name=word)
+    with pytest.raises(LookupError) as exc:
+        modules.resolve([*modules.installed(), other])
+    assert str(exc.value) == f"module other: the command '{word}' is reserved or already {why}"
