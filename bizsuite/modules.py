@@ -10,4 +10,5 @@ INSTALLED = (
     "bizsuite.erp.ledger",
     "bizsuite.crm.tickets",
     "bizsuite.erp.stock",
+    "bizsuite.erp.purchasing",
 )

@@ -115,7 +115,7 @@ class ModulesGroup(TyperGroup):
     def _modules(self) -> dict:
         from bizsuite.core import modules
 
-        return {m.name: m for m in modules.installed() if m.cli}
+        return {m.command: m for m in modules.installed() if m.cli}
 
     def get_command(self, ctx, cmd_name: str):
         found = super().get_command(ctx, cmd_name)

@@ -120,6 +120,7 @@ class Module:
 
     # the edges (never imported by the core: resolved by the CLI and the app)
     cli: str | None = None  # "bizsuite.cli.contacts:app" (a Typer app)
+    cli_name: str | None = None  # its sub-command's word when not its name (purchasing: ``bizsuite purchase``)
     cli_help: str = ""  # one line for ``bizsuite --help`` (default: the description)
     screen: str | None = None  # "bizsuite.screens.contacts:ContactsScreen": the module's first screen
     key: str | None = None  # the key that opens it from the home screen
@@ -127,6 +128,11 @@ class Module:
     records: dict[str, str] = field(default_factory=dict)  # hit kind → "…:open_x" (app, id) -> None
     palette: str | None = None  # "…:palette_sections": (app) -> [(text, callback, help)]
     contact_panels: tuple[str, ...] = ()  # widgets for a contact's page: cls(contact_id)
+
+    @property
+    def command(self) -> str:
+        """The word of its sub-command: ``bizsuite <command> …``."""
+        return self.cli_name or self.name
 
     @property
     def read_permission(self) -> str:
@@ -191,12 +197,18 @@ def resolve(packages: Sequence[str | Module]) -> tuple[Module, ...]:
     posts: dict[str, str] = {}
     account_roles_: dict[str, str] = {}
     answers: dict[str, str] = {"company": "the core", "currency": "the core"}
+    commands: dict[str, str] = {}
     for m in mods:
         if not _NAME.match(m.name) or m.name in RESERVED:
             raise LookupError(f"module name {m.name!r} is reserved or not a lower-case identifier")
         if m.name in by_name:
             raise LookupError(f"module name {m.name!r} is used twice")
         by_name[m.name] = m
+        if m.cli:
+            if not _NAME.match(m.command) or m.command in RESERVED or m.command in commands:
+                raise LookupError(f"module {m.name}: the command {m.command!r} is reserved or already "
+                                  f"{commands.get(m.command, 'the core')}'s")
+            commands[m.command] = m.name
         if m.key:
             if m.key in APP_KEYS or m.key in keys:
                 raise LookupError(f"module {m.name}: home-screen key {m.key!r} is already "

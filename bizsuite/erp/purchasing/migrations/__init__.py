@@ -1,0 +1,1 @@
+"""The purchasing module's Alembic revisions (branch ``purchasing``); see bizsuite/migrations."""
