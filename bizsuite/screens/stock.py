@@ -95,6 +95,7 @@ def open_products(app, *, low: bool = False) -> None:
     while len(app.screen_stack) > 1 and not isinstance(app.screen, ProductsScreen):
         app.pop_screen()
     if low and isinstance(app.screen, ProductsScreen):
+        app.screen.query_one("#search", Input).value = ""  # every low product, whatever was searched
         app.screen.query_one("#show", Select).value = "low"
 
 
