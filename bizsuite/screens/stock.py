@@ -25,7 +25,6 @@ from bizsuite.core.errors import Refused
 from bizsuite.core.money import format_human
 from bizsuite.erp.stock.models import HistoryRow, OnHandRow, ProductRow
 from bizsuite.erp.stock.repository import shown
-from bizsuite.screens.base import BizScreen
 from bizsuite.screens.lists import ListScreen
 from bizsuite.widgets.keymap import bind
 from bizsuite.widgets.paged_table import Column, PagedTable
@@ -254,16 +253,13 @@ class ProductView:
     row: ProductRow
     locations: list[tuple[int, str, bool]]  # (id, name, is default), active ones
     onhand: list[OnHandRow]
-    moves: int
 
     @classmethod
     def load(cls, books, product_id: int) -> "ProductView":
         p = books.stock.product(product_id)
         row = _product_row(books, p)
         locations = [(loc.id, loc.name, loc.is_default) for loc in books.stock.locations()]
-        onhand = books.stock.onhand(p.id)
-        moves = books.stock.history(p.id, limit=0).total
-        return cls(row=row, locations=locations, onhand=onhand, moves=moves)
+        return cls(row=row, locations=locations, onhand=books.stock.onhand(p.id))
 
     def at(self, location_id: int) -> Decimal:
         """What the location holds of the product today."""

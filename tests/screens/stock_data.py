@@ -7,7 +7,7 @@ A module of its own (not ``conftest``), as screen_helpers is.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from bizsuite.core import clock
 from bizsuite.erp.stock.models import MoveIn, ProductIn
