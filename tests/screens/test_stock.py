@@ -323,3 +323,22 @@ async def test_a_role_that_may_read_but_not_write_stock_has_no_adjust_key(books,
         assert app.screen is screen
         assert screen.check_action("adjust", ()) is False and screen.check_action("transfer", ()) is False
     assert books_state(store, owner, "MUG-CL") == before
+
+
+async def test_an_adjustment_into_a_locked_period_is_refused_under_the_date(app, books, stock):
+    store, owner, _ = books
+    with store.transaction(owner) as b:
+        b.ledger.lock("2026-02-28")
+    before = books_state(store, owner, "MUG-CL")
+    async with app.run_test(size=SIZE) as pilot:
+        await _product_page(pilot, stock["MUG-CL"])
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("1", "tab", "tab", *"found one", "tab", *"2026-02-15", "ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AdjustForm)
+        error = form.query_one("#field-date", FormField).error
+        assert error is not None and "lock date 2026-02-28" in error
+        assert form.query_one("#field-by", FormField).error is None
+    assert books_state(store, owner, "MUG-CL") == before
