@@ -75,6 +75,20 @@ KEYS: dict[str, str] = {
     "ticket_screen.priority": "p",
     "ticket_screen.contact": "c",
     "ticket_screen.back": "escape",
+    # products screen (stock)
+    "products_screen.adjust": "a",
+    "products_screen.transfer": "t",
+    "products_screen.low": "l",
+    "products_screen.back": "escape",
+    # product screen (stock)
+    "product_screen.adjust": "a",
+    "product_screen.transfer": "t",
+    "product_screen.back": "escape",
+    # adjust form, transfer form (stock)
+    "adjust_form.save": "ctrl+s",
+    "adjust_form.cancel": "escape",
+    "transfer_form.save": "ctrl+s",
+    "transfer_form.cancel": "escape",
     # help screen
     "help_screen.close": "escape,q",
     # first run screen

@@ -93,7 +93,8 @@ async def test_home_shows_who_and_the_modules(app):
         assert isinstance(screen, HomeScreen)
         assert app.company == "Test Co"
         modules = screen.query_one("#modules")
-        assert [modules.get_option_at_index(i).id for i in range(modules.option_count)] == ["contacts", "ledger", "tickets"]
+        listed = [modules.get_option_at_index(i).id for i in range(modules.option_count)]
+        assert listed == ["contacts", "ledger", "tickets", "stock"]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)

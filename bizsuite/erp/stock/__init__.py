@@ -31,4 +31,10 @@ MODULE = Module(
     migrations="bizsuite.erp.stock.migrations",
     cli_help="Stock: products, locations, on hand, adjustments, transfers, history, valuation.",
     cli="bizsuite.cli.stock:app",
+    summary="bizsuite.erp.stock.overview:home_summary",
+    search="bizsuite.erp.stock.overview:search",
+    screen="bizsuite.screens.stock:ProductsScreen",
+    key="s",
+    records={"product": "bizsuite.screens.stock:open_product"},
+    palette="bizsuite.screens.stock:palette_sections",
 )
