@@ -257,29 +257,13 @@ class ProductView:
     @classmethod
     def load(cls, books, product_id: int) -> "ProductView":
         p = books.stock.product(product_id)
-        row = _product_row(books, p)
+        row = books.stock.product_row(p.id)
         locations = [(loc.id, loc.name, loc.is_default) for loc in books.stock.locations()]
         return cls(row=row, locations=locations, onhand=books.stock.onhand(p.id))
 
     def at(self, location_id: int) -> Decimal:
         """What the location holds of the product today."""
         return next((r.on_hand for r in self.onhand if r.location_id == location_id), Decimal(0))
-
-
-def _product_row(books, p) -> ProductRow:
-    """The list's row of one product (on hand today, reserved, available, on order): the list's
-    own query, searched by the SKU and paged until the product is met (a SKU is one word, so the
-    first page nearly always holds it)."""
-    offset = 0
-    while True:
-        page = books.stock.products(search=p.sku, include_inactive=True, offset=offset, limit=50,
-                                    with_total=False).rows
-        for r in page:
-            if r.id == p.id:
-                return r
-        if len(page) < 50:
-            raise Refused(f"{p.sku} is not in the products list")  # pragma: no cover - the list holds every product
-        offset += 50
 
 
 def open_form(screen, which: str, view: ProductView, after: Callable[[str], None]) -> None:

@@ -439,8 +439,9 @@ class StockRepository:
         for w in words:
             like = "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             q = q.where(or_(Product.sku_key.like(like, escape="\\"), Product.name_key.like(like, escape="\\")))
-        if low:
-            q = q.where(Product.reorder_point > 0)
+        if low:  # at or below the point counting what is on order: never when already above it today
+            q = q.where(Product.reorder_point > 0, or_(Product.on_hand <= Product.reorder_point,
+                                                       Product.last_move > clock.today()))
         total = None
         if with_total and not low:
             total = self.session.scalar(select(func.count()).select_from(q.subquery()))
@@ -454,6 +455,11 @@ class StockRepository:
             total = len(rows)
             rows = rows[offset:offset + limit] if limit is not None else rows[offset:]
         return Page(rows, total if total is not None else len(rows), offset)
+
+    def product_row(self, ref: int | str) -> ProductRow:
+        """One product as the list shows it (on hand today, reserved, available, on order)."""
+        self.books.require("stock.read")
+        return self._rows([self.product(ref)])[0]
 
     def _rows(self, products: list[Product]) -> list[ProductRow]:
         ids = [p.id for p in products]
@@ -543,8 +549,12 @@ class StockRepository:
         for leg_q in (leg(_M.c.to_location_id, 1), leg(_M.c.from_location_id, -1)):
             for pid, lid, qty in self.session.execute(leg_q):
                 totals[pid, lid] += int(qty)
-        reserved = {(pid, lid): self._q(r) for pid, lid, r in self.session.execute(
-            select(_Q.c.product_id, _Q.c.location_id, raw(_Q.c.reserved)))}
+        rq = select(_Q.c.product_id, _Q.c.location_id, raw(_Q.c.reserved)).where(_Q.c.reserved != 0)
+        if product_id is not None:
+            rq = rq.where(_Q.c.product_id == product_id)
+        if location_id is not None:
+            rq = rq.where(_Q.c.location_id == location_id)
+        reserved = {(pid, lid): self._q(r) for pid, lid, r in self.session.execute(rq)}
         return [(pid, lid, self._q(q), reserved.get((pid, lid), Decimal(0))) for (pid, lid), q in totals.items()]
 
     def at_location(self, product_id: int, location_id: int, day: dt.date | None = None) -> Decimal:
