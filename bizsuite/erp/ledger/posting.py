@@ -371,7 +371,11 @@ class PostingMixin:
                 if aid not in ids:
                     errors.append(FieldError(f"entry {n}", f"no account #{aid}"))
                     continue
-                u = to_minor(amount, scale)
+                try:
+                    u = to_minor(amount, scale)
+                except (ValueError, TypeError) as exc:
+                    errors.append(FieldError(f"entry {n}", f"{ids[aid].name}: {exc}"))
+                    continue
                 if (why := line_problem(u, scale)):
                     errors.append(FieldError(f"entry {n}", f"{ids[aid].name}: {why}"))
                 units.append((aid, u, None, None))

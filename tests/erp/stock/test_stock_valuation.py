@@ -168,3 +168,26 @@ def test_future_dated_moves_do_not_change_the_cost_of_today(stock_store, owner, 
         assert (row.on_hand, row.value) == (D(5), D("50.00"))  # today's stock, not next week's
         assert b.stock.total_value() == D("50.00")
         assert b.stock.total_value(as_of=today + dt.timedelta(days=5)) == D("450.00")
+
+
+def test_post_many_keeps_post_entrys_rules(stock_store, owner, frozen_clock):
+    """The bulk path backdated moves post their corrections through refuses what post_entry
+    refuses: an unbalanced entry, more decimals than the currency has, a locked date."""
+    from bizsuite.core.errors import Refused, ValidationFailed
+
+    today = clock.today()
+    with stock_store.transaction(owner) as b:
+        inv, cogs = b.ledger.role_account("inventory").id, b.ledger.role_account("cogs").id
+        b.ledger.lock(today - dt.timedelta(days=10))
+    for entries, error in (
+        ([(today, "x", [(inv, D("1.00")), (cogs, D("-0.99"))], None, None)], "does not balance"),
+        ([(today, "x", [(inv, D("1.001")), (cogs, D("-1.001"))], None, None)], "more than 2 decimal places"),
+        ([(today - dt.timedelta(days=20), "x", [(inv, D("1")), (cogs, D("-1"))], None, None)], "lock date"),
+    ):
+        with pytest.raises((ValidationFailed, Refused), match=error), stock_store.transaction(owner) as b:
+            b.ledger.post_many(entries, source_kind="stock_revaluation")
+    with stock_store.transaction(owner) as b:
+        ids = b.ledger.post_many([(today, "fine", [(inv, D("2.50")), (cogs, D("-2.50"))], None, "ref")],
+                                 source_kind="stock_revaluation")
+        assert b.ledger.entry(ids[0]).entry.source_kind == "stock_revaluation"
+        assert b.ledger.balance(inv) == D("2.50")
