@@ -76,9 +76,13 @@ class OrdersScreen(ListScreen):
         "what the supplier's bills on it came to and what of that is paid. The filter (Tab) shows "
         "the open orders (not yet closed or cancelled), every order, or the orders of one status (partial: partially received). "
         "Enter opens the order: per line what was ordered, received, billed and paid, and its "
-        f"bills; there you receive goods, enter a bill and pay it. At most {MOST:,} orders are shown."
+        f"bills; there you confirm a draft, receive goods, enter a bill and pay it. s shows the "
+        "reorder suggestions (and drafts orders from them). At most {MOST:,} orders are shown."
     )
-    BINDINGS = [bind("orders_screen.back", "back", "Home")]
+    BINDINGS = [
+        bind("orders_screen.suggest", "suggest", "Reorder"),
+        bind("orders_screen.back", "back", "Home"),
+    ]
     CSS_PATH = "purchasing.tcss"
     TABLE_ID = "orders"
     PAGE_SIZE = PAGE_SIZE
@@ -136,6 +140,14 @@ class OrdersScreen(ListScreen):
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         self.app.push_screen(OrderScreen(event.row.id))
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "suggest":
+            return self.actor.can("purchasing.read")
+        return super().check_action(action, parameters)
+
+    def action_suggest(self) -> None:
+        self.app.push_screen(SuggestionsScreen())
+
 
 # -- one order ------------------------------------------------------------------------------------
 
@@ -179,13 +191,14 @@ class OrderScreen(BizScreen):
         "One purchase order: per line what was ordered, received (yellow while some is still due), "
         "billed and paid (a bill's payments spread over its lines by amount), then the order's "
         "bills with what each still owes.\n\n"
-        "r receives goods: a quantity per line, each defaulting to what is still due; they move into "
+        "c confirms a draft (it is then on order and can be received). r receives goods: a quantity per line, each defaulting to what is still due; they move into "
         "stock at the line's price. b enters the supplier's bill: its reference, and per line the "
         "quantity and price, defaulting to what was received and not yet billed; billing more than "
         "was received is refused, line by line, and nothing is written. p pays a bill, in part or "
         "what it still owes."
     )
     BINDINGS = [
+        bind("order_screen.confirm", "confirm", "Confirm"),
         bind("order_screen.receive", "receive", "Receive"),
         bind("order_screen.bill", "bill", "Bill"),
         bind("order_screen.pay", "pay", "Pay"),
@@ -254,6 +267,10 @@ class OrderScreen(BizScreen):
 
     # -- keys ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "confirm":
+            if not self.actor.can("purchasing.write"):
+                return False
+            return self.view is not None and self.view.status == "draft"
         need = {"receive": "purchasing.receive", "bill": "purchasing.bill", "pay": "purchasing.pay"}.get(action)
         if need is None:
             return super().check_action(action, parameters)
@@ -271,6 +288,18 @@ class OrderScreen(BizScreen):
                 self.load_order()
 
         self.app.push_screen(form, saved)
+
+    def action_confirm(self) -> None:
+        v = self.view
+        if v is None or v.status != "draft":
+            return
+        order_id = v.id
+
+        def done(view: OrderView) -> None:
+            self.notify(f"{view.number} confirmed: {len(view.lines)} line{'s' if len(view.lines) != 1 else ''} on order")
+            self.load_order()
+
+        self.submit(lambda books: books.purchasing.confirm(order_id), done, title="Not confirmed")
 
     def action_receive(self) -> None:
         from bizsuite.screens.purchasing_forms import ReceiveForm
@@ -309,4 +338,100 @@ class OrderScreen(BizScreen):
         self._open(PayForm(v))
 
 
-__all__ = ["OrderScreen", "OrdersScreen", "open_order", "palette_sections"]
+# -- reorder suggestions --------------------------------------------------------------------------
+
+
+def suggestions_table(rows) -> Table | Text:
+    if not rows:
+        return Text("Nothing to reorder: every product is above its reorder point, counting what is on order.",
+                    style="dim")
+    t = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=True)
+    t.add_column("SKU", no_wrap=True, overflow="ellipsis", max_width=12)
+    t.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=1)
+    for name in ("On hand", "Coming", "Point", "Order", "Price"):
+        t.add_column(name, justify="right", no_wrap=True)
+    t.add_column("Supplier", no_wrap=True, overflow="ellipsis", max_width=16)
+    for r in rows:
+        t.add_row(r.sku, r.name, qty(r.on_hand, r.unit), qty(r.on_order, r.unit) if r.on_order else Text("—", style="dim"),
+                  qty(r.reorder_point, r.unit), Text(qty(r.quantity, r.unit), style="bold"), price(r.unit_price),
+                  r.supplier or Text("no supplier", style="yellow"))
+    return t
+
+
+class SuggestionsScreen(BizScreen):
+    PLACE = "Purchasing › Reorder"
+    HELP = (
+        "Products at or below their reorder point, counting what is already on order and on draft "
+        "orders (Coming): what to order of each (the reorder quantity, or more to reach the point), "
+        "at the last price paid (else the average cost), and the preferred supplier. c drafts one "
+        "order per supplier from them (`bizsuite purchase suggest --create`); products with no "
+        "supplier (yellow) stay listed and are not ordered: give them one in stock. The drafts are "
+        "then in the orders list, to check and confirm."
+    )
+    BINDINGS = [
+        bind("suggestions_screen.create", "create", "Draft orders"),
+        bind("suggestions_screen.back", "back", "Back"),
+    ]
+    CSS_PATH = "purchasing.tcss"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar()
+        with VerticalScroll(id="body"):
+            yield Static("", id="suggestions")
+        yield Static("", id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load()
+
+    def reload_on_return(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
+    def load(self) -> None:
+        self.fetch_and_show(lambda books: books.purchasing.suggest()[0], self._show)
+
+    def _show(self, rows) -> None:
+        self.rows = rows
+        self.query_one("#suggestions", Static).update(suggestions_table(rows))
+        orderable = [r for r in rows if r.supplier_id is not None]
+        suppliers = {r.supplier_id for r in orderable}
+        summary = Text(style="dim", no_wrap=True, overflow="ellipsis")
+        summary.append(f"{len(rows)} to reorder")
+        if rows:
+            summary.append(f" · c drafts {len(suppliers)} order{'s' if len(suppliers) != 1 else ''} "
+                           f"for {len(orderable)}")
+            if len(orderable) < len(rows):
+                summary.append(f" · {len(rows) - len(orderable)} with no supplier", style="yellow")
+        self.query_one("#summary", Static).update(summary)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "create":
+            if not self.actor.can("purchasing.write"):
+                return False
+            return bool(self.rows) and any(r.supplier_id is not None for r in self.rows)
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_create(self) -> None:
+        def done(made) -> None:
+            orders = made[1]
+            if orders:
+                self.notify("Drafted " + ", ".join(f"{o.number} ({o.supplier}, {len(o.lines)} "
+                                                   f"line{'s' if len(o.lines) != 1 else ''})" for o in orders))
+            else:
+                self.notify("Nothing to draft", severity="warning")
+            self.load()
+
+        self.submit(lambda books: books.purchasing.suggest(create=True), done, title="Not drafted")
+
+
+__all__ = ["OrderScreen", "OrdersScreen", "SuggestionsScreen", "open_order", "palette_sections"]

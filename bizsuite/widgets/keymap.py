@@ -90,7 +90,11 @@ KEYS: dict[str, str] = {
     "transfer_form.save": "ctrl+s",
     "transfer_form.cancel": "escape",
     # orders screen, order screen (purchasing)
+    "orders_screen.suggest": "s",
     "orders_screen.back": "escape",
+    "suggestions_screen.create": "c",
+    "suggestions_screen.back": "escape",
+    "order_screen.confirm": "c",
     "order_screen.receive": "r",
     "order_screen.bill": "b",
     "order_screen.pay": "p",

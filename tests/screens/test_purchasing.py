@@ -211,3 +211,56 @@ def test_the_searcher_finds_orders_for_the_palette(books, orders):
                                                                           "PO-00002", 1.0)
         assert {h.number for h in search(b, "globex")} == {"PO-00001", "PO-00003", "PO-00004"}
         assert search(b, " ") == []
+
+
+async def test_confirming_a_draft_puts_it_on_order_and_then_it_can_be_received(app, books, orders):
+    store, owner, _ = books
+    po = orders["PO-00003"]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _order_page(pilot, po)
+        assert screen.check_action("receive", ()) is True and screen.view.status == "draft"
+        await pilot.press("c")
+        await settle(pilot)
+        assert state(store, owner, po)["status"] == "confirmed"
+        assert screen.view.status == "confirmed"
+        assert screen.check_action("confirm", ()) is False  # only a draft is confirmed
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiveForm)
+
+
+async def test_the_suggestions_screen_drafts_orders_by_supplier_and_lists_those_with_none(app, books, orders):
+    from bizsuite.erp.stock.models import ProductIn
+    from bizsuite.screens.purchasing import SuggestionsScreen
+
+    store, owner, ids = books
+    with store.transaction(owner) as b:
+        b.purchasing.cancel(orders["PO-00003"])  # the draft of cable: no longer coming
+        b.stock.adjust("CABLE-3", to="50", reason="count")  # below its point of 100, no supplier
+        b.stock.add_product(ProductIn(sku="PEN-B", name="Ballpoint pen, blue", unit="pcs", price="0.90",
+                                      tax_rate="20", reorder_point="50", reorder_qty="200",
+                                      supplier=f"#{ids['Globex GmbH']}"))
+    with store.read(owner) as b:
+        before = b.purchasing.counts()["orders"]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SuggestionsScreen)
+        assert [r.sku for r in screen.rows] == ["CABLE-3", "PEN-B"]
+        shown = text_of(screen.query_one("#suggestions"))
+        assert "no supplier" in shown and "200" in shown
+        await pilot.press("c")
+        await settle(pilot)
+        with store.read(owner) as b:
+            rows = b.purchasing.orders(status="draft")
+            assert b.purchasing.counts()["orders"] == before + 1  # one supplier, one order
+            made = b.purchasing.order(rows[0].id)
+        assert made.supplier == "Globex GmbH"
+        assert [(ln.sku, ln.ordered) for ln in made.lines] == [("PEN-B", 200)]
+        # the draft now counts as coming: only the product with no supplier is left, and c has nothing to draft
+        assert [r.sku for r in screen.rows] == ["CABLE-3"]
+        assert screen.check_action("create", ()) is False
