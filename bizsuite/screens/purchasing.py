@@ -29,6 +29,7 @@ PAGE_SIZE = 100
 # The repository reads the orders of a status whole (``orders()`` has no offset/limit): the list
 # shows the newest this many and says so.
 MOST = 1000
+SUPPLIERS = 500  # the new order's supplier list: the first this many by name
 STATUS_FILTERS = [("Open orders", "open"), ("All orders", ""),
                   *((STATUS_LABELS[s].capitalize(), s) for s in STATUSES)]
 OPEN = ("draft", "confirmed", "partially_received", "received")  # not closed, not cancelled
@@ -76,10 +77,11 @@ class OrdersScreen(ListScreen):
         "what the supplier's bills on it came to and what of that is paid. The filter (Tab) shows "
         "the open orders (not yet closed or cancelled), every order, or the orders of one status (partial: partially received). "
         "Enter opens the order: per line what was ordered, received, billed and paid, and its "
-        f"bills; there you confirm a draft, receive goods, enter a bill and pay it. s shows the "
-        "reorder suggestions (and drafts orders from them). At most {MOST:,} orders are shown."
+        f"bills; there you confirm a draft, receive goods, enter a bill and pay it. n starts a new order (a draft, "
+        "products picked as you type); s shows the reorder suggestions (and drafts orders from them). At most {MOST:,} orders are shown."
     )
     BINDINGS = [
+        bind("orders_screen.new", "new", "New order"),
         bind("orders_screen.suggest", "suggest", "Reorder"),
         bind("orders_screen.back", "back", "Home"),
     ]
@@ -143,7 +145,33 @@ class OrdersScreen(ListScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "suggest":
             return self.actor.can("purchasing.read")
+        if action == "new":
+            return self.actor.can("purchasing.write")
         return super().check_action(action, parameters)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
+    def action_new(self) -> None:
+        """The suppliers first (contacts with the supplier role), then the form."""
+        with self.store.read(self.actor) as books:
+            page = books.contacts.page(role="supplier", limit=SUPPLIERS, with_total=False)
+            suppliers = [(r.name + (f" ({r.company})" if r.company else ""), r.id) for r in page.rows]
+        self.app.call_from_thread(self._new_form, suppliers)
+
+    def _new_form(self, suppliers) -> None:
+        from bizsuite.screens.purchasing_forms import NewOrderForm
+
+        if not suppliers:
+            self.notify("No contact is a supplier yet: give one the supplier role first", severity="warning")
+            return
+
+        def saved(made) -> None:
+            if made:
+                order_id, number = made
+                self.notify(f"{number} saved as a draft")
+                self.refresh_list(keep_cursor=True)
+                self.app.push_screen(OrderScreen(order_id))
+
+        self.app.push_screen(NewOrderForm(suppliers), saved)
 
     def action_suggest(self) -> None:
         self.app.push_screen(SuggestionsScreen())

@@ -10,8 +10,10 @@ from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Footer, Input, Select, Static
+from textual import work
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from bizsuite.core import clock
 from bizsuite.core.errors import FieldError, Refused, ValidationFailed
@@ -253,4 +255,146 @@ class PayForm(_OrderForm):
         self.submit(save, self.dismiss)
 
 
-__all__ = ["BillForm", "PayForm", "ReceiveForm"]
+HITS = 6  # products the picker shows as you type
+
+
+class NewOrderForm(BizModal):
+    """A draft order: the supplier, then products picked by typing part of a SKU or a name, each
+    with a quantity and a price; dismisses with the new order's id and number (or None)."""
+
+    PLACE = "Purchasing › New order"
+    HELP = (
+        "A new purchase order, saved as a draft (confirm it on its page to put it on order). Pick "
+        "the supplier, then type part of a product's SKU or name (any case, any script) in "
+        "Product: the matches show below as you type; Down reaches them and Enter adds the "
+        "product as a line (Enter in the box adds the first match). Each line takes a quantity and "
+        "a unit price (filled with the product's average cost); its tax rate is the product's. "
+        "One line per product. Ctrl+S saves the draft; what is wrong appears under its field."
+    )
+    BINDINGS = [bind("new_order_form.save", "save", "Save draft"), bind("new_order_form.cancel", "cancel", "Cancel")]
+    DEFAULT_CSS = "NewOrderForm {" + FORM_CSS + """
+        & #hits { height: auto; max-height: 6; margin-left: 12; border: none; background: $boost; }
+        & #hits.-empty { display: none; }
+        & #lines { height: auto; }
+        & .line { height: 1; }
+        & .line Input { width: 1fr; margin-right: 1; }
+        & .line .sku { width: 24; }
+    }"""
+
+    def __init__(self, suppliers: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.suppliers = suppliers
+        self.lines: list[tuple[int, str, str]] = []  # (product id, sku, unit), in the order added
+        self._hits: dict[str, tuple[int, str, str, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = "New purchase order"
+            with Form():
+                yield FormField("Supplier", Select(self.suppliers, value=self.suppliers[0][1], allow_blank=False,
+                                                   id="supplier", compact=True), field="supplier")
+                yield FormField("Product", Input(id="find", compact=True, placeholder="type part of a SKU or name"),
+                                field="lines")
+                yield OptionList(id="hits", classes="-empty")
+                yield Vertical(id="lines")
+                yield FormField("Date", Input(id="date", compact=True,
+                                              placeholder=f"{clock.today().isoformat()} (today)"), field="date")
+                yield FormField("Expected", Input(id="expected", compact=True, placeholder="optional"),
+                                field="expected")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(Form).can_focus = False
+        self.query_one("#find", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.leave()
+
+    # -- the picker ----------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "find":
+            self.find(event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="find")
+    def find(self, text: str) -> None:
+        if not text.strip():
+            self.app.call_from_thread(self._show_hits, text, [])
+            return
+        with self.store.read(self.actor) as books:
+            rows = books.stock.products(search=text, limit=HITS, with_total=False).rows
+            hits = [(r.id, r.sku, r.name, r.unit, r.unit_cost) for r in rows]
+        self.app.call_from_thread(self._show_hits, text, hits)
+
+    def _show_hits(self, text: str, hits) -> None:
+        if self.query_one("#find", Input).value != text:
+            return  # typed on since: a newer search is coming
+        ol = self.query_one("#hits", OptionList)
+        ol.clear_options()
+        self._hits = {}
+        taken = {pid for pid, _, _ in self.lines}
+        for pid, sku, name, unit, cost in hits:
+            key = f"p{pid}"
+            self._hits[key] = (pid, sku, unit, price(cost) if cost else "")
+            label = Text(sku, style="bold")
+            label.append(f"  {name}")
+            label.append(f"  ({unit})" + ("  already a line" if pid in taken else ""), style="dim")
+            ol.add_option(Option(label, id=key, disabled=pid in taken))
+        ol.set_class(not hits, "-empty")
+        if hits:
+            ol.highlighted = 0
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "find":
+            ol = self.query_one("#hits", OptionList)
+            if ol.option_count:
+                await self._add(ol.get_option_at_index(ol.highlighted or 0).id)
+            return
+        self.focus_next()
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        await self._add(event.option.id)
+
+    async def _add(self, key: str | None) -> None:
+        hit = self._hits.get(key or "")
+        if hit is None or any(pid == hit[0] for pid, _, _ in self.lines):
+            return
+        pid, sku, unit, cost = hit
+        self.lines.append((pid, sku, unit))
+        n = len(self.lines)
+        row = Horizontal(Static(Text(f"{_label(sku, 16)} ({unit})"), classes="sku"),
+                         Input(id=f"q{n}", compact=True, placeholder=f"quantity ({unit})"),
+                         Input(cost, id=f"p{n}", compact=True, placeholder="unit price"), classes="line")
+        container = self.query_one("#lines", Vertical)
+        await container.mount(FormField(f"Line {n}", row, field=f"q{n}"))  # its quantity's and its price's errors
+        self.query_one("#find", Input).value = ""
+        self.query_one(f"#q{n}", Input).focus()
+
+    # -- saving --------------------------------------------------------------------------------
+    def value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    def action_save(self) -> None:
+        supplier = self.query_one("#supplier", Select).value
+        date, expected = self.value("date"), self.value("expected")
+        lines = [LineIn(sku, self.value(f"q{n}"), self.value(f"p{n}"))
+                 for n, (_, sku, _) in enumerate(self.lines, 1)]
+        given = [(n, "q") for n in range(1, len(lines) + 1)]
+
+        def save(books) -> tuple[int, str]:
+            try:
+                v = books.purchasing.create(f"#{supplier}", lines, date=date or None, expected=expected or None)
+            except Refused as exc:
+                out = placed(exc, given)
+                if isinstance(out, ValidationFailed):  # one field holds a line's errors, its price's too
+                    out = ValidationFailed([FieldError("q" + e.field[1:], e.message) if e.field[:1] == "p"
+                                            and e.field[1:].isdigit() else e for e in out.errors])
+                raise out from None
+            return v.id, v.number
+
+        self.submit(save, self.dismiss)
+
+
+__all__ = ["BillForm", "NewOrderForm", "PayForm", "ReceiveForm"]

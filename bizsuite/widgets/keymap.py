@@ -90,7 +90,10 @@ KEYS: dict[str, str] = {
     "transfer_form.save": "ctrl+s",
     "transfer_form.cancel": "escape",
     # orders screen, order screen (purchasing)
+    "orders_screen.new": "n",
     "orders_screen.suggest": "s",
+    "new_order_form.save": "ctrl+s",
+    "new_order_form.cancel": "escape",
     "orders_screen.back": "escape",
     "suggestions_screen.create": "c",
     "suggestions_screen.back": "escape",

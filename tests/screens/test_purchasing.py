@@ -264,3 +264,55 @@ async def test_the_suggestions_screen_drafts_orders_by_supplier_and_lists_those_
         # the draft now counts as coming: only the product with no supplier is left, and c has nothing to draft
         assert [r.sku for r in screen.rows] == ["CABLE-3"]
         assert screen.check_action("create", ()) is False
+
+
+async def test_a_new_order_picks_products_as_you_type_and_saves_a_draft(app, books, orders):
+    from bizsuite.screens.purchasing_forms import NewOrderForm
+    from textual.widgets import OptionList
+
+    store, owner, ids = books
+    with store.read(owner) as b:
+        before = b.purchasing.counts()["orders"]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewOrderForm)
+        names = [n for n, _ in form.suppliers]
+        assert "Globex GmbH" in names and "Acme Trading Ltd" not in names  # suppliers only
+        form.query_one("#supplier", Select).value = ids["北京科技有限公司"]
+        form.query_one("#find", Input).focus()
+        await pilot.press(*"树脂")  # part of GLUE-1's Chinese name
+        await settle(pilot)
+        hits = form.query_one("#hits", OptionList)
+        assert hits.option_count == 1 and "GLUE-1" in str(hits.get_option_at_index(0).prompt)
+        await pilot.press("enter")  # adds the first match
+        await settle(pilot)
+        assert [sku for _, sku, _ in form.lines] == ["GLUE-1"]
+        assert form.query_one("#p1", Input).value  # filled with the product's average cost
+        await pilot.press(*"30")  # the quantity has the focus
+        form.query_one("#find", Input).value = "mug"
+        await settle(pilot)
+        form.query_one("#find", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        form.query_one("#q2", Input).value = "1.5"  # not a whole number of pcs
+        form.query_one("#p2", Input).value = "2.20"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # refused: the reason under line 2, nothing written
+        assert "1.5" in error_of(form, "q2") or "whole" in error_of(form, "q2")
+        with store.read(owner) as b:
+            assert b.purchasing.counts()["orders"] == before
+        form.query_one("#q2", Input).value = "24"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderScreen)  # the new draft's page
+        with store.read(owner) as b:
+            v = b.purchasing.order(app.screen.order_id)
+        assert (v.status, v.supplier) == ("draft", "北京科技有限公司")
+        assert [(ln.sku, ln.ordered, ln.unit_price) for ln in v.lines] == [("GLUE-1", 30, v.lines[0].unit_price),
+                                                                         ("MUG-CL", 24, Decimal("2.20"))]

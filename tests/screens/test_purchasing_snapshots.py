@@ -15,7 +15,7 @@ from screen_helpers import SIZE, settle
 @pytest.fixture
 def orders(books) -> dict[str, int]:
     store, owner, ids = books
-    return fill_purchasing(store, owner, ids)
+    return {**fill_purchasing(store, owner, ids), "_books": books}
 
 
 def test_purchase_orders(app, orders, snap_compare):
@@ -58,6 +58,47 @@ def test_purchase_bill_refused(app, books, orders, snap_compare):
         await pilot.press("b")
         await settle(pilot)
         await pilot.press(*"GX-7781", "tab", "end", *["backspace"] * 4, *"1600", "ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_purchase_new_order(app, orders, snap_compare):
+    """A new order: one line added by the picker, the next product's matches showing as typed."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"mug")
+        await settle(pilot)
+        await pilot.press("enter", *"120")
+        await settle(pilot)
+        await pilot.press("shift+tab", *"gl")  # back to the picker: GLUE-1 by SKU
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_purchase_suggestions(app, orders, snap_compare):
+    """Reorder suggestions: one product with a supplier, one without (yellow, not ordered)."""
+    from bizsuite.erp.stock.models import ProductIn
+
+    store, owner, ids = orders["_books"]
+    with store.transaction(owner) as b:
+        b.purchasing.cancel(orders["PO-00003"])
+        b.stock.adjust("CABLE-3", to="50", reason="count")
+        b.stock.add_product(ProductIn(sku="PEN-B", name="Ballpoint pen, blue", unit="pcs", price="0.90",
+                                      tax_rate="20", reorder_point="50", reorder_qty="200",
+                                      supplier=f"#{ids['Globex GmbH']}"))
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("s")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
