@@ -89,6 +89,26 @@ KEYS: dict[str, str] = {
     "adjust_form.cancel": "escape",
     "transfer_form.save": "ctrl+s",
     "transfer_form.cancel": "escape",
+    # orders screen, order screen (purchasing)
+    "orders_screen.new": "n",
+    "orders_screen.suggest": "s",
+    "new_order_form.save": "ctrl+s",
+    "new_order_form.cancel": "escape",
+    "orders_screen.back": "escape",
+    "suggestions_screen.create": "c",
+    "suggestions_screen.back": "escape",
+    "order_screen.confirm": "c",
+    "order_screen.receive": "r",
+    "order_screen.bill": "b",
+    "order_screen.pay": "p",
+    "order_screen.back": "escape",
+    # receive, bill and pay forms (purchasing)
+    "receive_form.save": "ctrl+s",
+    "receive_form.cancel": "escape",
+    "bill_form.save": "ctrl+s",
+    "bill_form.cancel": "escape",
+    "pay_form.save": "ctrl+s",
+    "pay_form.cancel": "escape",
     # help screen
     "help_screen.close": "escape,q",
     # first run screen

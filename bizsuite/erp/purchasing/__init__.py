@@ -34,4 +34,10 @@ MODULE = Module(
     migrations="bizsuite.erp.purchasing.migrations",
     cli_help="Purchase orders: create, confirm, receive, bill, pay, suggest reorders, AP aging.",
     cli="bizsuite.cli.purchase:app",
+    summary="bizsuite.erp.purchasing.overview:home_summary",
+    search="bizsuite.erp.purchasing.overview:search",
+    screen="bizsuite.screens.purchasing:OrdersScreen",
+    key="p",
+    records={"purchase_order": "bizsuite.screens.purchasing:open_order"},
+    palette="bizsuite.screens.purchasing:palette_sections",
 )
