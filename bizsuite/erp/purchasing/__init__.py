@@ -2,7 +2,7 @@
 reorder suggestions and AP aging (see models.py and repository.py). Receipts move stock through
 ``books.stock.move`` in the same unit of work; bills and payments post to the ledger."""
 
-from bizsuite.core.modules import AccountRole, Module
+from bizsuite.core.modules import AccountRole, DemoPart, Module
 
 MODULE = Module(
     name="purchasing",
@@ -34,4 +34,5 @@ MODULE = Module(
     migrations="bizsuite.erp.purchasing.migrations",
     cli_help="Purchase orders: create, confirm, receive, bill, pay, suggest reorders, AP aging.",
     cli="bizsuite.cli.purchase:app",
+    demo=DemoPart("bizsuite.erp.purchasing.demo:add_demo_purchasing", 15),
 )
