@@ -74,7 +74,7 @@ def add_demo_purchasing(books, rng: random.Random, size: str, *, base: dt.dateti
         if r.random() < 0.04:  # changed their mind
             events.append((day + dt.timedelta(days=r.randint(0, 3)), n, 1, ("cancel",)))
             continue
-        if day > end - dt.timedelta(days=3):  # the latest orders are still drafts
+        if n >= n_orders - 2 or day > end - dt.timedelta(days=3):  # the latest orders are still drafts
             continue
         events.append((day + dt.timedelta(days=r.randint(0, 1)), n, 1, ("confirm",)))
         got = day + dt.timedelta(days=r.randint(6, 14))
@@ -87,7 +87,7 @@ def add_demo_purchasing(books, rng: random.Random, size: str, *, base: dt.dateti
                 continue  # still waiting for the rest
         events.append((got, n, 3, ("receive", None)))
         billed = got + dt.timedelta(days=r.randint(1, 10))
-        if billed > end - dt.timedelta(days=5) and r.random() < 0.7:
+        if billed > end - dt.timedelta(days=10):
             continue  # received, the bill not in yet
         other = r.random() < 0.1
         bill_lines = ([LineIn(pid, q, cost[pid] + Decimal(r.choice((-1, 1)) * r.randint(1, 40)) / 100)
