@@ -6,8 +6,8 @@ demo's year (a year before ``base``) against opening balances, each business day
 delivery carrying the goods of every sale the ledger part booked that day (its invoices and cash
 sales, found by their memos; valued at the moving average — the cost of goods comes from stock
 now, see the ledger part), and through the year a few transfers to the shop and adjustments
-(counts, breakage) there. One delivery a day rather than one per invoice keeps the small demo
-quick (each move is a real one, with its ledger entry).
+(counts, breakage) there. One delivery a day rather than one per invoice, of the three products
+that sold that day, keeps the small demo quick (each move is a real one, with its ledger entry).
 
 Every quantity change goes through :meth:`StockRepository.move` (and ``opening``, ``adjust``,
 ``transfer``), in date order, so each posts its own entry and ``bizsuite check`` finds the
@@ -107,9 +107,10 @@ def add_demo_stock(books, rng: random.Random, size: str, *, base: dt.datetime, s
     for day in sorted({d for d, _, _ in sales}):
         todays = [(code, net) for d, code, net in sales if d == day]
         lines: dict[str, Decimal] = defaultdict(Decimal)
+        featured = r.sample(products, 3)  # what sells that day (few lines a day keep the demo quick)
         for code, net in todays:
             target = net * r.randint(*MARGIN_COST_PCT) / 100  # what the goods cost, about
-            picks = r.sample(products, r.choice((1, 1, 2, 2, 3)))
+            picks = r.sample(featured, r.choice((1, 1, 2)))
             for sku, unit, cost in picks:
                 q = target / len(picks) / cost
                 q = Decimal(max(1, round(q))) if unit == "pcs" else max(Decimal("0.5"), (q * 2).to_integral_value() / 2)
