@@ -210,6 +210,94 @@ def test_integrity_check_passes(demo_books):
     assert results and all(r.ok for r in results), [(r.name, r.detail) for r in results if not r.ok]
 
 
+def test_stock_demo_has_about_150_products_in_two_scripts_and_two_locations(demo_books):
+    from bizsuite.erp.stock.models import Location as StockLocation, Product
+
+    s = demo_books.session
+    products = s.scalars(select(Product)).all()
+    assert 140 <= len(products) <= 160
+    chinese = [p for p in products if CJK.search(p.name)]
+    assert 0.4 * len(products) <= len(chinese) <= 0.6 * len(products)
+    by_weight = [p for p in products if p.unit == "kg"]
+    assert by_weight and len(by_weight) < len(products)
+    from bizsuite.erp.stock.models import Move
+
+    weighed = s.scalars(select(Move.quantity).where(Move.product_id.in_([p.id for p in by_weight]))).all()
+    assert any(q != q.to_integral_value() for q in weighed)  # half kilograms
+    assert all(p.on_hand >= 0 and p.value >= 0 for p in products)
+    locations = s.scalars(select(StockLocation)).all()
+    assert len(locations) == 2 and sum(1 for x in locations if x.is_default) == 1
+    page = demo_books.stock.products(search="茶")
+    assert page.rows and all("茶" in r.name for r in page.rows)
+
+
+def test_stock_moves_of_every_kind_over_the_year(demo_books):
+    from datetime import timedelta
+
+    from bizsuite.erp.stock.models import Move
+
+    s = demo_books.session
+    kinds = dict(s.execute(select(Move.kind, func.count()).group_by(Move.kind)).all())
+    assert {"opening", "delivery", "receipt", "transfer", "adjustment"} <= set(kinds), kinds
+    assert kinds["delivery"] >= 200 and kinds["receipt"] >= 50
+    first, last = s.execute(select(func.min(Move.date), func.max(Move.date))).one()
+    today = BASE.date()
+    assert (today - first).days == 364
+    assert today - timedelta(days=7) <= last <= today
+    assert s.scalar(select(func.min(Move.date)).where(Move.kind != "opening")) > first
+
+
+def test_inventory_account_is_the_stock_valuation_and_the_check_says_so(demo_books):
+    ledger = demo_books.ledger
+    inventory = ledger.role_account("inventory")
+    value = demo_books.stock.total_value()
+    assert value > 0
+    assert ledger.balance(inventory.id) == value
+    results = {r.name: r for r in demo_books.admin.check()}
+    name = "the inventory account equals the stock valuation at every month end"
+    assert name in results and results[name].ok, results[name].detail
+
+
+def test_ledger_part_leaves_inventory_to_the_stock_and_purchasing_documents(demo_books):
+    """With stock installed no hand-made entry touches inventory, COGS or supplier payables: the
+    moves and purchasing's bills and payments post them."""
+    from bizsuite.erp.ledger.models import Entry, Line, SOURCE_DEMO
+
+    s = demo_books.session
+    ledger = demo_books.ledger
+    kept = [ledger.role_account(role).id for role in ("inventory", "cogs", "payable")]
+    by_source = dict(s.execute(
+        select(Entry.source_kind, func.count(func.distinct(Entry.id))).join(Line, Line.entry_id == Entry.id)
+        .where(Line.account_id.in_(kept)).group_by(Entry.source_kind)).all())
+    assert SOURCE_DEMO not in by_source, by_source
+    assert {"stock_opening", "stock_issue", "purchase_receipt", "supplier_bill", "supplier_payment"} <= set(by_source)
+    assert s.scalar(select(func.count()).select_from(Entry).where(
+        Entry.memo.in_(("Opening stock purchase", "Supplier bill", "Supplier payment")))) == 0
+    assert ledger.balance(ledger.role_account("cogs").id) > 0
+    assert s.scalar(select(func.count()).select_from(Entry).where(Entry.memo.like("Invoice INV-%"))) >= 300
+
+
+def test_purchase_orders_in_every_status_that_agree_with_their_documents(demo_books):
+    from bizsuite.erp.purchasing.models import STATUSES, PurchaseOrder
+
+    s = demo_books.session
+    statuses = dict(s.execute(select(PurchaseOrder.status, func.count()).group_by(PurchaseOrder.status)).all())
+    assert set(statuses) == set(STATUSES), statuses
+    assert sum(statuses.values()) >= 80
+    suppliers = set(s.scalars(select(PurchaseOrder.supplier_id)))
+    assert all(demo_books.session.get(Contact, c).is_supplier for c in suppliers)
+    assert len(suppliers) >= 5
+    purchasing = demo_books.purchasing
+    closed = purchasing.orders(status="closed")
+    assert closed
+    order = purchasing.order(closed[0].number)
+    assert all(ln.received == ln.ordered and ln.billed == ln.received for ln in order.lines)
+    aging = purchasing.aging()
+    assert aging  # some bills still owed
+    results = [r for r in demo_books.admin.check() if not r.ok]
+    assert not results, [(r.name, r.detail) for r in results]
+
+
 def test_audit_records_the_demo(demo_books):
     entries = demo_books.admin.audit(entity="contacts")
     assert entries and "demo small, seed 7" in entries[0].changes

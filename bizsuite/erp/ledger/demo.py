@@ -17,6 +17,13 @@ works on the standard chart and on 小企业会计准则 books alike; the few ot
 (rent, utilities, …) are created when missing. Books without any account get the standard
 chart (``cn-small`` when the books are in CNY).
 
+**When another module keeps the inventory** (stock is installed: every stock move posts its own
+inventory entry, and ``bizsuite check`` holds the inventory account to the stock valuation), this
+part leaves inventory alone: no opening-stock purchase, no cost-of-goods lines on the invoices and
+cash sales, no supplier bills or payments for stock — the stock and purchasing parts of the demo
+post those from their documents (deliveries, opening stock, receipts, bills, payments). The
+random draws are the same either way, so the rest of the books do not change.
+
 Everything comes from ``rng`` and ``base`` (the demo's "today", never the clock itself), so a seed
 gives the same books on the same day; rows are written in bulk (:func:`importer.write_entries`) with one summary audit row, as
 the contacts part does.
@@ -72,6 +79,7 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
                                                    with_total=False).rows]
     employees = [c.id for c in books.contacts.page(role="employee", kind="person", limit=150,
                                                    with_total=False).rows]
+    stock_kept = books.has("stock")  # stock's moves (and purchasing's documents) post the inventory
     r = rng
     k = BUSIER[size]  # how much busier than the small company
     end = base.date() if isinstance(base, dt.datetime) else base
@@ -96,8 +104,9 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
     loan = int(60_000_00 * k)
     add(start, "Owner's capital contribution", [(acct["bank"], capital, None, None), (acct["capital"], -capital, None, None)])
     add(start, "Bank loan received", [(acct["bank"], loan, None, None), (acct["loan"], -loan, None, None)])
-    add(start, "Opening stock purchase", [(acct["inventory"], int(40_000_00 * k), None, None),
-                                          (acct["bank"], -int(40_000_00 * k), None, None)])
+    if not stock_kept:
+        add(start, "Opening stock purchase", [(acct["inventory"], int(40_000_00 * k), None, None),
+                                              (acct["bank"], -int(40_000_00 * k), None, None)])
 
     n_invoice = 0
     open_tax = 0
@@ -121,10 +130,10 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
                 tax = (net * TAX_RATE_PCT + 50) // 100
                 cost = net * r.randint(*MARGIN_COST_PCT) // 100
                 code = f"INV-{n_invoice:06d}"
+                goods = [] if stock_kept else [(acct["cogs"], cost, None, None), (acct["inventory"], -cost, None, None)]
                 add(day, f"Invoice {code}", [
                     (acct["receivable"], net + tax, None, customer), (acct["sales"], -net, None, None),
-                    (acct["tax_payable"], -tax, None, None), (acct["cogs"], cost, None, None),
-                    (acct["inventory"], -cost, None, None)], contact=customer, code=code)
+                    (acct["tax_payable"], -tax, None, None)] + goods, contact=customer, code=code)
                 open_tax += tax
                 stock -= cost
                 cogs_since_purchase += cost
@@ -137,9 +146,9 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
                 net = money(5, 180)
                 tax = (net * TAX_RATE_PCT + 50) // 100
                 cost = net * r.randint(*MARGIN_COST_PCT) // 100
+                goods = [] if stock_kept else [(acct["cogs"], cost, None, None), (acct["inventory"], -cost, None, None)]
                 add(day, "Cash sale", [(acct["cash"], net + tax, None, None), (acct["sales"], -net, None, None),
-                                       (acct["tax_payable"], -tax, None, None), (acct["cogs"], cost, None, None),
-                                       (acct["inventory"], -cost, None, None)])
+                                       (acct["tax_payable"], -tax, None, None)] + goods)
                 open_tax += tax
                 stock -= cost
                 cogs_since_purchase += cost
@@ -148,11 +157,13 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
         while 3 * cogs_since_purchase > 2_500_00 * k and weekday:  # a third of 2,500.00 a day, in cents
             amount = min(cogs_since_purchase, money(800, 6_000) * max(1, round(k / 4)))
             supplier = r.choice(suppliers) if suppliers else None
-            add(day, "Supplier bill", [(acct["inventory"], amount, None, None),
-                                       (acct["payable"], -amount, None, supplier)], contact=supplier)
+            pay = day + dt.timedelta(days=r.randint(20, 40))
             stock += amount
             cogs_since_purchase -= amount
-            pay = day + dt.timedelta(days=r.randint(20, 40))
+            if stock_kept:  # purchasing's orders, receipts, bills and payments instead
+                continue
+            add(day, "Supplier bill", [(acct["inventory"], amount, None, None),
+                                       (acct["payable"], -amount, None, supplier)], contact=supplier)
             if pay <= end:
                 add(pay, "Supplier payment", [(acct["payable"], amount, None, supplier),
                                               (acct["bank"], -amount, None, None)], contact=supplier)

@@ -2,7 +2,7 @@
 reorder suggestions and AP aging (see models.py and repository.py). Receipts move stock through
 ``books.stock.move`` in the same unit of work; bills and payments post to the ledger."""
 
-from bizsuite.core.modules import AccountRole, Module
+from bizsuite.core.modules import AccountRole, DemoPart, Module
 
 MODULE = Module(
     name="purchasing",
@@ -40,4 +40,5 @@ MODULE = Module(
     key="p",
     records={"purchase_order": "bizsuite.screens.purchasing:open_order"},
     palette="bizsuite.screens.purchasing:palette_sections",
+    demo=DemoPart("bizsuite.erp.purchasing.demo:add_demo_purchasing", 15),
 )

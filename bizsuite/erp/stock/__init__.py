@@ -1,7 +1,7 @@
 """Stock: products, locations, stock moves, on hand, moving-average valuation (see models.py and
 repository.py). Every move posts to the ledger in the same unit of work."""
 
-from bizsuite.core.modules import AccountRole, Module
+from bizsuite.core.modules import AccountRole, DemoPart, Module
 
 MODULE = Module(
     name="stock",
@@ -22,6 +22,7 @@ MODULE = Module(
         "stock_transfer": "stock.write",
         "stock_opening": "stock.opening",
         "stock_revaluation": "stock.revalue",
+        "stock_issue": "stock.write",  # a delivery for a sale that has no document of its own (the demo's)
     },
     accounts={
         "stock_adjustment": AccountRole("stock counts, breakage and write-offs",
@@ -37,4 +38,5 @@ MODULE = Module(
     key="s",
     records={"product": "bizsuite.screens.stock:open_product"},
     palette="bizsuite.screens.stock:palette_sections",
+    demo=DemoPart("bizsuite.erp.stock.demo:add_demo_stock", 20),
 )
