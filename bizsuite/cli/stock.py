@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, fail, run_import
+from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, run_import
 from bizsuite.cli.params import whole
 
 app = typer.Typer(no_args_is_help=True)
@@ -204,8 +204,6 @@ def onhand(
 
 
 def _moved_line(done, what: str) -> str:
-    from bizsuite.erp.stock.repository import shown
-
     m = done.moves[0]
     extra = f"; re-valued {len(done.revaluations)} later moves" if done.revaluations else ""
     entry = f", entry #{done.entry_ids[0]}" if done.entry_ids and m.entry_id else ""

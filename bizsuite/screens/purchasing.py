@@ -77,8 +77,8 @@ class OrdersScreen(ListScreen):
         "what the supplier's bills on it came to and what of that is paid. The filter (Tab) shows "
         "the open orders (not yet closed or cancelled), every order, or the orders of one status (partial: partially received). "
         "Enter opens the order: per line what was ordered, received, billed and paid, and its "
-        f"bills; there you confirm a draft, receive goods, enter a bill and pay it. n starts a new order (a draft, "
-        "products picked as you type); s shows the reorder suggestions (and drafts orders from them). At most {MOST:,} orders are shown."
+        "bills; there you confirm a draft, receive goods, enter a bill and pay it. n starts a new order (a draft, "
+        f"products picked as you type); s shows the reorder suggestions (and drafts orders from them). At most {MOST:,} orders are shown."
     )
     BINDINGS = [
         bind("orders_screen.new", "new", "New order"),
