@@ -345,10 +345,10 @@ def _literal(column, value, dialect) -> str:
     """``value`` as SQL text for ``column`` (the same on every row of a bulk insert)."""
     if value is None:
         return "NULL"
+    if isinstance(value, bool):  # a boolean literal both databases read (PostgreSQL refuses 1 for a boolean)
+        return "TRUE" if value else "FALSE"
     bind = column.type._cached_bind_processor(dialect)
     db_value = bind(value) if bind else value
-    if isinstance(db_value, bool):
-        db_value = int(db_value)
     if isinstance(db_value, int):
         return str(db_value)
     if not isinstance(db_value, str):

@@ -77,3 +77,22 @@ def test_indexes_come_back_when_the_load_fails(sqlite_store, owner_name, monkeyp
                 raise RuntimeError("a bad row")
         # the caller caught it and goes on to commit: the schema must be whole
     assert _indexes(sqlite_store, owner, "contacts") == before
+
+
+@pytest.mark.parametrize("flag", [True, False])
+@pytest.mark.parametrize("n", [1, 3])  # PostgreSQL writes one row with VALUES, more with unnest
+def test_insert_rows_writes_a_boolean_constant_on_both_databases(store, owner_name, flag, n):
+    """The same value on every row goes into the SQL as a literal; PostgreSQL refuses ``1`` for
+    a boolean column, so the literal must be a boolean one (and still read back as the flag)."""
+    from bizsuite.crm.contacts.models import Contact
+
+    owner = store.actor_for(owner_name)
+    rows = _rows(n)
+    variable = [k for k in rows[0] if k != "is_supplier"]
+    with store.transaction(owner) as books:
+        conn = books.session.connection()
+        db.insert_rows(conn, Contact.__table__, variable, {"is_supplier": flag},
+                       [tuple(r[k] for k in variable) for r in rows])
+    with store.read(owner) as books:
+        got = books.session.execute(text("SELECT is_supplier FROM contacts ORDER BY id")).scalars().all()
+    assert [bool(v) for v in got] == [flag] * n
