@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -48,14 +48,24 @@ class Books:
         return self.session.get_bind().dialect.name
 
     # -- settings -----------------------------------------------------------------------------
+    # A setting that is there is found in the session's identity map; one that is not would cost
+    # a SELECT (and an autoflush) on every call — the ledger asks for its role accounts on every
+    # posting. So the keys known to be missing are remembered for the unit of work
+    # (``session.info``); a Setting added to the session by any path, and any rollback, forgets them.
     def setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.session.get(Setting, key)
-        return row.value if row else default
-
-    def set_setting(self, key: str, value: str) -> None:
+        missing = _missing_settings(self.session)
+        if key in missing:
+            return default
         row = self.session.get(Setting, key)
         if row is None:
-            self.session.add(Setting(key=key, value=value))
+            missing.add(key)
+            return default
+        return row.value
+
+    def set_setting(self, key: str, value: str) -> None:
+        row = None if key in _missing_settings(self.session) else self.session.get(Setting, key)
+        if row is None:
+            self.session.add(Setting(key=key, value=value))  # forgets it as missing (the listener)
         else:
             row.value = value
 
@@ -100,6 +110,29 @@ class Books:
         """Is module ``name`` installed (so ``books.<name>`` exists)?"""
         m = modules.find(name)
         return m is not None and m.repository is not None
+
+
+_MISSING_KEY = "settings.missing"
+
+
+def _missing_settings(session: Session) -> set[str]:
+    return session.info.setdefault(_MISSING_KEY, set())
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _setting_added(session: Session, instance) -> None:
+    if isinstance(instance, Setting):
+        session.info.get(_MISSING_KEY, set()).discard(instance.key)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _settings_rolled_back(session: Session, previous_transaction) -> None:
+    session.info.pop(_MISSING_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _settings_committed(session: Session) -> None:
+    session.info.pop(_MISSING_KEY, None)  # others may write once this transaction is over
 
 
 class Store:
