@@ -1,4 +1,4 @@
-"""Books.setting remembers missing keys for one unit of work, and never answers stale."""
+"""Books.setting remembers what each key holds for one unit of work, and never answers stale."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ def test_a_missing_setting_is_looked_up_once_per_unit_of_work(store, owner):
         with store.transaction(owner) as books:  # a new unit of work asks again
             assert books.setting("demo.nothing") is None
         assert len(seen) == 2
+        with store.transaction(owner) as books:  # a key that is there, too
+            for _ in range(20):
+                assert books.setting("company.currency") == books.currency
+        assert len(seen) == 3
     finally:
         stop()
 
@@ -44,6 +48,8 @@ def test_written_in_the_same_unit_of_work_it_is_seen(store, owner):
         assert books.setting("demo.other") == "added directly"
     with store.transaction(owner) as books:
         assert (books.setting("demo.k"), books.setting("demo.other")) == ("two", "added directly")
+        books.session.get(Setting, "demo.other").value = "assigned directly"
+        assert books.setting("demo.other") == "assigned directly"
         books.session.delete(books.session.get(Setting, "demo.k"))
         books.session.flush()
         assert books.setting("demo.k") is None
