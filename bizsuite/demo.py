@@ -262,6 +262,8 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
                             counts[what] = counts.get(what, 0) + n
                     if progress and i % 10 == 0:
                         progress(done + rest * i // DAYS, total)
+                if progress:
+                    progress(total, total)
             books.set_setting("demo.size", size)
             books.set_setting("demo.seed", str(seed))
         return counts

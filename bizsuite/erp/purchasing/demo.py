@@ -8,7 +8,7 @@ each product the price its preferred supplier asks (its opening cost). Then, day
 - on the first of the month the suppliers' prices drift (mostly up, now and then down), so
   receipts come in at other costs than the moving average and the average moves;
 - the goods due that day are received (a few orders in two parts: the rest, a backorder, a week
-  or two later); now and then a receipt is entered late, dated the day the goods really came (a
+  or two later; more of them in the year's last two weeks, so some are still open at today); now and then a receipt is entered late, dated the day the goods really came (a
   few days before, ahead of a dispatch of one of them): a backdated receipt, so stock re-values
   the deliveries made since (a revaluation);
 - the supplier's bill comes a few days after the goods (a few at another price than ordered: the
@@ -158,7 +158,8 @@ def demo_day(books, rng: random.Random, day: dt.date, state: dict) -> dict[str, 
             purchasing.confirm(po.number)
             came = day + dt.timedelta(days=state["lead"][supplier] + r.randint(0, 3))
             late = day if r.random() < LATE_ENTRY else None  # entered days after the goods came
-            if r.random() < SPLIT:
+            # near the year's end, suppliers run short more often: backorders still open at today
+            if r.random() < (SPLIT if came < state["end"] - dt.timedelta(days=14) else 0.6):
                 pid, q, _ = lines[0]
                 first = [(pid, _half(q, unit[pid]))] + [(p2, q2) for p2, q2, _ in lines[1:]]
                 rest = [(pid, q - first[0][1])]

@@ -5,7 +5,7 @@ two locations (the warehouse, the default, and the shop). The part is on the dem
 (``DemoPart(..., daily=...)``, see :mod:`bizsuite.demo`): its setup (:func:`add_demo_stock`) makes
 the products, plans the year's dispatches from the sales the ledger part booked (its invoices
 and cash sales, found by their memos), sets each product's reorder point (about six weeks of its
-sales) and reorder quantity (about four months), and books a modest opening stock on the first
+sales) and reorder quantity (about five months), and books a modest opening stock on the first
 day of the year against opening balances. Then, day by day (:func:`demo_day`): one delivery
 carrying the goods of that day's sales (the ``stock_issue`` stand-in until sales orders come;
 valued at the moving average — the cost of goods comes from stock now, see the ledger part),
@@ -131,12 +131,12 @@ def add_demo_stock(books, rng: random.Random, size: str, *, base: dt.datetime, s
         ref = ", ".join(x for x in (ref, f"{cash} cash sale{'s' if cash != 1 else ''}" if cash else "") if x)
         plan[day] = (ref, dict(lines))
 
-    # -- reorder levels: about six weeks of sales, order about four months' -----------------
+    # -- reorder levels: about six weeks of sales, order about five months' -----------------
     opening = []
     for sku, unit, cost in products:
         year = sold[sku]
         point = max(Decimal(5), (year * 6 / 52).to_integral_value())
-        qty = max(Decimal(10), (year / 3).to_integral_value())
+        qty = max(Decimal(10), (year * 5 / 12).to_integral_value())
         spec = specs[sku]
         stock.add_product(ProductIn(reorder_point=str(point), reorder_qty=str(qty), **spec))
         opening.append(MoveIn(sku, point + (qty * r.randint(40, 100) / 100).to_integral_value(), cost))
