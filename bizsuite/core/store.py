@@ -52,7 +52,9 @@ class Books:
     # time, as the session's identity map holds its rows only weakly. So what each key holds (or
     # that it is missing) is remembered for the unit of work (``session.info``). It stays right
     # whatever path writes: set_setting, a Setting added to the session, its value assigned, or
-    # deleted (the listeners below); a commit or any rollback forgets it all.
+    # deleted (the listeners below); a commit or any rollback forgets it all. Raw SQL on the
+    # settings table is not seen: a key written that way (ledger/bounds.py's turnover, kept under
+    # SELECT … FOR UPDATE) is read that way too, never through here.
     def setting(self, key: str, default: str | None = None) -> str | None:
         known = _known_settings(self.session)
         if key in known and not any(isinstance(o, Setting) for o in self.session.deleted):
