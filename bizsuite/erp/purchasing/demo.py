@@ -8,9 +8,10 @@ each product the price its preferred supplier asks (its opening cost). Then, day
 - on the first of the month the suppliers' prices drift (mostly up, now and then down), so
   receipts come in at other costs than the moving average and the average moves;
 - the goods due that day are received (a few orders in two parts: the rest, a backorder, a week
-  or two later; more of them in the year's last two weeks, so some are still open at today); now and then a receipt is entered late, dated the day the goods really came (a
-  few days before, ahead of a dispatch of one of them): a backdated receipt, so stock re-values
-  the deliveries made since (a revaluation);
+  or two later; more of them in the year's last two weeks, so some are still open at today);
+  now and then a receipt is entered late, dated the day the goods really came (a few days
+  before, ahead of a dispatch of one of them): a backdated receipt, so stock re-values the
+  deliveries made since (a revaluation);
 - the supplier's bill comes a few days after the goods (a few at another price than ordered: the
   difference goes to the price-difference account) and is paid three to six weeks later, some
   in two instalments;
