@@ -102,26 +102,27 @@ def demo_day(books, rng: random.Random, day: dt.date, state: dict) -> dict[str, 
             purchasing.cancel(number)
             for pid, q, _ in what[1]:
                 coming[pid] -= q
-        elif kind == "receive":  # (what it brings, the rest if it is a part, the day it came, the order's lines)
+        elif kind == "receive":  # what it brings, the rest (a part), the day it came, the order's lines, ordered
             _, brings, rest, came, order_lines, ordered = what
-            if ordered is not None:  # entered late: the goods came before the day's last dispatch of one of them
+            if ordered is not None:  # entered late: the goods came before the last dispatch of one of them
                 last = books.session.scalar(select(func.max(Move.date)).where(
-                    Move.product_id.in_([pid for pid, _ in brings]), Move.kind == "delivery", Move.date > ordered + dt.timedelta(days=1)))
+                    Move.product_id.in_([pid for pid, _ in brings]), Move.kind == "delivery",
+                    Move.date > ordered + dt.timedelta(days=1)))
                 if last is not None:
                     came = max(ordered + dt.timedelta(days=1), last - dt.timedelta(days=r.randint(1, 3)))
             purchasing.receive(number, [LineIn(pid, q) for pid, q in brings] if rest else None, date=came)
             made["receipts"] += 1
             for pid, q in brings:
                 coming[pid] -= q
-            if rest:  # the backorder comes a week or two later (entered on time)
-                back = came + dt.timedelta(days=r.randint(7, 14))
+            if rest:  # the backorder comes a week or two later (entered on time; never on a day gone by)
+                back = max(day + dt.timedelta(days=1), came + dt.timedelta(days=r.randint(7, 14)))
                 later(back, 1, number, ("receive", rest, None, back, order_lines, None))
             else:
                 later(day + dt.timedelta(days=r.randint(1, 10)), 2, number, ("bill", order_lines))
         elif kind == "bill":
             other = r.random() < OTHER_PRICE
-            lines = [LineIn(pid, q, p + Decimal(r.choice((-1, 1)) * r.randint(1, 20) * 2) / 100 if other and k == 0 else p)
-                     for k, (pid, q, p) in enumerate(what[1])]
+            lines = [LineIn(pid, q, p + Decimal(r.choice((-1, 1)) * r.randint(1, 20) * 2) / 100
+                            if other and k == 0 else p) for k, (pid, q, p) in enumerate(what[1])]
             bill = purchasing.bill(number, supplier_ref=f"{r.randint(10_000, 99_999)}-{number}", lines=lines, date=day)
             made["supplier bills"] += 1
             if r.random() < 0.2:  # in two instalments

@@ -51,7 +51,8 @@ def test_a_believable_year_of_stock_and_purchasing(demo):
     # the moves: receipts and deliveries interleave through the year; everything but a few late
     # receipts was entered in date order, and those re-valued what was delivered since
     moves = s.execute(select(Move.id, Move.date, Move.kind, Move.product_id, Move.unit_cost).order_by(Move.id)).all()
-    by_date = [kind for _, _, kind, _, _ in sorted(moves, key=lambda m: (m[1], m[0])) if kind in ("receipt", "delivery")]
+    by_date = [kind for _, _, kind, _, _ in sorted(moves, key=lambda m: (m[1], m[0]))
+               if kind in ("receipt", "delivery")]
     switches = sum(1 for a, c in zip(by_date, by_date[1:]) if a != c)
     assert switches >= 100, switches
     latest = None
