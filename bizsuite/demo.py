@@ -18,6 +18,14 @@ markers: the whole demo lands, or none of it. Every part gets its own ``random.R
 from ``(seed, part name)`` — never the global ``random`` — so adding or changing one part does
 not change the data of another.
 
+The timeline: a part may also give a daily callback (``DemoPart(..., daily="pkg.mod:fn")``, the
+contract in :class:`bizsuite.core.modules.DemoPart`). Every part's setup runs first, in module
+order (a part with a daily callback gets a ``state`` dict to keep for it); then the demo walks
+the year's :data:`DAYS` days, oldest first, ending on "today", and on each day calls every daily
+callback in module order (stock: that day's deliveries and counts; purchasing: receipts due,
+bills, payments, new orders for what ran low). So stock and purchasing interleave by date, each
+seeing the other's moves of the days before; the core still never imports a module.
+
 Dates: every part builds its dates back from one "today" (:func:`demo_today`): the last close of
 business (17:30 UTC) that has passed, never before :data:`BASE`. So the demo looks like a business
 that is running now — the ledger's year ends today, this month's P&L has sales in it, the
@@ -39,6 +47,7 @@ from bizsuite.core.db import Location
 from bizsuite.core.errors import BooksError, Refused
 
 SIZES = ("small", "large")
+DAYS = 365  # the demo's year, the timeline's days: today and the 364 before it
 BASE = datetime(2026, 3, 13, 17, 30, tzinfo=timezone.utc)  # the earliest "today" of the demo company
 CLOSE_OF_BUSINESS = (17, 30)  # UTC
 
@@ -60,15 +69,23 @@ DEMO_COMPANY = "Lotus & Pine Trading Co."
 DEMO_CURRENCY = "USD"
 
 
+def _resolve(target: str) -> Callable:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 @dataclass(frozen=True)
 class Part:
     name: str
     target: str  # "package.module:function", imported only when the demo runs
     weight: int = 1  # share of the progress bar
+    daily: str | None = None  # "package.module:function", called for each day of the year
 
     def function(self) -> Callable[..., dict[str, int]]:
-        module, _, attr = self.target.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return _resolve(self.target)
+
+    def day_function(self) -> Callable[..., dict[str, int]] | None:
+        return _resolve(self.daily) if self.daily else None
 
 
 def parts() -> list[Part]:
@@ -76,7 +93,7 @@ def parts() -> list[Part]:
     who use bizsuite, are contacts: the contacts part adds them)."""
     from bizsuite.core import modules
 
-    return [Part(m.name, m.demo.target, m.demo.weight) for m in modules.installed() if m.demo]
+    return [Part(m.name, m.demo.target, m.demo.weight, m.demo.daily) for m in modules.installed() if m.demo]
 
 
 def prepare_demo(location: Location, *, size: str = "small", seed: int = 7, dedicated: bool = True,
@@ -212,18 +229,41 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
                     f"{location.display()}: already holds other data; the demo fills only new or empty books"
                 )
             done = 0
+            timeline: list[tuple[Part, Callable, random.Random, dict]] = []
             for part in todo:
-                def scaled(d: int, t: int, _start=done, _w=part.weight) -> None:
-                    if progress and t:
-                        progress(_start + min(d, t) * _w * 1000 // t, total)
+                daily = part.day_function()
+                # a part on the timeline: a fifth of its share for its setup, the rest for its days
+                share = part.weight * 1000 // 5 if daily else part.weight * 1000
 
-                made = part.function()(books, random.Random(f"{seed}:{part.name}"), size,
-                                       base=base, seed=seed, progress=scaled)
+                def scaled(d: int, t: int, _start=done, _share=share) -> None:
+                    if progress and t:
+                        progress(_start + min(d, t) * _share // t, total)
+
+                rng = random.Random(f"{seed}:{part.name}")
+                extra = {}
+                if daily:
+                    extra["state"] = {}
+                    timeline.append((part, daily, rng, extra["state"]))
+                made = part.function()(books, rng, size, base=base, seed=seed, progress=scaled, **extra)
                 for what, n in made.items():
                     counts[what] = counts.get(what, 0) + n
-                done += part.weight * 1000
+                done += part.weight * 1000 if not daily else share
                 if progress:
                     progress(done, total)
+            if timeline:
+                from datetime import timedelta
+
+                rest = total - done
+                last = base.date()
+                for i in range(DAYS):
+                    day = last - timedelta(days=DAYS - 1 - i)
+                    for part, daily, rng, state in timeline:
+                        for what, n in daily(books, rng, day, state).items():
+                            counts[what] = counts.get(what, 0) + n
+                    if progress and i % 10 == 0:
+                        progress(done + rest * i // DAYS, total)
+                if progress:
+                    progress(total, total)
             books.set_setting("demo.size", size)
             books.set_setting("demo.seed", str(seed))
         return counts

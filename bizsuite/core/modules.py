@@ -43,10 +43,20 @@ def load(target: str) -> Any:
 @dataclass(frozen=True)
 class DemoPart:
     """A module's part of ``bizsuite demo``: ``fn(books, rng, size, *, base, seed, progress)``
-    returning what it made (``{"contacts": 200}``); ``weight`` is its share of the progress bar."""
+    returning what it made (``{"contacts": 200}``); ``weight`` is its share of the progress bar.
+
+    ``daily`` (optional, ``"pkg.mod:fn"``) takes the part onto the demo's timeline: ``target`` is
+    then called with one more keyword, ``state`` (a dict the part keeps for itself), to set up
+    (products, suppliers' prices…), and after every part's setup ``bizsuite/demo.py`` walks the
+    demo's year day by day (:data:`bizsuite.demo.DAYS`, oldest first, ending on "today") calling
+    ``fn(books, rng, day, state) -> dict[str, int]`` of each part that has one, in module order,
+    with the same ``rng`` and ``state`` as its setup. So the documents of several modules are
+    made in date order, each seeing what the others did the days before. Parts without ``daily``
+    do all their work in ``target``, as before."""
 
     target: str
     weight: int = 1
+    daily: str | None = None
 
 
 @dataclass(frozen=True)

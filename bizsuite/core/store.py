@@ -6,9 +6,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bizsuite.core import audit as _audit  # noqa: F401  (registers the audit listener)
@@ -48,16 +48,30 @@ class Books:
         return self.session.get_bind().dialect.name
 
     # -- settings -----------------------------------------------------------------------------
+    # The ledger asks for its role accounts on every posting: a SELECT (and an autoflush) each
+    # time, as the session's identity map holds its rows only weakly. So what each key holds (or
+    # that it is missing) is remembered for the unit of work (``session.info``). It stays right
+    # whatever path writes: set_setting, a Setting added to the session, its value assigned, or
+    # deleted (the listeners below); a commit or any rollback forgets it all. Raw SQL on the
+    # settings table is not seen: a key written that way (ledger/bounds.py's turnover, kept under
+    # SELECT … FOR UPDATE) is read that way too, never through here.
     def setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.session.get(Setting, key)
-        return row.value if row else default
+        known = _known_settings(self.session)
+        if key in known and not any(isinstance(o, Setting) for o in self.session.deleted):
+            value = known[key]
+        else:
+            row = self.session.get(Setting, key)
+            value = known[key] = row.value if row is not None else None
+        return default if value is None else value
 
     def set_setting(self, key: str, value: str) -> None:
-        row = self.session.get(Setting, key)
+        known = _known_settings(self.session)
+        row = None if key in known and known[key] is None else self.session.get(Setting, key)
         if row is None:
             self.session.add(Setting(key=key, value=value))
         else:
             row.value = value
+        known[key] = value
 
     @property
     def company(self) -> str:
@@ -100,6 +114,43 @@ class Books:
         """Is module ``name`` installed (so ``books.<name>`` exists)?"""
         m = modules.find(name)
         return m is not None and m.repository is not None
+
+
+_KNOWN_KEY = "settings.known"
+
+
+def _known_settings(session: Session) -> dict[str, str | None]:
+    return session.info.setdefault(_KNOWN_KEY, {})
+
+
+def _forget_setting(session: Session | None, instance) -> None:
+    if session is not None and isinstance(instance, Setting):
+        session.info.get(_KNOWN_KEY, {}).pop(instance.key, None)
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _setting_added(session: Session, instance) -> None:
+    _forget_setting(session, instance)
+
+
+@event.listens_for(Session, "persistent_to_deleted")
+def _setting_deleted(session: Session, instance) -> None:
+    _forget_setting(session, instance)
+
+
+@event.listens_for(Setting.value, "set")
+def _setting_assigned(target, value, oldvalue, initiator) -> None:
+    _forget_setting(object_session(target), target)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _settings_rolled_back(session: Session, previous_transaction) -> None:
+    session.info.pop(_KNOWN_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _settings_committed(session: Session) -> None:
+    session.info.pop(_KNOWN_KEY, None)  # others may write once this transaction is over
 
 
 class Store:

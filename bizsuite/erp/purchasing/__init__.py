@@ -40,5 +40,5 @@ MODULE = Module(
     key="p",
     records={"purchase_order": "bizsuite.screens.purchasing:open_order"},
     palette="bizsuite.screens.purchasing:palette_sections",
-    demo=DemoPart("bizsuite.erp.purchasing.demo:add_demo_purchasing", 15),
+    demo=DemoPart("bizsuite.erp.purchasing.demo:add_demo_purchasing", 15, daily="bizsuite.erp.purchasing.demo:demo_day"),
 )

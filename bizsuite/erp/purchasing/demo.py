@@ -1,18 +1,29 @@
-"""The purchasing part of the demo company: a year of buying from its suppliers.
+"""The purchasing part of the demo company: a year of buying what ran low.
 
-About two purchase orders a week over the demo's year, each to one supplier from the contacts
-part (for the products it supplies, or any when it supplies none) at the product's cost; most
-are confirmed, received a week or two later (now and then in two deliveries: a backorder), billed
-by the supplier (a few at another price than ordered: the difference goes to the price-difference
-account) and paid about a month after the bill, some in two instalments. The latest orders are
-still open, so every status is there: draft, confirmed, partially received, received (not
-billed yet), closed (fully billed), and a few cancelled before anything came.
+On the demo's timeline (``DemoPart(..., daily=...)``, see :mod:`bizsuite.demo`), after the stock
+part on each day. Its setup (:func:`add_demo_purchasing`) gives each supplier a lead time and
+each product the price its preferred supplier asks (its opening cost). Then, day by day
+(:func:`demo_day`), as a buyer would:
 
-Every document goes through the purchasing repository (``create``, ``confirm``, ``receive``,
-``bill``, ``pay``, ``cancel``) in date order, so receipts move stock in (inventory/GRNI), bills
-post GRNI and input tax against payables, payments payables against the bank, exactly as a clerk
-would. Receipts are dated back before the stock part's later deliveries; they come in at the
-product's moving average (the stock part keeps it exact), so they re-value nothing.
+- on the first of the month the suppliers' prices drift (mostly up, now and then down), so
+  receipts come in at other costs than the moving average and the average moves;
+- the goods due that day are received (a few orders in two parts: the rest, a backorder, a week
+  or two later; more of them in the year's last two weeks, so some are still open at today);
+  now and then a receipt is entered late, dated the day the goods really came (a few days
+  before, ahead of a dispatch of one of them): a backdated receipt, so stock re-values the
+  deliveries made since (a revaluation);
+- the supplier's bill comes a few days after the goods (a few at another price than ordered: the
+  difference goes to the price-difference account) and is paid three to six weeks later, some
+  in two instalments;
+- on Mondays, every product whose stock, counting what is on order, is at or below its reorder
+  point is ordered (its reorder quantity) from its preferred supplier, one order per supplier,
+  confirmed the same day (a few are cancelled the next day); products with no supplier are not
+  ordered: they run low and stay low. The last week's orders are still drafts.
+
+So at "today" every status is there (draft, confirmed, partially received, received not billed,
+closed, cancelled) and a handful of products are at or below their reorder point, some with an
+order already open, some without. Every document goes through the purchasing repository
+(``create``, ``confirm``, ``receive``, ``bill``, ``pay``, ``cancel``), exactly as a clerk would.
 
 Everything comes from ``rng`` and ``base``: a seed gives the same orders on the same day.
 """
@@ -25,118 +36,139 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-ORDERS_PER_WEEK = {"small": 2}
+LATE_ENTRY = 0.3  # receipts entered a few days after the goods came (dated back)
+SPLIT = 0.15  # orders delivered in two parts
+CANCELLED = 0.04  # orders cancelled the day after
+OTHER_PRICE = 0.1  # bills at another price than ordered
+DRAFT_DAYS = 7  # the last week's orders are not sent yet
 
 
 def add_demo_purchasing(books, rng: random.Random, size: str, *, base: dt.datetime, seed: int = 0,
-                        progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    from bizsuite.erp.purchasing.repository import LineIn
+                        progress: Callable[[int, int], None] | None = None,
+                        state: dict | None = None) -> dict[str, int]:
+    """Suppliers' lead times and prices, kept in ``state`` for :func:`demo_day`."""
     from bizsuite.erp.stock.models import Product
 
     if size not in ("small", "large"):
         raise ValueError(f"size {size!r} is not one of small, large")
     books.require("purchasing.write")
-    purchasing = books.purchasing
+    state = {} if state is None else state
     r = rng
-    report = progress or (lambda done, total: None)
-    end = base.date() if isinstance(base, dt.datetime) else base
-    start = end - dt.timedelta(days=364)
     suppliers = [c.id for c in books.contacts.page(role="supplier", kind="company", limit=200,
                                                    with_total=False).rows]
     products = books.session.execute(
-        select(Product.id, Product.unit, Product.on_hand, Product.value, Product.supplier_id)
+        select(Product.id, Product.unit, Product.on_hand, Product.value)
         .where(Product.active.is_(True)).order_by(Product.id)).all()
-    if not suppliers or not products:
-        return {"purchase orders": 0}
-    cost = {pid: (value / q).quantize(Decimal("0.01")) for pid, _, q, value, _ in products if q}
-    unit = {pid: u for pid, u, _, _, _ in products}
-    supplies: dict[int, list[int]] = defaultdict(list)
-    for pid, _, _, _, sup in products:
-        if sup is not None and pid in cost:
-            supplies[sup].append(pid)
-    every = [pid for pid in unit if pid in cost]
+    state.update(
+        end=base.date() if isinstance(base, dt.datetime) else base,
+        lead={s: r.randint(5, 12) for s in suppliers},
+        price={pid: (value / q / 2).quantize(Decimal("0.01")) * 2 for pid, _, q, value in products if q},
+        unit={pid: u for pid, u, _, _ in products},
+        coming=defaultdict(Decimal),  # ordered (drafts too), not received nor cancelled
+        due=defaultdict(list),  # day -> [(step, order number, what)]
+        orders=0, active=bool(suppliers and products),
+    )
+    if progress:
+        progress(1, 1)
+    return {"purchase orders": 0, "receipts": 0, "supplier bills": 0, "supplier payments": 0}
 
-    # -- the plan: (date, order, step, what) — done in date order ------------------------------
-    events: list[tuple[dt.date, int, int, tuple]] = []
-    n_orders = 52 * ORDERS_PER_WEEK["small"]
-    for n in range(n_orders):
-        day = start + dt.timedelta(days=7 + n * 357 // n_orders + r.randint(0, 2))
-        if day > end:
-            continue
-        supplier = r.choice(suppliers)
-        pool = supplies.get(supplier) or every
-        picks = r.sample(pool, min(len(pool), r.randint(1, 4)))
-        lines = [(pid, Decimal(r.randint(10, 60)) if unit[pid] == "pcs" else Decimal(r.randint(5, 30)))
-                 for pid in picks]
-        events.append((day, n, 0, ("create", supplier, lines)))
-        if r.random() < 0.04:  # changed their mind
-            events.append((day + dt.timedelta(days=r.randint(0, 3)), n, 1, ("cancel",)))
-            continue
-        if n >= n_orders - 2 or day > end - dt.timedelta(days=3):  # the latest orders are still drafts
-            continue
-        events.append((day + dt.timedelta(days=r.randint(0, 1)), n, 1, ("confirm",)))
-        got = day + dt.timedelta(days=r.randint(6, 14))
-        split = r.random() < 0.15
-        if split:  # a part first, the rest (a backorder) a week or two later
-            first = [(pid, _half(q, unit[pid])) for pid, q in lines[:1]]
-            events.append((got, n, 2, ("receive", first)))
-            got = got + dt.timedelta(days=r.randint(7, 14))
-            if r.random() < 0.5:
-                continue  # still waiting for the rest
-        events.append((got, n, 3, ("receive", None)))
-        billed = got + dt.timedelta(days=r.randint(1, 10))
-        if billed > end - dt.timedelta(days=10):
-            continue  # received, the bill not in yet
-        other = r.random() < 0.1
-        bill_lines = ([LineIn(pid, q, cost[pid] + Decimal(r.choice((-1, 1)) * r.randint(1, 40)) / 100)
-                       for pid, q in lines[:1]] + [LineIn(pid, q) for pid, q in lines[1:]]) if other else None
-        events.append((billed, n, 4, ("bill", f"{r.randint(10_000, 99_999)}-{n + 1}", bill_lines)))
-        paid = billed + dt.timedelta(days=r.randint(20, 40))
-        if r.random() < 0.2:  # in two instalments
-            events.append((billed + dt.timedelta(days=r.randint(7, 15)), n, 5, ("pay", "part")))
-        events.append((paid, n, 6, ("pay", None)))
-    events = [e for e in events if e[0] <= end]
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
 
-    numbers: dict[int, str] = {}
-    bills: dict[int, str] = {}
-    made = {"purchase orders": 0, "receipts": 0, "supplier bills": 0, "supplier payments": 0}
-    for i, (day, n, _, ev) in enumerate(events):
-        what = ev[0]
-        if what == "create":
-            _, supplier, lines = ev
-            po = purchasing.create(supplier, [LineIn(pid, q, cost[pid]) for pid, q in lines], date=day,
-                                   expected=day + dt.timedelta(days=10))
-            numbers[n] = po.number
-            made["purchase orders"] += 1
-        elif n not in numbers:
-            continue
-        elif what == "cancel":
-            purchasing.cancel(numbers[n])
-        elif what == "confirm":
-            purchasing.confirm(numbers[n])
-        elif what == "receive":
-            lines = ev[1]
-            purchasing.receive(numbers[n], [LineIn(pid, q) for pid, q in lines] if lines else None, date=day)
+def demo_day(books, rng: random.Random, day: dt.date, state: dict) -> dict[str, int]:
+    """One day of buying: prices drift on the 1st, what is due is received, billed and paid, and
+    on Mondays what ran low is ordered (see the module doc)."""
+    from bizsuite.erp.purchasing.repository import LineIn
+    from bizsuite.erp.stock.models import Move, Product
+
+    if not state.get("active"):
+        return {}
+    purchasing = books.purchasing
+    r = rng
+    made: dict[str, int] = defaultdict(int)
+    price, unit, coming, due = state["price"], state["unit"], state["coming"], state["due"]
+    if day.day == 1:
+        for pid in sorted(price):
+            price[pid] = max(Decimal("0.02"),
+                             (price[pid] * (100 + r.randint(-2, 6)) / 200).quantize(Decimal("0.01")) * 2)
+
+    def later(when: dt.date, step: int, number: str, what: tuple) -> None:
+        if when <= state["end"]:
+            due[when].append((step, number, what))
+
+    for step, number, what in sorted(due.pop(day, []), key=lambda e: (e[0], e[1])):
+        kind = what[0]
+        if kind == "cancel":
+            purchasing.cancel(number)
+            for pid, q, _ in what[1]:
+                coming[pid] -= q
+        elif kind == "receive":  # what it brings, the rest (a part), the day it came, the order's lines, ordered
+            _, brings, rest, came, order_lines, ordered = what
+            if ordered is not None:  # entered late: the goods came before the last dispatch of one of them
+                last = books.session.scalar(select(func.max(Move.date)).where(
+                    Move.product_id.in_([pid for pid, _ in brings]), Move.kind == "delivery",
+                    Move.date > ordered + dt.timedelta(days=1)))
+                if last is not None:
+                    came = max(ordered + dt.timedelta(days=1), last - dt.timedelta(days=r.randint(1, 3)))
+            purchasing.receive(number, [LineIn(pid, q) for pid, q in brings] if rest else None, date=came)
             made["receipts"] += 1
-        elif what == "bill":
-            _, ref, lines = ev
-            bills[n] = purchasing.bill(numbers[n], supplier_ref=ref, lines=lines, date=day).number
+            for pid, q in brings:
+                coming[pid] -= q
+            if rest:  # the backorder comes a week or two later (entered on time; never on a day gone by)
+                back = max(day + dt.timedelta(days=1), came + dt.timedelta(days=r.randint(7, 14)))
+                later(back, 1, number, ("receive", rest, None, back, order_lines, None))
+            else:
+                later(day + dt.timedelta(days=r.randint(1, 10)), 2, number, ("bill", order_lines))
+        elif kind == "bill":
+            other = r.random() < OTHER_PRICE
+            lines = [LineIn(pid, q, p + Decimal(r.choice((-1, 1)) * r.randint(1, 20) * 2) / 100
+                            if other and k == 0 else p) for k, (pid, q, p) in enumerate(what[1])]
+            bill = purchasing.bill(number, supplier_ref=f"{r.randint(10_000, 99_999)}-{number}", lines=lines, date=day)
             made["supplier bills"] += 1
-        elif what == "pay" and n in bills:
-            record = purchasing.bill_record(bills[n])
+            if r.random() < 0.2:  # in two instalments
+                later(day + dt.timedelta(days=r.randint(7, 15)), 3, bill.number, ("pay", "part"))
+            later(day + dt.timedelta(days=r.randint(20, 40)), 3, bill.number, ("pay", None))
+        elif kind == "pay":
+            record = purchasing.bill_record(number)
             owed = record.total - record.paid
-            if owed <= 0:
+            if owed > 0:
+                amount = (owed / 2).quantize(Decimal("0.01")) if what[1] == "part" else None
+                purchasing.pay(number, amount, date=day)
+                made["supplier payments"] += 1
+
+    if day.weekday() == 0:  # Monday: order what ran low, counting what is on order
+        rows = books.session.execute(
+            select(Product.id, Product.on_hand, Product.reorder_point, Product.reorder_qty, Product.supplier_id)
+            .where(Product.active.is_(True), Product.supplier_id.is_not(None)).order_by(Product.id)).all()
+        by_supplier: dict[int, list[tuple[int, Decimal, Decimal]]] = defaultdict(list)
+        for pid, on_hand, point, qty, supplier in rows:
+            position = on_hand + coming[pid]
+            if pid in price and position <= point:
+                by_supplier[supplier].append((pid, max(qty, point - position + 1).to_integral_value(), price[pid]))
+        draft = day > state["end"] - dt.timedelta(days=DRAFT_DAYS)
+        for supplier, lines in sorted(by_supplier.items()):
+            po = purchasing.create(supplier, [LineIn(pid, q, p) for pid, q, p in lines], date=day,
+                                   expected=day + dt.timedelta(days=state["lead"][supplier]))
+            made["purchase orders"] += 1
+            for pid, q, _ in lines:
+                coming[pid] += q
+            if draft:
                 continue
-            amount = (owed / 2).quantize(Decimal("0.01")) if ev[1] == "part" else None
-            purchasing.pay(bills[n], amount, date=day)
-            made["supplier payments"] += 1
-        if i % 40 == 0:
-            report(i, len(events))
-    report(1, 1)
-    return made
+            if r.random() < CANCELLED:  # changed their mind
+                later(day + dt.timedelta(days=1), 0, po.number, ("cancel", lines))
+                continue
+            purchasing.confirm(po.number)
+            came = day + dt.timedelta(days=state["lead"][supplier] + r.randint(0, 3))
+            late = day if r.random() < LATE_ENTRY else None  # entered days after the goods came
+            # near the year's end, suppliers run short more often: backorders still open at today
+            if r.random() < (SPLIT if came < state["end"] - dt.timedelta(days=14) else 0.6):
+                pid, q, _ = lines[0]
+                first = [(pid, _half(q, unit[pid]))] + [(p2, q2) for p2, q2, _ in lines[1:]]
+                rest = [(pid, q - first[0][1])]
+                later(came, 1, po.number, ("receive", first, rest, came, lines, late))
+            else:
+                later(came, 1, po.number, ("receive", [(p2, q2) for p2, q2, _ in lines], None, came, lines, late))
+    return dict(made)
 
 
 def _half(q: Decimal, unit: str) -> Decimal:

@@ -38,5 +38,5 @@ MODULE = Module(
     key="s",
     records={"product": "bizsuite.screens.stock:open_product"},
     palette="bizsuite.screens.stock:palette_sections",
-    demo=DemoPart("bizsuite.erp.stock.demo:add_demo_stock", 20),
+    demo=DemoPart("bizsuite.erp.stock.demo:add_demo_stock", 20, daily="bizsuite.erp.stock.demo:demo_day"),
 )
