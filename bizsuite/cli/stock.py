@@ -102,10 +102,9 @@ def edit_product(
 ) -> None:
     """Change a product (only what is given)."""
     with books(ctx) as b:
-        current = b.stock.product(sku)
-        data = _product_in(new_sku or current.sku, name or current.name, unit, price, tax_rate, reorder_point,
-                           reorder_qty, supplier, current.active if active is None else active)
-        p = b.stock.update_product(current.id, data)
+        p = b.stock.edit_product(sku, sku=new_sku, name=name, unit=unit, price=price, tax_rate=tax_rate,
+                                 reorder_point=reorder_point, reorder_qty=reorder_qty, supplier=supplier,
+                                 active=active)
         sku_, state = p.sku, "active" if p.active else "inactive"
     typer.echo(f"changed {sku_} ({state})")
 

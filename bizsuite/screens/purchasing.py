@@ -26,13 +26,9 @@ from bizsuite.widgets.keymap import bind
 from bizsuite.widgets.paged_table import Column, PagedTable
 
 PAGE_SIZE = 100
-# The repository reads the orders of a status whole (``orders()`` has no offset/limit): the list
-# shows the newest this many and says so.
-MOST = 1000
 SUPPLIERS = 500  # the new order's supplier list: the first this many by name
 STATUS_FILTERS = [("Open orders", "open"), ("All orders", ""),
                   *((STATUS_LABELS[s].capitalize(), s) for s in STATUSES)]
-OPEN = ("draft", "confirmed", "partially_received", "received")  # not closed, not cancelled
 STATUS_STYLE = {"draft": "dim", "confirmed": "", "partially_received": "yellow", "received": "cyan",
                 "closed": "green", "cancelled": "dim strike"}
 
@@ -78,7 +74,7 @@ class OrdersScreen(ListScreen):
         "the open orders (not yet closed or cancelled), every order, or the orders of one status (partial: partially received). "
         "Enter opens the order: per line what was ordered, received, billed and paid, and its "
         "bills; there you confirm a draft, receive goods, enter a bill and pay it. n starts a new order (a draft, "
-        f"products picked as you type); s shows the reorder suggestions (and drafts orders from them). At most {MOST:,} orders are shown."
+        "products picked as you type); s shows the reorder suggestions (and drafts orders from them)."
     )
     BINDINGS = [
         bind("orders_screen.new", "new", "New order"),
@@ -119,25 +115,15 @@ class OrdersScreen(ListScreen):
     def is_filtered(self, filters: dict[str, Any]) -> bool:
         return bool(filters["status"])
 
-    def _all(self, books, filters) -> list:
-        status = filters["status"]
-        if status == "open":
-            rows = [r for r in books.purchasing.orders() if r.status in OPEN]
-        else:
-            rows = books.purchasing.orders(status=status or None)
-        return rows[:MOST]
-
     def fetch_page(self, books, filters, sort, offset, limit):
-        return self._all(books, filters)[offset:offset + limit]
+        return books.purchasing.orders_page(status=filters["status"] or None, offset=offset, limit=limit,
+                                            with_total=False).rows
 
     def count_rows(self, books, filters) -> int:
-        return len(self._all(books, filters))
+        return books.purchasing.orders_page(status=filters["status"] or None, limit=0).total
 
     def count_everything(self, books) -> int:
         return books.purchasing.counts()["orders"]
-
-    def export_rows(self, books):
-        return iter(self._all(books, self.filters()))
 
     def on_paged_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         self.app.push_screen(OrderScreen(event.row.id))

@@ -260,6 +260,7 @@ class OrderRow:
     total: Decimal
     billed: Decimal
     paid: Decimal
+    expected: dt.date | None = None
 
 
 @dataclass

@@ -68,10 +68,12 @@ from bizsuite.erp.purchasing.models import (
     Suggestion,
     SupplierSummary,
 )
+from bizsuite.erp.stock.models import Page
 
 SERIES_PO, SERIES_BILL, SERIES_PAY = "purchasing.po", "purchasing.bill", "purchasing.payment"
 PREFIX_PO, PREFIX_BILL, PREFIX_PAY = "PO-", "BILL-", "PAY-"
 SOURCE_RECEIPT, SOURCE_BILL, SOURCE_PAYMENT = "purchase_receipt", "supplier_bill", "supplier_payment"
+NOT_DONE = (DRAFT, CONFIRMED, PARTIAL, RECEIVED)  # an "open" order: not yet closed or cancelled
 MAX_LINES = 1000  # lines on one order (a bill posts up to two ledger lines per order line)
 DEFAULT_TERMS = 30  # days from a bill's date to its due date when none is given
 
@@ -600,20 +602,40 @@ class PurchasingRepository:
                          po.expected, views, bviews, net, tax, net + tax,
                          sum((b.total for b in bills), Decimal(0)), sum((b.paid for b in bills), Decimal(0)))
 
-    def orders(self, *, status: str | None = None, supplier: int | str | None = None) -> list[OrderRow]:
-        """Orders, newest first, with their totals, what was billed and paid."""
-        self.books.require("purchasing.read")
-        q = select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
+    def _orders_query(self, status: str | None, supplier: int | str | None):
+        q = select(PurchaseOrder)
         if status not in (None, ""):
             key = str(status).strip().casefold().replace(" ", "_")
             key = {"partial": PARTIAL, "canceled": CANCELLED}.get(key, key)
-            if key not in STATUSES:
-                raise ValidationFailed([FieldError("status", f"{status!r} is not a status; statuses: "
+            if key == "open":
+                q = q.where(PurchaseOrder.status.in_(NOT_DONE))
+            elif key not in STATUSES:
+                raise ValidationFailed([FieldError("status", f"{status!r} is not a status; statuses: open, "
                                                              f"{', '.join(STATUSES)}")])
-            q = q.where(PurchaseOrder.status == key)
+            else:
+                q = q.where(PurchaseOrder.status == key)
         if supplier not in (None, ""):
             q = q.where(PurchaseOrder.supplier_id == self._supplier(supplier).id)
+        return q
+
+    def orders(self, *, status: str | None = None, supplier: int | str | None = None) -> list[OrderRow]:
+        """Orders, newest first, with their totals, what was billed and paid. ``status`` "open":
+        those not yet closed or cancelled."""
+        self.books.require("purchasing.read")
+        q = self._orders_query(status, supplier).order_by(PurchaseOrder.id.desc())
         return self._rows(list(self.session.scalars(q)))
+
+    def orders_page(self, *, status: str | None = None, supplier: int | str | None = None, offset: int = 0,
+                    limit: int | None = 50, with_total: bool = True) -> Page:
+        """One page of :meth:`orders` (newest first), and how many there are in all."""
+        self.books.require("purchasing.read")
+        q = self._orders_query(status, supplier)
+        total = self.session.scalar(select(func.count()).select_from(q.subquery())) if with_total else None
+        q = q.order_by(PurchaseOrder.id.desc()).offset(offset)
+        if limit is not None:
+            q = q.limit(limit)
+        rows = self._rows(list(self.session.scalars(q)))
+        return Page(rows, total if total is not None else offset + len(rows), offset)
 
     def _rows(self, pos: list[PurchaseOrder]) -> list[OrderRow]:
         if not pos:
@@ -634,26 +656,31 @@ class PurchasingRepository:
         names = self.books.contacts.names({po.supplier_id for po in pos})
         zero = from_minor(0, scale)
         return [OrderRow(po.id, po.number, po.date, names.get(po.supplier_id, ""), po.status,
-                         totals.get(po.id, zero), *billed.get(po.id, (zero, zero))) for po in pos]
+                         totals.get(po.id, zero), *billed.get(po.id, (zero, zero)), po.expected) for po in pos]
 
     def bill_record(self, ref: int | str) -> BillView:
         self.books.require("purchasing.read")
         return self._bill_view(self._bill(ref))
 
-    def supplier_summary(self, supplier: int | str) -> SupplierSummary:
-        """What a supplier's contact page shows: their orders, their bills still open, and the
-        balance we owe them (what their bills still owe)."""
+    def supplier_summary(self, supplier: int | str, *, open_only: bool = False,
+                         limit: int | None = None) -> SupplierSummary:
+        """What a supplier's contact page shows: their orders (``open_only``: not yet closed or
+        cancelled), their bills still open (oldest due first), each list at most ``limit`` long,
+        and the balance we owe them (what all their open bills still owe, however many)."""
         self.books.require("purchasing.read")
         c = self.books.contacts.get(supplier) if isinstance(supplier, int) else self.books.contacts.resolve(supplier)
-        pos = list(self.session.scalars(select(PurchaseOrder).where(PurchaseOrder.supplier_id == c.id)
-                                        .order_by(PurchaseOrder.id.desc())))
-        bills = list(self.session.scalars(select(Bill).where(Bill.supplier_id == c.id, Bill.paid < Bill.total)
-                                          .order_by(Bill.due, Bill.id)))
-        orders = {po.id: po.number for po in pos}
+        q = select(PurchaseOrder).where(PurchaseOrder.supplier_id == c.id)
+        if open_only:
+            q = q.where(PurchaseOrder.status.in_(NOT_DONE))
+        pos = list(self.session.scalars(q.order_by(PurchaseOrder.id.desc()).limit(limit)))
+        open_ = (Bill.supplier_id == c.id, Bill.paid < Bill.total)
+        bills = list(self.session.scalars(select(Bill).where(*open_).order_by(Bill.due, Bill.id).limit(limit)))
+        owed = self.session.scalar(select(func.sum(_raw(_B.c.total) - _raw(_B.c.paid))).where(*open_))
+        numbers = dict(self.session.execute(select(PurchaseOrder.id, PurchaseOrder.number)
+                                            .where(PurchaseOrder.id.in_({b.order_id for b in bills}))).all()) if bills else {}
         names = {c.id: c.name}
-        open_bills = [self._bill_view(b, names, orders) for b in bills]
-        return SupplierSummary(c.id, self._rows(pos), open_bills,
-                               sum((b.owed for b in open_bills), from_minor(0, self.scale)))
+        open_bills = [self._bill_view(b, names, numbers) for b in bills]
+        return SupplierSummary(c.id, self._rows(pos), open_bills, from_minor(int(owed or 0), self.scale))
 
     # -- reorder suggestions ------------------------------------------------------------------
     def suggest(self, *, create: bool = False) -> tuple[list[Suggestion], list[OrderView]]:

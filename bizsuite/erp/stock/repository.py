@@ -375,6 +375,24 @@ class StockRepository:
         self.session.flush()
         return p
 
+    EDITABLE = ("sku", "name", "unit", "price", "tax_rate", "reorder_point", "reorder_qty", "supplier", "active")
+
+    def edit_product(self, ref: int | str, *, expected_version: int | None = None, **changes) -> Product:
+        """Change only what is given (``sku=``, ``name=``, …, ``active=``; None or left out: as it
+        is), checked as :meth:`update_product` checks a whole product. Read under the row's lock,
+        so a change made meanwhile by someone else is kept, not written back over."""
+        unknown = sorted(set(changes) - set(self.EDITABLE))
+        if unknown:
+            raise TypeError(f"edit_product() got unknown fields: {', '.join(unknown)}")
+        self.books.require("stock.write")
+        pid = self.product(ref).id
+        p = self.session.scalars(select(Product).where(Product.id == pid).with_for_update()
+                                 .execution_options(populate_existing=True)).one()
+        given = {k: v for k, v in changes.items() if v is not None}
+        data = ProductIn(sku=given.pop("sku", p.sku), name=given.pop("name", p.name),
+                         active=given.pop("active", p.active), **given)
+        return self.update_product(p.id, data, expected_version=expected_version)
+
     def set_active(self, ref: int | str, active: bool) -> Product:
         self.books.require("stock.write")
         p = self._locked(ref)

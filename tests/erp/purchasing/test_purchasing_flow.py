@@ -241,6 +241,38 @@ def test_a_suppliers_page_gets_orders_open_bills_and_what_we_owe(pstore, owner):
         assert s.owed == D("67.80") == -role_balance(b, "payable")
 
 
+
+def test_the_supplier_page_asks_for_open_orders_and_a_few_bills_but_owes_them_all(pstore, owner):
+    with pstore.transaction(owner) as b:
+        new_po(b, "A-1 10 10")
+        new_po(b, "K-1 1 5", confirm=False)
+        new_po(b, "A-1 1 10")
+        b.purchasing.cancel("PO-00003")
+        b.purchasing.receive("PO-00001", date=DAY)
+        b.purchasing.bill("PO-00001", supplier_ref="I1", lines=["A-1 4"], date=DAY)  # 45.20
+        b.purchasing.bill("PO-00001", supplier_ref="I2", lines=["A-1 6"], date=DAY, due="2026-03-05")  # 67.80
+        s = b.purchasing.supplier_summary(1, open_only=True, limit=1)
+        assert [o.number for o in s.orders] == ["PO-00002"]  # PO-00003 is cancelled; the limit keeps one
+        assert [(x.number, x.order) for x in s.open_bills] == [("BILL-00002", "PO-00001")]  # due first
+        assert s.owed == D("113.00") == -role_balance(b, "payable")  # both bills, not just the one listed
+        assert s.orders[0].expected is None
+
+
+def test_orders_come_a_page_at_a_time_newest_first_with_the_count_of_the_filter(pstore, owner):
+    with pstore.transaction(owner) as b:
+        for n in range(5):
+            new_po(b, "A-1 1 10", confirm=n % 2 == 0)
+        b.purchasing.cancel("PO-00005")
+        page = b.purchasing.orders_page(offset=1, limit=2)
+        assert ([r.number for r in page.rows], page.total) == (["PO-00004", "PO-00003"], 5)
+        page = b.purchasing.orders_page(status="open", limit=10)
+        assert [r.number for r in page.rows] == ["PO-00004", "PO-00003", "PO-00002", "PO-00001"]
+        assert page.total == 4
+        assert b.purchasing.orders_page(status="draft", limit=0).total == 2
+        assert [r.number for r in b.purchasing.orders(status="open")] == [r.number for r in page.rows]
+        with pytest.raises(Refused, match="'nope' is not a status; statuses: open, draft"):
+            b.purchasing.orders_page(status="nope")
+
 def test_who_may_do_what(pstore, owner):
     with pstore.transaction(owner) as b:
         b.admin.add_user("wendy", "warehouse")
