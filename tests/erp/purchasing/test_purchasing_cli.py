@@ -68,7 +68,7 @@ BAD = {
                                           "be cancelled"),
     "an unknown order": (["show", "PO-00042"], "no purchase order 'PO-00042'"),
     "an unknown status": (["list", "--status", "lost"],
-                          "status: 'lost' is not a status; statuses: draft, confirmed, partially_received, received, "
+                          "status: 'lost' is not a status; statuses: open, draft, confirmed, partially_received, received, "
                           "closed, cancelled"),
 }
 
