@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,8 +142,67 @@ def locate(db_option: str | None, settings: Settings | None = None) -> Location:
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+# Files this process has open through SQLite, by (device, inode): connections opened less those
+# closed. POSIX drops every lock a process holds on a file when the process closes *any*
+# descriptor of it, so reading the header of books this process has open (a second Store on
+# the same file: the app, a server, an in-process command) would silently release the first
+# connection's locks; another process then believes it is the last one, checkpoints and deletes
+# the -wal and -shm under it, and the file is corrupted ("How To Corrupt An SQLite Database
+# File", 2.2). SQLite guards its own descriptors; ours must not be opened at all.
+_OPEN_HERE: dict[tuple[int, int], int] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _track_open(engine: Engine, path: Path) -> None:
+    """Count ``engine``'s DBAPI connections to ``path`` in :data:`_OPEN_HERE`."""
+
+    def opened(dbapi_conn, record) -> None:
+        key = _file_key(path)  # after connect: the file exists now
+        record.info["bizsuite.file"] = key
+        if key is not None:
+            with _OPEN_LOCK:
+                _OPEN_HERE[key] = _OPEN_HERE.get(key, 0) + 1
+
+    def closed(dbapi_conn, record) -> None:
+        key = record.info.pop("bizsuite.file", None)
+        if key is not None:
+            with _OPEN_LOCK:
+                left = _OPEN_HERE.get(key, 0) - 1
+                if left > 0:
+                    _OPEN_HERE[key] = left
+                else:
+                    _OPEN_HERE.pop(key, None)
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "close", closed)
+    event.listen(engine, "close_detached", closed)
+
+
 def sqlite_file_state(path: Path) -> str:
-    """'missing', 'empty' (0 bytes), 'sqlite' or 'foreign' (exists but is not an SQLite file)."""
+    """'missing', 'empty' (0 bytes), 'sqlite' or 'foreign' (exists but is not an SQLite file).
+    Books this process has open are never opened again to read their header (see _OPEN_HERE)."""
+    import stat
+
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    except PermissionError:
+        raise BooksError(f"{path}: permission denied (ask the owner to add you to the books' group)") from None
+    if stat.S_ISDIR(st.st_mode):
+        return "foreign"
+    if st.st_size == 0:
+        return "empty"
+    if (st.st_dev, st.st_ino) in _OPEN_HERE:
+        return "sqlite"
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -221,6 +281,9 @@ def make_engine(url: str, *, access: str = "rw") -> Engine:
             engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", lambda c, r: _sqlite_on_connect(c, r, read_only=read_only))
         event.listen(engine, "begin", _sqlite_on_begin)
+        database = make_url(url).database
+        if database and database != ":memory:":
+            _track_open(engine, Path(database))
         return engine
     # psycopg logs a second, technical line ("error ignored terminating <psycopg.Pipeline …>")
     # when a statement of a pipelined batch is refused; the refusal itself is reported once, by

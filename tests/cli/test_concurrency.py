@@ -59,8 +59,28 @@ def _all_at_once(cli, db: str, commands: list[list[str]], pause: str, *,
 
 
 def _sql(store: Store, query: str, **params):
-    with store.engine.connect() as conn:
-        return conn.execute(text(query), params).all()
+    from sqlalchemy.exc import DatabaseError
+
+    try:
+        with store.engine.connect() as conn:
+            return conn.execute(text(query), params).all()
+    except DatabaseError as exc:  # say whether the file itself is damaged or only this connection's view
+        if not store.location.is_sqlite:
+            raise
+        import os
+        import sqlite3
+
+        path = store.location.path
+        beside = {p: os.path.getsize(p) for p in (f"{path}-wal", f"{path}-shm") if os.path.exists(p)}
+        fresh = sqlite3.connect(path)
+        try:
+            verdict = fresh.execute("PRAGMA integrity_check").fetchall()[:5]
+            again = fresh.execute(query, params).fetchall()
+        except sqlite3.DatabaseError as second:
+            verdict, again = str(second), None
+        finally:
+            fresh.close()
+        raise AssertionError(f"{exc.orig}; a new connection says {verdict}, reads {again}; beside: {beside}") from exc
 
 
 def _no_tracebacks(results) -> None:
