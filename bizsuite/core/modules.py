@@ -118,6 +118,11 @@ class Module:
     permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # permission → roles that have it
     posts: dict[str, str] = field(default_factory=dict)  # ledger source kinds it posts → permission needed
     accounts: dict[str, AccountRole] = field(default_factory=dict)  # account roles it adds (ledger set-account)
+    # account roles only its documents (and those of modules that depend on it) may post to, once
+    # it is in use: role → "…:fn", (books) -> bool, "these books use it" (stock: any move made).
+    # The inventory account of perpetual stock is the valuation, so a manual entry there would
+    # make them disagree; books that keep no stock post their periodic cost entries by hand.
+    keeps: dict[str, str] = field(default_factory=dict)
     hooks: dict[str, str] = field(default_factory=dict)  # what it offers other modules: hook name → "…:fn"
     checks: tuple[str, ...] = ()  # "…checks:contact_checks": (books) -> list[CheckResult] each
     demo: DemoPart | None = None
@@ -292,6 +297,22 @@ def creation_answers() -> dict[str, tuple[str, str | None]]:
 def account_roles() -> dict[str, AccountRole]:
     """The account roles the installed modules add to the ledger's own, by role."""
     return {role: need for m in installed() for role, need in m.accounts.items()}
+
+
+def kept_roles() -> dict[str, tuple[str, frozenset[str], str]]:
+    """Account roles a module keeps (``Module.keeps``): role → (the module, the ledger source
+    kinds that may post to it — the module's own and those of every module that depends on it —
+    and its "in use" function)."""
+    mods = installed()
+    needs: dict[str, set[str]] = {}
+    for m in mods:  # dependency order: what a module depends on is known before it
+        needs[m.name] = set(m.depends).union(*(needs.get(d, set()) for d in m.depends))
+    out: dict[str, tuple[str, frozenset[str], str]] = {}
+    for keeper in mods:
+        kinds = frozenset(k for m in mods if m is keeper or keeper.name in needs[m.name] for k in m.posts)
+        for role, in_use in keeper.keeps.items():
+            out[role] = (keeper.name, kinds, in_use)
+    return out
 
 
 def hooks(name: str) -> list:

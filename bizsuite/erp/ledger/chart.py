@@ -340,6 +340,35 @@ class ChartMixin:
             out[role] = self._ids().get(int(value)) if value and value.isdigit() else None
         return out
 
+    def kept_accounts(self) -> dict[int, tuple[str, str, frozenset[str], str]]:
+        """Accounts a module may keep (``Module.keeps``: stock keeps the inventory account): account
+        id → (its role, the module, the source kinds that may post to it, its "in use" function)."""
+        from bizsuite.core.modules import kept_roles
+
+        out: dict[int, tuple[str, str, frozenset[str], str]] = {}
+        for role, (module, kinds, in_use) in kept_roles().items():
+            value = self.books.setting(role_setting(role))
+            if value and value.isdigit():
+                out[int(value)] = (role, module, kinds, in_use)
+        return out
+
+    def kept_problem(self, account_id: int, source_kind: str | None, kept=None) -> str | None:
+        """Why an entry of ``source_kind`` (None: a reversal by hand) may not post to the account,
+        or None. A kept account moves only with its module's documents: a manual entry, an import
+        or a reversal there would make it disagree with what the module says it holds."""
+        from bizsuite.core.modules import load
+
+        kept = self.kept_accounts() if kept is None else kept
+        hold = kept.get(account_id)
+        if hold is None or (source_kind is not None and source_kind in hold[2]):
+            return None
+        role, module, _, in_use = hold
+        if not load(in_use)(self.books):  # not kept in these books (yet): an account like any other
+            return None
+        name = self._ids()[account_id].name if account_id in self._ids() else f"#{account_id}"
+        return (f"{name} is the {role} account, kept by {module}: only {module}'s own documents post "
+                f"to it, so that it always agrees with {module}'s records")
+
     def role_account(self, role: str) -> Account:
         """The account set for ``role``; refused with how to set it when there is none.
 

@@ -289,6 +289,7 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
 
     # 1. accounts: existing ones by exact name; unknown ones get a type or a problem
     by_name = ledger._names()
+    kept = ledger.kept_accounts()
     new_accounts: dict[str, tuple[str, str | None]] = {}
     refused: dict[str, str] = {}
 
@@ -296,6 +297,8 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
         """The problem with this account name, or None (and the account is known or will be)."""
         if account in by_name:
             a = by_name[account]
+            if a.id in kept:
+                return ledger.kept_problem(a.id, SOURCE_IMPORT, kept)
             return None if a.active else f"{account} is inactive; activate it or use another account"
         if account in new_accounts:
             return None
@@ -559,6 +562,12 @@ def write_entries(books, entries: list[NewEntry], *, source_kind: str, audit_sou
     summary row (``audit_summary``) for generated data such as the demo. Returns the new ids."""
     if not entries:
         return []
+    kept = books.ledger.kept_accounts()
+    if kept:  # the one rule of kept accounts (LedgerRepository.kept_problem), for bulk writers too
+        for n, e in enumerate(entries, 1):
+            for aid, *_ in e.lines:
+                if aid in kept and (why := books.ledger.kept_problem(aid, source_kind, kept)):
+                    raise Refused(f"entry {n} ({e.date} {e.memo}): {why}")
     s = books.session
     dialect = s.connection().dialect
     scale = money_scale(dialect)

@@ -231,6 +231,7 @@ class PostingMixin:
             raise ValidationFailed([*errors, FieldError("lines", too_many)])
         cleaned: list[list] = []
         missing: list[int] = []
+        kept = self.kept_accounts() if post else {}
         for n, raw in enumerate(lines, 1):
             ln = raw if isinstance(raw, LineIn) else LineIn(*raw)
             where = f"line {n}"
@@ -241,6 +242,8 @@ class PostingMixin:
                 errors.append(FieldError(where, exc.problems[0]))
             if acct is not None and post and not acct.active:
                 errors.append(FieldError(where, f"{acct.name} is inactive; activate it or use another account"))
+            if acct is not None and acct.id in kept and (why := self.kept_problem(acct.id, kind, kept)):
+                errors.append(FieldError(where, why))
             amount = ln.amount
             if amount is not None:
                 try:  # the one amount rule (core.money): digits, decimals, the most one line may hold
@@ -507,6 +510,13 @@ class PostingMixin:
         why = why_not_reverse(e, self.reversed_by(entry_id) if e.status == "posted" else None)
         if why is not None:
             raise Refused(why)
+        kept = self.kept_accounts()
+        if kept:
+            touched = self.session.scalars(select(Line.account_id).where(
+                Line.entry_id == e.id, Line.account_id.in_(list(kept)))).first()
+            why = self.kept_problem(touched, None, kept) if touched is not None else None
+            if why:
+                raise Refused(f"entry #{e.id} cannot be reversed in the ledger: {why}")
         day = parse_date(date, "date") if date is not None else clock.today()
         memo = clean_text(memo, "memo", limit=MEMO_LIMIT) or None  # bounds: the one text rule
         locked = self._check_open(day, "the reversal date ")

@@ -28,6 +28,8 @@ MODULE = Module(
         "stock_adjustment": AccountRole("stock counts, breakage and write-offs",
                                         "expenses:inventory adjustments", "expense"),
     },
+    # once stock is moved, the valuation report is the inventory account: only moves post there
+    keeps={"inventory": "bizsuite.erp.stock.checks:moves_stock"},
     checks=("bizsuite.erp.stock.checks:stock_checks",),
     migrations="bizsuite.erp.stock.migrations",
     cli_help="Stock: products, locations, on hand, adjustments, transfers, history, valuation.",

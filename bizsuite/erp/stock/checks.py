@@ -37,6 +37,12 @@ def _month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
+def moves_stock(books) -> bool:
+    """Do these books keep stock (any move made)? From then on the inventory account is the
+    valuation (the check below) and only stock's documents post to it (Module.keeps)."""
+    return books.session.scalar(select(_M.c.id).limit(1)) is not None
+
+
 def stock_checks(books) -> list[CheckResult]:
     s = books.session
     scale = books.ledger.scale
