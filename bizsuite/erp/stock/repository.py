@@ -674,18 +674,14 @@ class StockRepository:
             q = parse_quantity(line.quantity, p.unit)
         plan.sign = -1 if (kind in ("delivery", "return_out") or (kind == "adjustment" and q < 0)) else 1
         plan.quantity = abs(q)
-        loc = self.location(line.location) if line.location not in (None, "") else self.default_location()
-        if not loc.active:
-            raise Refused(f"location {loc.name} is inactive")
+        loc = self._place(line.location, "location") if line.location not in (None, "") else self.default_location()
         plan.unit_cost = parse_price(line.unit_cost, "unit_cost") if line.unit_cost not in (None, "") else None
         if kind == "transfer":
             if line.to_location in (None, ""):
                 raise ValidationFailed([FieldError("to", "a transfer needs a location to go to")])
-            to = self.location(line.to_location)
+            to = self._place(line.to_location, "to")
             if to.id == loc.id:
                 raise ValidationFailed([FieldError("to", f"{to.name} is where it comes from")])
-            if not to.active:
-                raise Refused(f"location {to.name} is inactive")
             plan.from_id, plan.to_id, plan.sign = loc.id, to.id, 0
             plan.unit_cost = None
         elif plan.sign > 0:
@@ -696,6 +692,16 @@ class StockRepository:
             plan.from_id, plan.to_id = loc.id, None
             plan.unit_cost = None
         return plan
+
+    def _place(self, ref, field: str) -> Location:
+        """A line's location, active, or the problem said on the line's ``field`` (location, to)."""
+        try:
+            loc = self.location(ref)
+        except NotFound as exc:
+            raise ValidationFailed([FieldError(field, str(exc))]) from None
+        if not loc.active:
+            raise ValidationFailed([FieldError(field, f"location {loc.name} is inactive")])
+        return loc
 
     def _one(self, p: Product, kind: str, plan, day: dt.date, source, ref, reason, now, who,
              pending: list[Move]) -> Move:

@@ -81,8 +81,15 @@ def test_unknown_sku_and_location(stock_store, owner):
     assert [x.message for x in e.value.errors] == ["unknown SKU 'NOPE'"]
     with stock_store.transaction(owner) as b:
         product(b, "W")
-    with pytest.raises(ValidationFailed, match="no location 'Attic'"), stock_store.transaction(owner) as b:
+    with pytest.raises(ValidationFailed) as e, stock_store.transaction(owner) as b:
         b.stock.move("receipt", [MoveIn("W", 1, D(1), "Attic")], source=("stock_adjustment", None))
+    [problem] = e.value.errors  # said on the location, where a form puts the cursor
+    assert (problem.field, problem.message.split(" (")[0]) == ("location", "no location 'Attic'")
+    with stock_store.transaction(owner) as b:
+        b.stock.move("receipt", [MoveIn("W", 2, D(1))], source=("stock_adjustment", None))
+    with pytest.raises(ValidationFailed) as e, stock_store.transaction(owner) as b:
+        b.stock.move("transfer", [MoveIn("W", 1, None, "Main", to_location="Loft")], source=("stock_transfer", None))
+    assert [(x.field, x.message.split(" (")[0]) for x in e.value.errors] == [("to", "no location 'Loft'")]
 
 
 def test_skus_are_one_product_whatever_the_case(stock_store, owner):
