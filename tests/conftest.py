@@ -46,6 +46,45 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     yield home
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: two workers per CPU. The suite waits as much as it computes (real processes,
+    PostgreSQL, a settling app): with one worker per CPU the CPUs are a third idle."""
+    cpus = os.cpu_count() or 1
+    return min(2 * cpus, cpus + 6)
+
+
+@pytest.fixture(scope="session")
+def small_demo_file(tmp_path_factory):
+    """``small_demo_file(seed=7, copy="", into=None)``: the small demo of that seed as built on
+    BASE's day, made once per worker (a build takes about ten seconds) and shared: read it, never
+    write it — ``into=PATH`` gives a test its own copy there. ``copy`` names an independent second
+    build, for the tests that prove the same seed gives the same company."""
+    import sqlite3
+
+    from bizsuite.demo import BASE, prepare_demo
+
+    made: dict[tuple[int, str], object] = {}
+
+    def get(seed: int = 7, copy: str = "", into=None):
+        if (seed, copy) not in made:
+            path = tmp_path_factory.mktemp(f"demo-{seed}{copy}") / "demo.sqlite"
+            with clock.freeze(BASE):
+                prepare_demo(Location(to_url(str(path)), "test"), seed=seed, echo=lambda m: None)
+            made[(seed, copy)] = path
+        if into is None:
+            return made[(seed, copy)]
+        src, dst = sqlite3.connect(made[(seed, copy)]), sqlite3.connect(into)
+        try:  # SQLite's backup: whole even if someone has the source open
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = WAL")
+        finally:
+            dst.close()
+            src.close()
+        return into
+
+    return get
+
+
 @pytest.fixture
 def frozen_clock():
     with clock.freeze(FROZEN):

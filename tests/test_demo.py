@@ -53,11 +53,9 @@ def file_bytes(path: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name)}
 
 
-@pytest.fixture(scope="module")
-def small_demo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    build(path)
-    return path
+@pytest.fixture
+def small_demo(small_demo_file) -> Path:
+    return small_demo_file()  # built once per worker (tests/conftest.py), read here
 
 
 @pytest.fixture
@@ -71,11 +69,9 @@ def demo_books(small_demo):
 # -- same seed, same company --------------------------------------------------------------------
 
 
-def test_same_seed_gives_the_same_company_and_another_seed_another(small_demo, tmp_path):
-    build(tmp_path / "again.sqlite")
-    build(tmp_path / "other.sqlite", seed=8)
-    assert digest(tmp_path / "again.sqlite") == digest(small_demo)
-    assert digest(tmp_path / "other.sqlite") != digest(small_demo)
+def test_same_seed_gives_the_same_company_and_another_seed_another(small_demo, small_demo_file):
+    assert digest(small_demo_file(7, copy="again")) == digest(small_demo)  # a build of its own
+    assert digest(small_demo_file(8)) != digest(small_demo)
 
 
 # -- what is in it ------------------------------------------------------------------------------
@@ -338,30 +334,26 @@ def _setting(path: Path, key: str) -> str | None:
     return row[0] if row else None
 
 
-def test_dedicated_file_is_reused_for_the_same_demo(tmp_path):
-    path = tmp_path / "demo.sqlite"
-    build(path)
+def test_dedicated_file_is_reused_for_the_same_demo(tmp_path, small_demo_file):
+    path = small_demo_file(into=tmp_path / "demo.sqlite")
     _poke(path, "kept")
     said = build(path)  # how fast a reuse is: a figure of bench/cli.py, not a test
     assert "reusing" in said[-1]
     assert _setting(path, "test.mark") == "kept"
 
 
-def test_dedicated_file_is_rebuilt_for_another_seed(tmp_path):
-    path = tmp_path / "demo.sqlite"
-    build(path)
+def test_dedicated_file_is_rebuilt_for_another_seed(tmp_path, small_demo_file):
+    path = small_demo_file(into=tmp_path / "demo.sqlite")
     _poke(path, "gone")
-    said = build(path, seed=99)
+    said = build(path, seed=8)
     assert any("rebuilding" in line for line in said)
     assert _setting(path, "test.mark") is None
-    assert _setting(path, "demo.seed") == "99"
-    other = tmp_path / "fresh.sqlite"
-    build(other, seed=99)
-    assert digest(path) == digest(other)
+    assert _setting(path, "demo.seed") == "8"
+    assert digest(path) == digest(small_demo_file(8))  # a fresh build of seed 8
 
 
 @pytest.mark.parametrize("content", [b"not a database at all\n", "real books"])
-def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content):
+def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content, small_demo):
     path = tmp_path / "demo.sqlite"
     if content == "real books":
         store = Store.open_or_create_empty(loc(path))
@@ -374,26 +366,19 @@ def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content):
     said = build(path)
     assert any("rebuilding" in line for line in said)
     assert _setting(path, "demo.size") == "small"
-    assert digest(path) == digest_of_fresh(tmp_path)
-
-
-def digest_of_fresh(tmp_path: Path) -> str:
-    fresh = tmp_path / "fresh.sqlite"
-    if not fresh.exists():
-        build(fresh)
-    return digest(fresh)
+    assert digest(path) == digest(small_demo)
 
 
 # -- --db: fill only new or empty books, never anything else -------------------------------------
 
 
-def test_db_option_fills_a_missing_or_empty_file(tmp_path):
+def test_db_option_fills_a_missing_or_empty_file(tmp_path, small_demo):
     missing = tmp_path / "sub" / "new.sqlite"
     build(missing, dedicated=False)
     empty = tmp_path / "empty.sqlite"
     empty.write_bytes(b"")
     build(empty, dedicated=False)
-    assert digest(missing) == digest(empty) == digest_of_fresh(tmp_path)
+    assert digest(missing) == digest(empty) == digest(small_demo)
 
 
 def test_db_option_fills_initialised_books_with_no_contacts_and_keeps_their_name(tmp_path):
@@ -411,20 +396,19 @@ def test_db_option_fills_initialised_books_with_no_contacts_and_keeps_their_name
     store.close()
 
 
-def test_db_option_reuses_the_same_demo(tmp_path):
-    path = tmp_path / "books.sqlite"
-    build(path, dedicated=False)
+def test_db_option_reuses_the_same_demo(tmp_path, small_demo_file):
+    path = small_demo_file(into=tmp_path / "books.sqlite")
     said = build(path, dedicated=False)
     assert "reusing" in said[-1]
 
 
-def _sqlite_with_a_table(path: Path) -> None:
+def _sqlite_with_a_table(path: Path, _=None) -> None:
     with sqlite3.connect(path) as conn:  # someone else's database, in rollback-journal mode
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
         conn.execute("INSERT INTO notes (body) VALUES ('mine')")
 
 
-def _books_with_a_contact(path: Path) -> None:
+def _books_with_a_contact(path: Path, _=None) -> None:
     store = Store.open_or_create_empty(loc(path))
     store.initialise(company="Real Co", currency="EUR", owner=os_login())
     with store.transaction(store.actor_for(os_login())) as books:
@@ -432,19 +416,19 @@ def _books_with_a_contact(path: Path) -> None:
     store.close()
 
 
-def _another_demo(path: Path) -> None:
-    build(path, dedicated=False, seed=3)
+def _another_demo(path: Path, demos) -> None:
+    demos(8, into=path)
 
 
 @pytest.mark.parametrize("make", [
-    pytest.param(lambda p: p.write_bytes(b"hello, I am a text file\n"), id="text-file"),
+    pytest.param(lambda p, _: p.write_bytes(b"hello, I am a text file\n"), id="text-file"),
     pytest.param(_sqlite_with_a_table, id="foreign-sqlite"),
     pytest.param(_books_with_a_contact, id="books-with-contacts"),
     pytest.param(_another_demo, id="another-demo"),
 ])
-def test_db_option_refuses_books_holding_other_data_and_writes_nothing(tmp_path, make):
+def test_db_option_refuses_books_holding_other_data_and_writes_nothing(tmp_path, make, small_demo_file):
     path = tmp_path / "books.sqlite"
-    make(path)
+    make(path, small_demo_file)
     before = file_bytes(path)
     with pytest.raises(Refused) as caught:
         build(path, dedicated=False)

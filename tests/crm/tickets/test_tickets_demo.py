@@ -16,13 +16,8 @@ from bizsuite.core.db import Location, to_url
 from bizsuite.core.store import Store
 from bizsuite.crm.contacts.models import Contact
 from bizsuite.crm.tickets.models import Ticket, TicketEvent, TicketMessage
-from bizsuite.demo import BASE, prepare_demo
+from bizsuite.demo import BASE
 
-
-def build(path: Path, **kw) -> Path:
-    with clock.freeze(BASE):
-        prepare_demo(Location(to_url(str(path)), "test"), echo=lambda _: None, **kw)
-    return path
 
 
 def digest(path: Path) -> str:
@@ -35,9 +30,9 @@ def digest(path: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    return build(tmp_path_factory.mktemp("tickets-demo") / "demo.sqlite")
+@pytest.fixture
+def demo(small_demo_file) -> Path:
+    return small_demo_file()  # built once per worker (tests/conftest.py): read it, never write it
 
 
 @pytest.fixture
@@ -48,9 +43,9 @@ def books(demo):
     store.close()
 
 
-def test_same_seed_same_tickets_another_seed_others(demo, tmp_path):
-    assert digest(build(tmp_path / "again.sqlite")) == digest(demo)
-    assert digest(build(tmp_path / "other.sqlite", seed=8)) != digest(demo)
+def test_same_seed_same_tickets_another_seed_others(demo, small_demo_file):
+    assert digest(small_demo_file(7, copy="again")) == digest(demo)  # a build of its own
+    assert digest(small_demo_file(8)) != digest(demo)
 
 
 def test_about_150_tickets_in_every_state_with_believable_threads(books):

@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bizsuite.core import clock
 from bizsuite.core.db import Location, to_url
 from bizsuite.core.store import Store
-from bizsuite.demo import BASE, prepare_demo
+from bizsuite.demo import BASE
 
-
-def build(path: Path, seed: int = 7) -> Path:
-    with clock.freeze(BASE):  # the demo's year ends on the day it is built: BASE's, here
-        prepare_demo(Location(to_url(str(path)), "test"), size="small", seed=seed, echo=lambda m: None)
-    return path
 
 
 def digest(path: Path) -> str:
@@ -32,9 +26,9 @@ def digest(path: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    return build(tmp_path_factory.mktemp("ledger-demo") / "demo.sqlite")
+@pytest.fixture
+def demo(small_demo_file) -> Path:
+    return small_demo_file()  # built once per worker (tests/conftest.py): read it, never write it
 
 
 def test_a_year_of_about_two_thousand_balanced_entries(demo, owner_name):
@@ -73,6 +67,6 @@ def test_a_year_of_about_two_thousand_balanced_entries(demo, owner_name):
         store.close()
 
 
-def test_the_same_seed_gives_the_same_books(demo, tmp_path):
-    assert digest(build(tmp_path / "again.sqlite")) == digest(demo)
-    assert digest(build(tmp_path / "other.sqlite", seed=8)) != digest(demo)
+def test_the_same_seed_gives_the_same_books(demo, small_demo_file):
+    assert digest(small_demo_file(7, copy="again")) == digest(demo)  # a build of its own
+    assert digest(small_demo_file(8)) != digest(demo)

@@ -63,13 +63,11 @@ def test_chinese_books_agree_too(store, owner, data, tmp_path):
     agree_with_hledger_and_ledger(store, owner, out)
 
 
-def test_the_demo_books_agree(tmp_path, owner_name):
+def test_the_demo_books_agree(tmp_path, owner_name, small_demo_file):
     """About two thousand realistic entries, many accounts, contacts on lines."""
     from bizsuite.core.db import Location, to_url
-    from bizsuite.demo import prepare_demo
 
-    loc = Location(to_url(str(tmp_path / "demo.sqlite")), "test")
-    prepare_demo(loc, size="small", seed=3, echo=lambda m: None)
+    loc = Location(to_url(str(small_demo_file(8, into=tmp_path / "demo.sqlite"))), "test")
     store = Store.open(loc)
     try:
         actor = store.actor_for(owner_name)
