@@ -28,6 +28,7 @@ class ContactPanel(Vertical):
     ContactPanel > OptionList:focus { background-tint: $foreground 5%; }
     """
     title = ""
+    note = ""  # said after the count ("Purchase orders (3) · we owe 69.50"): ``fetch`` may set it
     limit = 20
 
     def __init__(self, contact_id: int, **kwargs) -> None:
@@ -64,7 +65,7 @@ class ContactPanel(Vertical):
         highlighted = options.highlighted
         options.clear_options()
         options.add_options([self.option(r) for r in rows])
-        self.query_one(".panel-title", Static).update(f"{self.title} ({len(rows)})")
+        self.query_one(".panel-title", Static).update(f"{self.title} ({len(rows)}){self.note}")
         self.display = bool(rows)
         if rows:
             options.highlighted = min(highlighted or 0, len(rows) - 1)

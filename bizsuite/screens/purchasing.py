@@ -209,13 +209,14 @@ class OrderScreen(BizScreen):
         "stock at the line's price. b enters the supplier's bill: its reference, and per line the "
         "quantity and price, defaulting to what was received and not yet billed; billing more than "
         "was received is refused, line by line, and nothing is written. p pays a bill, in part or "
-        "what it still owes."
+        "what it still owes. x cancels an order on which nothing has been received, after asking."
     )
     BINDINGS = [
         bind("order_screen.confirm", "confirm", "Confirm"),
         bind("order_screen.receive", "receive", "Receive"),
         bind("order_screen.bill", "bill", "Bill"),
         bind("order_screen.pay", "pay", "Pay"),
+        bind("order_screen.cancel_order", "cancel_order", "Cancel order"),
         bind("order_screen.back", "back", "Back"),
     ]
     CSS_PATH = "purchasing.tcss"
@@ -285,6 +286,11 @@ class OrderScreen(BizScreen):
             if not self.actor.can("purchasing.write"):
                 return False
             return self.view is not None and self.view.status == "draft"
+        if action == "cancel_order":  # only while nothing is received: the footer offers it only then
+            if not self.actor.can("purchasing.write"):
+                return False
+            v = self.view
+            return v is not None and v.status in ("draft", "confirmed") and not any(ln.received for ln in v.lines)
         need = {"receive": "purchasing.receive", "bill": "purchasing.bill", "pay": "purchasing.pay"}.get(action)
         if need is None:
             return super().check_action(action, parameters)
@@ -314,6 +320,28 @@ class OrderScreen(BizScreen):
             self.load_order()
 
         self.submit(lambda books: books.purchasing.confirm(order_id), done, title="Not confirmed")
+
+    def action_cancel_order(self) -> None:
+        from bizsuite.widgets.confirm import Confirm
+
+        v = self.view
+        if v is None:
+            return
+        if v.status in ("cancelled", "closed"):
+            self.notify(f"{v.number} is {STATUS_LABELS[v.status]}: there is nothing to cancel", severity="warning")
+            return
+        order_id, number = v.id, v.number
+
+        def done(view: OrderView) -> None:
+            self.notify(f"{view.number} cancelled")
+            self.load_order()
+
+        def answered(yes: bool | None) -> None:
+            if yes:  # the rule (nothing received yet) is the repository's: a refusal is shown as it says it
+                self.submit(lambda books: books.purchasing.cancel(order_id), done, title="Not cancelled")
+
+        self.app.push_screen(Confirm(f"Cancel {number}?", f"{number} stays in the list, cancelled; it cannot be "
+                                     "confirmed or received again.", yes="cancel it"), answered)
 
     def action_receive(self) -> None:
         from bizsuite.screens.purchasing_forms import ReceiveForm

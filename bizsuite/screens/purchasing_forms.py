@@ -97,7 +97,8 @@ class ReceiveForm(_OrderForm):
         "Goods that came in against this order: a quantity per line, each filled with what is still "
         "due. Lower it for a partial delivery (the rest stays on order), clear it or give 0 for a "
         "line that did not come. The goods move into stock at the line's price and post "
-        "inventory/GRNI. More than is due is refused (the command line's --over takes a reason). "
+        "inventory/GRNI. More than is due is refused unless Over says why (a supplier's extra, a "
+        "rounded pack); the reason is kept on the receipt. "
         "Enter moves to the next field; Ctrl+S receives."
     )
     BINDINGS = [bind("receive_form.save", "save", "Receive"), bind("receive_form.cancel", "cancel", "Cancel")]
@@ -116,6 +117,8 @@ class ReceiveForm(_OrderForm):
                                         field=f"q{ln.line_no}")
                 yield FormField("Date", Input(id="date", compact=True,
                                               placeholder=f"{clock.today().isoformat()} (today)"), field="date")
+                yield FormField("Over", Input(id="over", compact=True,
+                                              placeholder="why more than ordered came (only then)"), field="over")
         yield Footer()
 
     def action_save(self) -> None:
@@ -129,14 +132,14 @@ class ReceiveForm(_OrderForm):
                 continue
             lines.append(LineIn(ln.sku, typed))
             given.append((ln.line_no, "q"))
-        date = self.value("date")
+        date, over = self.value("date"), self.value("over")
         first = next((f"q{ln.line_no}" for ln in v.lines if ln.due), "date")
 
         def save(books) -> str:
             if not lines:
                 raise ValidationFailed([FieldError(first, "give a quantity for at least one line")])
             try:
-                done = books.purchasing.receive(v.id, lines, date=date or None)
+                done = books.purchasing.receive(v.id, lines, date=date or None, over=over or None)
             except Refused as exc:
                 raise placed(exc, given) from None
             got = ", ".join(f"{sku} {qty(q, unit)} {unit}" for sku, q, unit in done.lines)

@@ -101,6 +101,7 @@ KEYS: dict[str, str] = {
     "order_screen.receive": "r",
     "order_screen.bill": "b",
     "order_screen.pay": "p",
+    "order_screen.cancel_order": "x",
     "order_screen.back": "escape",
     # receive, bill and pay forms (purchasing)
     "receive_form.save": "ctrl+s",

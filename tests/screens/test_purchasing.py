@@ -316,3 +316,84 @@ async def test_a_new_order_picks_products_as_you_type_and_saves_a_draft(app, boo
         assert (v.status, v.supplier) == ("draft", "北京科技有限公司")
         assert [(ln.sku, ln.ordered, ln.unit_price) for ln in v.lines] == [("GLUE-1", 30, v.lines[0].unit_price),
                                                                          ("MUG-CL", 24, Decimal("2.20"))]
+
+
+async def test_a_suppliers_contact_page_lists_their_orders_and_what_we_owe(app, books, orders):
+    """Purchasing's panel on the contact page (Module.contact_panels): the supplier's orders,
+    newest first, what their open bills still owe; Enter opens the order."""
+    from sqlalchemy import text
+    from textual.widgets import OptionList, Static
+
+    from bizsuite.screens.contacts import ContactDetailScreen
+
+    store, owner, ids = books
+    with store.read(owner) as b:  # straight from the tables: Globex's orders, newest first
+        globex = [r[0] for r in b.session.execute(text(
+            "SELECT id FROM purchase_orders WHERE supplier_id = :s ORDER BY id DESC"), {"s": ids["Globex GmbH"]})]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_contact(ids["北京科技有限公司"])
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, ContactDetailScreen)
+        title = str(detail.query_one("#panel-purchasing-0 .panel-title", Static).render())
+        assert title == "Purchase orders (1) · we owe 69.50"  # 20 × 7.50 + 13 % = 169.50, 100.00 paid
+        listed = detail.query_one("#panel-purchasing-0 OptionList", OptionList)
+        shown = str(listed.get_option_at_index(0).prompt)
+        assert shown.startswith("PO-00002") and "partially received" in shown and "unpaid 69.50" in shown
+        bills = detail.query_one("#panel-purchasing-1 OptionList", OptionList)  # their open bills
+        assert str(detail.query_one("#panel-purchasing-1 .panel-title", Static).render()) == "Open bills (1)"
+        shown = str(bills.get_option_at_index(0).prompt)
+        assert shown.startswith("BJ-2026-031") and "PO-00002" in shown and shown.endswith("owes 69.50")
+        bills.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderScreen) and app.screen.order_id == orders["PO-00002"]
+        app.open_contact(ids["北京科技有限公司"])
+        await settle(pilot)
+        app.screen.query_one("#panel-purchasing-0 OptionList", OptionList).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OrderScreen) and app.screen.order_id == orders["PO-00002"]
+
+        app.open_contact(ids["Globex GmbH"])
+        await settle(pilot)
+        listed = app.screen.query_one("#panel-purchasing-0 OptionList", OptionList)
+        assert [int(listed.get_option_at_index(i).id) for i in range(listed.option_count)] == globex
+        assert len(globex) == 3
+        title = str(app.screen.query_one("#panel-purchasing-0 .panel-title", Static).render())
+        assert title == "Purchase orders (3)"  # nothing billed: nothing owed
+        assert not app.screen.query_one("#panel-purchasing-1").display  # no open bills: no section
+
+
+async def test_x_cancels_an_order_after_asking_and_is_not_offered_once_goods_came(app, books, orders):
+    from bizsuite.widgets.confirm import Confirm
+
+    store, owner, _ = books
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _order_page(pilot, orders["PO-00003"])  # a draft
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")  # thought better of it
+        await settle(pilot)
+        assert app.screen is screen and state(store, owner, orders["PO-00003"])["status"] == "draft"
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen and state(store, owner, orders["PO-00003"])["status"] == "cancelled"
+        assert screen.view.status == "cancelled"  # the page shows it
+
+        assert not screen.check_action("cancel_order", ())  # cancelled: not offered again
+
+        before = state(store, owner, orders["PO-00002"])  # 20 of 40 received
+        screen = await _order_page(pilot, orders["PO-00002"])
+        assert not screen.check_action("cancel_order", ())  # the footer leaves it out
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen is screen  # no question asked
+        assert state(store, owner, orders["PO-00002"]) == before
+    with store.transaction(owner) as b:  # and the rule itself is the repository's
+        with pytest.raises(Exception, match="PO-00002 has receipts"):
+            b.purchasing.cancel(orders["PO-00002"])

@@ -39,6 +39,8 @@ MODULE = Module(
     screen="bizsuite.screens.purchasing:OrdersScreen",
     key="p",
     records={"purchase_order": "bizsuite.screens.purchasing:open_order"},
+    contact_panels=("bizsuite.screens.purchasing_panel:SupplierOrdersPanel",
+                    "bizsuite.screens.purchasing_panel:SupplierBillsPanel"),
     palette="bizsuite.screens.purchasing:palette_sections",
     demo=DemoPart("bizsuite.erp.purchasing.demo:add_demo_purchasing", 15, daily="bizsuite.erp.purchasing.demo:demo_day"),
 )

@@ -370,7 +370,7 @@ class PurchasingRepository:
                                                     f"{qty_text(due, p.unit)} still due on {po.number} (ordered "
                                                     f"{qty_text(ol.quantity, p.unit)}, received "
                                                     f"{qty_text(ol.received, p.unit)}); to take more than ordered, "
-                                                    f"give --over REASON"))
+                                                    f"give the reason (over)"))
                     continue
                 plan.append((ol, q))
         else:

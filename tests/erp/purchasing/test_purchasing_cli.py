@@ -41,7 +41,7 @@ BAD = {
                  "line 1: 'A-1 1' is not SKU QTY PRICE [TAX%]"),
     "receiving more than ordered": (["receive", "PO-00001", "--line", "A-1 7"],
                                     "line 1: A-1: receiving 7 pcs is more than the 6 pcs still due on PO-00001 "
-                                    "(ordered 10 pcs, received 4 pcs); to take more than ordered, give --over REASON"),
+                                    "(ordered 10 pcs, received 4 pcs); to take more than ordered, give the reason (over)"),
     "receiving a fraction of a whole unit": (["receive", "PO-00001", "--line", "A-1 0.5"],
                                              "line 1: quantity: 0.5 is not a whole number of pcs"),
     "receiving zero": (["receive", "PO-00001", "--line", "K-1 0"], "line 1: quantity: must be more than zero, not 0"),

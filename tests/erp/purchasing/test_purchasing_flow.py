@@ -172,7 +172,7 @@ def test_cancel_only_while_nothing_is_received(pstore, owner):
 def test_over_receipt_needs_a_reason_and_can_then_be_billed(pstore, owner):
     with pstore.transaction(owner) as b:
         new_po(b, "A-1 10 10")
-        with pytest.raises(Refused, match=r"receiving 12 pcs is more than the 10 pcs still due .* give --over REASON"):
+        with pytest.raises(Refused, match=r"receiving 12 pcs is more than the 10 pcs still due .* give the reason \(over\)"):
             b.purchasing.receive("PO-00001", ["A-1 12"], date=DAY)
         done = b.purchasing.receive("PO-00001", ["A-1 12"], date=DAY, over="the supplier sent a full carton")
         assert done.order.status == "received"
