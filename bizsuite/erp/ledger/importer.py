@@ -297,8 +297,9 @@ def _import(books, path: Path, *, fmt, dry_run, skip_invalid, rejects, progress,
         """The problem with this account name, or None (and the account is known or will be)."""
         if account in by_name:
             a = by_name[account]
-            if a.id in kept:
-                return ledger.kept_problem(a.id, SOURCE_IMPORT, kept)
+            why = ledger.kept_problem(a.id, SOURCE_IMPORT, kept) if a.id in kept else None
+            if why:
+                return why
             return None if a.active else f"{account} is inactive; activate it or use another account"
         if account in new_accounts:
             return None
