@@ -144,6 +144,17 @@ def location(request, tmp_path):
         drop()
 
 
+@pytest.fixture(scope="module", params=_backends())
+def module_location(request, tmp_path_factory):
+    """Like ``location``, shared by a module's tests: books built once that the tests only read."""
+    if request.param == "sqlite":
+        yield Location(to_url(str(tmp_path_factory.mktemp("module") / "books.sqlite")), "test")
+    else:
+        url, drop = _pg_database(PG_URL)
+        yield Location(url, "test")
+        drop()
+
+
 @pytest.fixture
 def sqlite_location(tmp_path):
     return Location(to_url(str(tmp_path / "books.sqlite")), "test")

@@ -43,6 +43,9 @@ SPLIT = 0.15  # orders delivered in two parts
 CANCELLED = 0.04  # orders cancelled the day after
 OTHER_PRICE = 0.1  # bills at another price than ordered
 DRAFT_DAYS = 7  # the last week's orders are not sent yet
+# The large company's buyer (50k products) places a few orders a week, for the most urgent lines
+# only: this many orders, of at most this many lines each (the rest stay low, for the suggestions).
+LARGE_ORDERS, LARGE_LINES = 4, 6
 
 
 def add_demo_purchasing(books, rng: random.Random, size: str, *, base: dt.datetime, seed: int = 0,
@@ -68,7 +71,7 @@ def add_demo_purchasing(books, rng: random.Random, size: str, *, base: dt.dateti
         unit={pid: u for pid, u, _, _ in products},
         coming=defaultdict(Decimal),  # ordered (drafts too), not received nor cancelled
         due=defaultdict(list),  # day -> [(step, order number, what)]
-        orders=0, active=bool(suppliers and products),
+        orders=0, active=bool(suppliers and products), cap=(LARGE_ORDERS, LARGE_LINES) if size == "large" else None,
     )
     if progress:
         progress(1, 1)
@@ -137,14 +140,25 @@ def demo_day(books, rng: random.Random, day: dt.date, state: dict) -> dict[str, 
                 made["supplier payments"] += 1
 
     if day.weekday() == 0:  # Monday: order what ran low, counting what is on order
-        rows = books.session.execute(
+        rows = books.session.execute(  # what is on order only lowers the position: the SQL filter holds
             select(Product.id, Product.on_hand, Product.reorder_point, Product.reorder_qty, Product.supplier_id)
-            .where(Product.active.is_(True), Product.supplier_id.is_not(None)).order_by(Product.id)).all()
+            .where(Product.active.is_(True), Product.supplier_id.is_not(None),
+                   Product.on_hand <= Product.reorder_point).order_by(Product.id)).all()
         by_supplier: dict[int, list[tuple[int, Decimal, Decimal]]] = defaultdict(list)
+        urgency: dict[int, list] = defaultdict(list)
         for pid, on_hand, point, qty, supplier in rows:
             position = on_hand + coming[pid]
             if pid in price and position <= point:
                 by_supplier[supplier].append((pid, max(qty, point - position + 1).to_integral_value(), price[pid]))
+                urgency[supplier].append((position - point) / max(point, 1))
+        if state.get("cap"):  # the suppliers of the most urgent lines, their most urgent lines
+            orders, most = state["cap"]
+            for supplier, lines in by_supplier.items():
+                keep = sorted(range(len(lines)), key=lambda i: (urgency[supplier][i], i))[:most]
+                by_supplier[supplier] = [lines[i] for i in sorted(keep)]
+                urgency[supplier] = min(urgency[supplier])
+            first = sorted(by_supplier, key=lambda x: (urgency[x], x))[:orders]
+            by_supplier = defaultdict(list, {x: by_supplier[x] for x in first})
         draft = day > state["end"] - dt.timedelta(days=DRAFT_DAYS)
         for supplier, lines in sorted(by_supplier.items()):
             po = purchasing.create(supplier, [LineIn(pid, q, p) for pid, q, p in lines], date=day,

@@ -43,6 +43,7 @@ from bizsuite.erp.stock import valuation
 from bizsuite.erp.stock.models import COUNTER_ROLES, KIND_LABELS, Location, Move, Product, Quant
 from bizsuite.erp.stock.repository import (
     QTY_MAX,
+    raw,
     SOURCE_ADJUST,
     SOURCE_OPENING,
     SOURCE_TRANSFER,
@@ -133,9 +134,9 @@ def load_moves(books, moves: Iterable[BulkMove], *, audit_source: str = "bulk lo
     prod: dict[int, tuple] = {}
     for i in range(0, len(wanted), 5_000):
         part = wanted[i:i + 5_000]
-        q = (select(_P.c.id, _P.c.sku, _P.c.unit, _P.c.active, _P.c.on_hand, _P.c.value, _P.c.last_move)
+        q = (select(_P.c.id, _P.c.sku, _P.c.unit, _P.c.active, raw(_P.c.on_hand), raw(_P.c.value), _P.c.last_move)
              .where(_P.c.id.in_(part)).order_by(_P.c.id).with_for_update())
-        for pid, sku, unit, active, on_hand, value, last in s.execute(q):
+        for pid, sku, unit, active, on_hand, value, last in s.execute(q):  # the held integers: turned once below
             prod[pid] = (sku, unit, active, on_hand, value, last)
     locs = {loc.id: loc for loc in s.scalars(select(Location))}
     default = books.stock.default_location().id
@@ -151,7 +152,7 @@ def load_moves(books, moves: Iterable[BulkMove], *, audit_source: str = "bulk lo
             existing_quants.add((pid, lid))
     states: dict[int, valuation.State] = {}
     for pid, (_, _, _, on_hand, value, _) in prod.items():
-        states[pid] = valuation.State(on_hand, to_minor(value, scale))
+        states[pid] = valuation.State(Decimal(on_hand).scaleb(-QUANTITY_SCALE), int(value))
 
     inventory = ledger.role_account("inventory").id
     counters: dict[str, int] = {}

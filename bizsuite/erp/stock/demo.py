@@ -1,6 +1,7 @@
 """The stock part of the demo company: what it sells, where it keeps it, and every unit that left.
 
-About 150 products (half with Chinese names, the spices, teas and rice sold by the kilogram),
+``size="large"`` is :mod:`bizsuite.erp.stock.demo_large` (50,000 products, a million moves, in
+bulk). The small company: about 150 products (half with Chinese names, the spices, teas and rice sold by the kilogram),
 two locations (the warehouse, the default, and the shop). The part is on the demo's timeline
 (``DemoPart(..., daily=...)``, see :mod:`bizsuite.demo`): its setup (:func:`add_demo_stock`) makes
 the products, plans the year's dispatches from the sales the ledger part booked (its invoices
@@ -32,6 +33,7 @@ from typing import Callable
 from sqlalchemy import select
 
 SIZES = {"small": 150}
+LARGE: dict[str, int | None] = {"products": None, "moves": None}  # the large part's defaults (demo_large) unless set
 SHOP = "Shop"
 SOURCE_ISSUE = "stock_issue"  # the ledger kind of a delivery for a sale (declared in stock's posts)
 
@@ -81,6 +83,11 @@ def add_demo_stock(books, rng: random.Random, size: str, *, base: dt.datetime, s
     start = end - dt.timedelta(days=364)
     suppliers = [c.id for c in books.contacts.page(role="supplier", kind="company", limit=200,
                                                    with_total=False).rows]
+    if size == "large":
+        from bizsuite.erp.stock import demo_large
+
+        return demo_large.setup(books, r, start=start, end=end, suppliers=suppliers, state=state, report=report,
+                                **{k: v for k, v in LARGE.items() if v is not None})
 
     # -- products (their reorder levels come from the plan, below) ----------------------------
     n = SIZES["small"]
@@ -168,6 +175,10 @@ def demo_day(books, rng: random.Random, day: dt.date, state: dict) -> dict[str, 
     the day's dispatch — each line no more than the warehouse holds (what sold out is not sent)."""
     from bizsuite.erp.stock.models import MoveIn, Product
 
+    if state.get("large"):
+        from bizsuite.erp.stock import demo_large
+
+        return demo_large.day(books, rng, day, state)
     stock = books.stock
     r = rng
     moves = 0
