@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -383,10 +384,15 @@ class OrderScreen(BizScreen):
 # -- reorder suggestions --------------------------------------------------------------------------
 
 
-def suggestions_table(rows) -> Table | Text:
+SHOWN_UP_TO = 500  # suggestions drawn on screen; the rest are counted (and c drafts them all)
+
+
+def suggestions_table(rows) -> Table | Group | Text:
     if not rows:
         return Text("Nothing to reorder: every product is above its reorder point, counting what is on order.",
                     style="dim")
+    more = len(rows) - SHOWN_UP_TO
+    rows = rows[:SHOWN_UP_TO]
     t = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=True)
     t.add_column("SKU", no_wrap=True, overflow="ellipsis", max_width=12)
     t.add_column("Name", no_wrap=True, overflow="ellipsis", ratio=1)
@@ -397,6 +403,9 @@ def suggestions_table(rows) -> Table | Text:
         t.add_row(r.sku, r.name, qty(r.on_hand, r.unit), qty(r.on_order, r.unit) if r.on_order else Text("—", style="dim"),
                   qty(r.reorder_point, r.unit), Text(qty(r.quantity, r.unit), style="bold"), price(r.unit_price),
                   r.supplier or Text("no supplier", style="yellow"))
+    if more > 0:
+        return Group(t, Text(f" … and {more:,} more: all of them with bizsuite purchase suggest --format csv",
+                             style="dim"))
     return t
 
 
@@ -423,7 +432,8 @@ class SuggestionsScreen(BizScreen):
     def compose(self) -> ComposeResult:
         yield self.title_bar()
         with VerticalScroll(id="body"):
-            yield Static("", id="suggestions")
+            yield Static(Text("Looking for products at or below their reorder point…", style="dim"),
+                         id="suggestions")
         yield Static("", id="summary")
         yield Footer()
 
@@ -444,12 +454,12 @@ class SuggestionsScreen(BizScreen):
         orderable = [r for r in rows if r.supplier_id is not None]
         suppliers = {r.supplier_id for r in orderable}
         summary = Text(style="dim", no_wrap=True, overflow="ellipsis")
-        summary.append(f"{len(rows)} to reorder")
+        summary.append(f"{len(rows):,} to reorder")
         if rows:
-            summary.append(f" · c drafts {len(suppliers)} order{'s' if len(suppliers) != 1 else ''} "
-                           f"for {len(orderable)}")
+            summary.append(f" · c drafts {len(suppliers):,} order{'s' if len(suppliers) != 1 else ''} "
+                           f"for {len(orderable):,}")
             if len(orderable) < len(rows):
-                summary.append(f" · {len(rows) - len(orderable)} with no supplier", style="yellow")
+                summary.append(f" · {len(rows) - len(orderable):,} with no supplier", style="yellow")
         self.query_one("#summary", Static).update(summary)
         self.refresh_bindings()
 

@@ -252,7 +252,17 @@ async def test_the_suggestions_screen_drafts_orders_by_supplier_and_lists_those_
         assert isinstance(screen, SuggestionsScreen)
         assert [r.sku for r in screen.rows] == ["CABLE-3", "PEN-B"]
         shown = text_of(screen.query_one("#suggestions"))
-        assert "no supplier" in shown and "200" in shown
+        assert "no supplier" in shown and "200" in shown and "more" not in shown
+        # thousands of them (the large company) are counted, not all drawn: c still drafts them all
+        from bizsuite.screens import purchasing as screens
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(screens, "SHOWN_UP_TO", 1)
+            screen._show(screen.rows)
+            shown = text_of(screen.query_one("#suggestions"))
+        assert "CABLE-3" in shown and "PEN-B" not in shown
+        assert "… and 1 more: all of them with bizsuite purchase suggest --format csv" in shown
+        assert "2 to reorder" in text_of(screen.query_one("#summary"))
         await pilot.press("c")
         await settle(pilot)
         with store.read(owner) as b:

@@ -150,7 +150,7 @@ def demo_day(books, rng: random.Random, day: dt.date, state: dict) -> dict[str, 
             position = on_hand + coming[pid]
             if pid in price and position <= point:
                 by_supplier[supplier].append((pid, max(qty, point - position + 1).to_integral_value(), price[pid]))
-                urgency[supplier].append((position - point) / max(point, 1))
+                urgency[supplier].append(((position - point) / max(point, 1), -point))  # the best sellers first
         if state.get("cap"):  # the suppliers of the most urgent lines, their most urgent lines
             orders, most = state["cap"]
             for supplier, lines in by_supplier.items():

@@ -686,7 +686,8 @@ class PurchasingRepository:
     def suggest(self, *, create: bool = False) -> tuple[list[Suggestion], list[OrderView]]:
         """Products at or below their reorder point, counting what is on order (and on draft
         orders, so a second ``--create`` does not order them twice): what to order of each, at
-        the last price paid (else the average cost). ``create``: one draft order per preferred
+        the last price ordered at (else the average cost, or for what has sold out the cost it last
+        moved at). ``create``: one draft order per preferred
         supplier; products without one are listed, not ordered."""
         from bizsuite.erp.stock.repository import unit_decimals
 
@@ -705,7 +706,16 @@ class PurchasingRepository:
             qty = max(r.reorder_qty, r.reorder_point - position)
             qty = qty.quantize(step, rounding="ROUND_CEILING") if qty > 0 else Decimal(1)
             out.append(Suggestion(r.id, r.sku, r.name, r.unit, r.on_hand, coming, r.reorder_point, qty,
-                                  self._last_price(r.id, r.unit_cost), r.supplier_id, r.supplier))
+                                  r.unit_cost, r.supplier_id, r.supplier))
+        last = self._last_prices()
+        for x in out:
+            if x.product_id in last:
+                x.unit_price = last[x.product_id]
+        sold_out = [x for x in out if x.product_id not in last and not x.on_hand]
+        if sold_out:  # no order, nothing left to average: the cost it last moved at
+            cost = self.books.stock.last_unit_costs([x.product_id for x in sold_out])
+            for x in sold_out:
+                x.unit_price = cost.get(x.product_id, x.unit_price)
         made = []
         if create:
             by_supplier: dict[int, list[Suggestion]] = defaultdict(list)
@@ -724,11 +734,15 @@ class PurchasingRepository:
              .where(_PO.c.status == DRAFT, _OL.c.product_id.in_(ids)).group_by(_OL.c.product_id))
         return {pid: _q(units) for pid, units in self.session.execute(q)}
 
-    def _last_price(self, product_id: int, fallback: Decimal) -> Decimal:
-        price = self.session.scalars(select(OrderLine.unit_price).join(PurchaseOrder)
-                                     .where(OrderLine.product_id == product_id, PurchaseOrder.status != CANCELLED)
-                                     .order_by(PurchaseOrder.date.desc(), OrderLine.id.desc()).limit(1)).first()
-        return price if price is not None else fallback
+    def _last_prices(self) -> dict[int, Decimal]:
+        """The price of each product's latest order line (by order date, then line), cancelled
+        orders left out: one query (a window over the order lines), not one per product."""
+        latest = (select(_OL.c.product_id, _OL.c.unit_price,
+                         func.row_number().over(partition_by=_OL.c.product_id,
+                                                order_by=(_PO.c.date.desc(), _OL.c.id.desc())).label("n"))
+                  .select_from(_OL.join(_PO, _PO.c.id == _OL.c.order_id))
+                  .where(_PO.c.status != CANCELLED).subquery())
+        return dict(self.session.execute(select(latest.c.product_id, latest.c.unit_price).where(latest.c.n == 1)).all())
 
     # -- AP aging -----------------------------------------------------------------------------
     def aging(self, *, as_of=None) -> list[AgingRow]:

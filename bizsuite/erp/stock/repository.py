@@ -443,6 +443,21 @@ class StockRepository:
                 out[pid] += qty
         return out
 
+    def last_unit_costs(self, product_ids: Sequence[int]) -> dict[int, Decimal]:
+        """The unit cost of each product's latest move (by date, then id): for one with nothing
+        left to average, what it cost when it was last moved."""
+        self.books.require("stock.read")
+        out: dict[int, Decimal] = {}
+        ids = sorted(set(product_ids))
+        for i in range(0, len(ids), 5_000):
+            latest = (select(_M.c.product_id, raw(_M.c.unit_cost).label("uc"),
+                             func.row_number().over(partition_by=_M.c.product_id,
+                                                    order_by=(_M.c.date.desc(), _M.c.id.desc())).label("n"))
+                      .where(_M.c.product_id.in_(ids[i:i + 5_000])).subquery())
+            for pid, uc in self.session.execute(select(latest.c.product_id, latest.c.uc).where(latest.c.n == 1)):
+                out[pid] = from_minor(int(uc), UNIT_PRICE_SCALE)
+        return out
+
     def products(self, *, search: str = "", low: bool = False, include_inactive: bool = False,
                  offset: int = 0, limit: int | None = 50, with_total: bool = True) -> Page:
         """Products by SKU, with on hand (today), reserved, available and on order.

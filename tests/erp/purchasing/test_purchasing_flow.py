@@ -209,6 +209,33 @@ def test_a_suggestion_orders_at_the_last_price_paid_and_at_least_up_to_the_point
         assert (a1.on_hand, a1.on_order, a1.quantity, a1.unit_price) == (D(1), D(0), D(20), D("7.25"))
 
 
+def test_the_last_price_is_the_latest_order_s_and_a_cancelled_order_does_not_set_it(pstore, owner):
+    with pstore.transaction(owner) as b:
+        new_po(b, "A-1 1 9.00", date=DAY + dt.timedelta(days=1))  # the latest order, ordered first
+        b.purchasing.receive("PO-00001", date=DAY + dt.timedelta(days=1))
+        new_po(b, "A-1 1 7.25", date=DAY)  # entered later, dated earlier: not the latest
+        b.purchasing.receive("PO-00002", date=DAY + dt.timedelta(days=1))
+        new_po(b, "A-1 1 99", date=DAY + dt.timedelta(days=2), confirm=False)
+        b.purchasing.cancel("PO-00003")
+        rows, _ = b.purchasing.suggest()
+        prices = {s.sku: s.unit_price for s in rows}
+        assert prices["A-1"] == D("9.00")
+        (n1,) = b.stock.products(search="N-1").rows  # never ordered: its average cost
+        assert prices["N-1"] == n1.unit_cost
+
+
+def test_a_sold_out_product_never_ordered_is_suggested_at_the_cost_it_last_moved_at(pstore, owner):
+    """Nothing on hand, so no average: not a price of 0.00 but the cost of its last move."""
+    with pstore.transaction(owner) as b:
+        b.stock.adjust("N-1", to="4", reason="found", unit_cost="1.10", date=DAY)
+        b.stock.adjust("N-1", to="6", reason="found", unit_cost="1.70", date=DAY)  # average 1.30
+        b.stock.adjust("N-1", to="0", reason="sold out", date=DAY + dt.timedelta(days=1))
+        (n1,) = [s for s in b.purchasing.suggest()[0] if s.sku == "N-1"]
+        assert n1.on_hand == 0 and n1.unit_price == D("1.30")
+        (row,) = b.stock.products(search="N-1").rows
+        assert row.unit_cost == 0  # what the fallback would have been
+
+
 def test_ap_aging_by_due_date(pstore, owner):
     with pstore.transaction(owner) as b:
         new_po(b, "A-1 10 10", date=dt.date(2026, 1, 1))
