@@ -84,6 +84,7 @@ TAX_MAX = Decimal(100)
 DEFAULT_LOCATION = "Main"
 ON_ORDER = "stock.on_order"  # the hook modules with purchase orders offer: (books, product_ids) -> {id: qty}
 
+_MILLIONTH = Decimal(1).scaleb(-UNIT_PRICE_SCALE)  # a unit cost's last decimal
 _P, _M, _R, _Q = Product.__table__, Move.__table__, Revaluation.__table__, Quant.__table__
 
 
@@ -1037,18 +1038,28 @@ class StockRepository:
             q = select(_P.c.id, _P.c.sku, _P.c.name, _P.c.unit, raw(_P.c.on_hand), raw(_P.c.value))
             if not include_zero:
                 q = q.where(or_(_P.c.on_hand != 0, _P.c.value != 0))
-            data = [(pid, sku, name, unit, self._q(qty), from_minor(int(v), scale))
-                    for pid, sku, name, unit, qty, v in self.session.execute(q.order_by(_P.c.sku_key))]
-        else:
-            sums = {pid: (qty, v) for pid, qty, v in self._sums(None, day)}
-            meta = self.session.execute(select(_P.c.id, _P.c.sku, _P.c.name, _P.c.unit).order_by(_P.c.sku_key))
-            data = [(pid, sku, name, unit, *sums.get(pid, (Decimal(0), from_minor(0, scale))))
-                    for pid, sku, name, unit in meta]
+            data = self.session.execute(q.order_by(_P.c.sku_key)).all()
+        else:  # the moves and revaluations to that day, summed in SQL, beside every product
+            mq = (select(_M.c.product_id.label("pid"), func.sum(raw(_M.c.qty_delta)).label("q"),
+                         func.sum(raw(_M.c.value_delta)).label("v"))
+                  .where(_M.c.date <= day).group_by(_M.c.product_id).subquery())
+            rq = (select(_R.c.product_id.label("pid"), func.sum(raw(_R.c.value_delta)).label("v"))
+                  .where(_R.c.date <= day).group_by(_R.c.product_id).subquery())
+            q = (select(_P.c.id, _P.c.sku, _P.c.name, _P.c.unit, func.coalesce(mq.c.q, 0),
+                        func.coalesce(mq.c.v, 0) + func.coalesce(rq.c.v, 0))
+                 .select_from(_P.outerjoin(mq, mq.c.pid == _P.c.id).outerjoin(rq, rq.c.pid == _P.c.id)))
+            data = self.session.execute(q.order_by(_P.c.sku_key)).all()
             if not include_zero:
-                data = [d for d in data if d[4] != 0 or d[5] != 0]
-        return [ValuationRow(pid, sku, name, unit, qty, valuation.unit_cost(valuation.State(qty, to_minor(v, scale)),
-                                                                            scale), v)
-                for pid, sku, name, unit, qty, v in data]
+                data = [d for d in data if d[4] or d[5]]
+        # the held integers (1/10000 units, minor units) turned into Decimals once, here
+        zero_cost = Decimal(0).quantize(_MILLIONTH)
+        out = []
+        for pid, sku, name, unit, qty, v in data:
+            quantity = Decimal(int(qty)).scaleb(-QUANTITY_SCALE)
+            value = Decimal(int(v)).scaleb(-scale)
+            cost = (value / quantity).quantize(_MILLIONTH) if quantity > 0 else zero_cost
+            out.append(ValuationRow(pid, sku, name, unit, quantity, cost, value))
+        return out
 
     def total_value(self, *, as_of: dt.date | str | None = None) -> Decimal:
         """What all stock was worth at the end of ``as_of`` (the inventory account's balance)."""

@@ -113,7 +113,8 @@ def test_the_buyer_orders_the_most_urgent_lines_a_week_and_the_rest_run_low(larg
     assert max(len(x) for x in by_day.values()) == LARGE_ORDERS
     assert max(max(x) for x in by_day.values()) == LARGE_LINES
     statuses = set(s.scalars(select(PurchaseOrder.status).distinct()))
-    assert {"closed", "confirmed", "draft"} <= statuses <= set(STATUSES)
+    assert {"closed", "draft"} <= statuses <= set(STATUSES)  # the last week's are drafts
+    assert statuses & {"confirmed", "partial", "received"}  # some still open
     suggestions, _ = large_books.purchasing.suggest()
     assert len(suggestions) > LARGE_LINES  # more ran low than one week's buying
     assert all(x.on_hand + x.on_order <= x.reorder_point for x in suggestions)
