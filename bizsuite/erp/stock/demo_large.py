@@ -11,7 +11,7 @@ A wholesaler's catalogue: the small company's twenty kinds of goods in many vari
   most a few times a year), a reorder point of about six weeks of its sales and a reorder
   quantity of about five months;
 - books an opening stock on the first day of the year of about a year of each product's sales
-  (between half and one and a half), so some run low during the year and purchasing reorders them.
+  (between 0.9 and 1.8 of it), so some run low during the year and purchasing reorders them.
 
 Then, day by day on the demo's timeline (:func:`day`), the day's dispatch from the warehouse and
 the shop's counter sales — as many lines as the ledger part's sales of that day call for (a busy
@@ -108,7 +108,7 @@ def setup(books, r: random.Random, *, start: dt.date, end: dt.date, suppliers: l
     shop = stock.add_location(SHOP).id
     opening, have = [], {}
     for sku, unit, cost, units in specs:
-        q = _step(Decimal(units * r.uniform(0.7, 1.5)), unit, at_least=True)
+        q = _step(Decimal(units * r.uniform(0.9, 1.8)), unit, at_least=True)
         pid = ids[sku]
         opening.append(BulkMove(pid, "opening", start, q, main, cost, ref="opening stock"))
         have[pid, main] = q
