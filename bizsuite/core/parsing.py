@@ -1,5 +1,5 @@
-"""Numbers, record numbers and years typed by a person: one parser for each, shared by the CLI
-and the domain modules.
+"""Numbers, record numbers, years and dates typed by a person: one parser for each, shared by
+the CLI and the domain modules.
 
 The product's numbers are ASCII digits (``0``-``9``): Python's ``int()`` and ``\\d`` also take
 ``٥`` (Arabic-Indic) and ``５`` (full width) as 5, and ``str.isdigit`` takes ``²``, which ``int()``
@@ -10,6 +10,7 @@ instead of overflowing in the database driver.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from bizsuite.core.errors import Refused
@@ -25,6 +26,27 @@ _INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
 class BadNumber(Refused, ValueError):
     """A number that is not one, or not one bizsuite can hold: refused (exit 1), and a
     ValueError for validators."""
+
+
+class BadDate(Refused, ValueError):
+    """A date that is not one: refused (exit 1), and a ValueError for validators."""
+
+
+def parse_date(value: dt.date | str, what: str = "date") -> dt.date:
+    """A date from a ``date`` or ISO text; ``2025-02-30`` is refused, not guessed."""
+    if isinstance(value, dt.datetime):
+        raise BadDate(f"{what}: give a date, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    text = (value or "").strip() if isinstance(value, str) else str(value)
+    m = re.match(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$", text, re.ASCII)
+    if not m:
+        ascii_note = f" ({ASCII_ONLY})" if has_non_ascii_digit(text) else ""
+        raise BadDate(f"{what}: {text!r} is not a date (YYYY-MM-DD){ascii_note}")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise BadDate(f"{what}: {text} is not a date (no such day)") from None
 
 
 def has_non_ascii_digit(text: str) -> bool:

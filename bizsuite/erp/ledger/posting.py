@@ -24,7 +24,7 @@ from bizsuite.core.errors import (
     ValidationFailed,
 )
 from bizsuite.core.models import Setting
-from bizsuite.core.parsing import ASCII_ONLY, BadText, clean_text, fits, has_non_ascii_digit
+from bizsuite.core.parsing import BadDate, BadText, clean_text, fits, parse_date  # noqa: F401  (BadDate: named here as before)
 from bizsuite.core.money import books_problem, clean_amount, format_plain, line_problem, to_minor, zero
 from bizsuite.erp.ledger import bounds
 from bizsuite.erp.ledger.models import (
@@ -74,27 +74,6 @@ def too_many_lines(count: int) -> str | None:
     if count > MAX_LINES:
         return f"an entry has at most {MAX_LINES} lines (it has {count})"
     return None
-
-
-class BadDate(Refused, ValueError):
-    """A date that is not one: refused (exit 1), and a ValueError for validators."""
-
-
-def parse_date(value: dt.date | str, what: str = "date") -> dt.date:
-    """A date from a ``date`` or ISO text; ``2025-02-30`` is refused, not guessed."""
-    if isinstance(value, dt.datetime):
-        raise BadDate(f"{what}: give a date, not a date and time")
-    if isinstance(value, dt.date):
-        return value
-    text = (value or "").strip() if isinstance(value, str) else str(value)
-    m = re.match(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$", text, re.ASCII)
-    if not m:
-        ascii_note = f" ({ASCII_ONLY})" if has_non_ascii_digit(text) else ""
-        raise BadDate(f"{what}: {text!r} is not a date (YYYY-MM-DD){ascii_note}")
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        raise BadDate(f"{what}: {text} is not a date (no such day)") from None
 
 
 def why_not_reverse(entry, reversed_by: int | None = None) -> str | None:
