@@ -11,4 +11,5 @@ INSTALLED = (
     "bizsuite.crm.tickets",
     "bizsuite.erp.stock",
     "bizsuite.erp.purchasing",
+    "bizsuite.crm.pipeline",
 )

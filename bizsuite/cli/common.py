@@ -129,6 +129,33 @@ def plain(value: Any) -> Any:
     return value
 
 
+def print_record(record) -> None:
+    """One record (nested dicts and lists) as JSON: plain decimals, ISO dates, the script's own
+    characters."""
+    import json
+
+    def conv(v):
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        if isinstance(v, Decimal):
+            return f"{v:f}"
+        if hasattr(v, "isoformat"):
+            return v.isoformat()
+        return v
+
+    typer.echo(json.dumps(conv(record), ensure_ascii=False, indent=2))
+
+
+def say(text: str, record, fmt) -> None:
+    """What a command that changed something prints: one line, or with ``-f json`` the record."""
+    if fmt == Fmt.json:
+        print_record(record)
+    else:
+        typer.echo(text)
+
+
 def emit(rows: Iterable[dict], columns: Sequence[str], fmt: Fmt, *, title: str | None = None,
          headers: dict[str, str] | None = None, numeric: Sequence[str] = (), out=None) -> None:
     """Print rows as a Rich table, CSV (formula cells neutralised) or JSON. ``rows`` may be any

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit
+from bizsuite.cli.common import FORMAT_OPTION, Fmt, books, emit, print_record, say
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -63,29 +63,7 @@ def _order(o) -> dict:
             "bills": [_bill(b) for b in o.bills]}
 
 
-def _json(record) -> None:
-    import json
-    from decimal import Decimal
-
-    def conv(v):
-        if isinstance(v, dict):
-            return {k: conv(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [conv(x) for x in v]
-        if isinstance(v, Decimal):
-            return f"{v:f}"
-        if hasattr(v, "isoformat"):
-            return v.isoformat()
-        return v
-
-    typer.echo(json.dumps(conv(record), ensure_ascii=False, indent=2))
-
-
-def _say(text: str, record: dict, fmt) -> None:
-    if fmt == Fmt.json:
-        _json(record)
-    else:
-        typer.echo(text)
+_json, _say = print_record, say
 
 
 def _status(o) -> str:

@@ -1,0 +1,23 @@
+"""Pipeline: deals through configurable stages, won and lost with reasons, the weighted forecast
+(see models.py and repository.py)."""
+
+from bizsuite.core.modules import Module
+
+MODULE = Module(
+    name="pipeline",
+    title="Pipeline",
+    description="Deals by stage, won and lost with reasons, weighted forecast",
+    depends=("contacts",),
+    repository="bizsuite.crm.pipeline.repository:PipelineRepository",
+    models=("bizsuite.crm.pipeline.models",),
+    permissions={
+        "pipeline.read": ("owner", "sales", "accountant", "support", "viewer"),  # support: the customer's deals on a ticket
+        "pipeline.write": ("owner", "sales"),
+        "pipeline.admin": ("owner",),  # the stages and the reasons lists
+    },
+    checks=("bizsuite.crm.pipeline.checks:pipeline_checks",),
+    setup_tables=("pipeline_stages", "pipeline_reasons"),  # the stages and reasons lists: set-up, not data
+    migrations="bizsuite.crm.pipeline.migrations",
+    cli_help="Deals: add, move through the stages, won or lost, the weighted forecast.",
+    cli="bizsuite.cli.pipeline:app",
+)

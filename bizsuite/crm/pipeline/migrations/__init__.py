@@ -1,0 +1,1 @@
+"""The pipeline module's Alembic revisions (branch ``pipeline``)."""

@@ -1,0 +1,176 @@
+"""Pipeline tables and the records the pipeline repository gives.
+
+- ``pipeline_stages``: the stages a deal goes through, in ``position`` order, each with the
+  probability a deal in it gets by default and a kind: ``open`` (lead, qualified, proposal,
+  negotiation), ``won`` or ``lost`` (exactly one of each). Configurable (``pipeline
+  add-stage``); the defaults (lead 10 %, qualified 25 %, proposal 50 %, negotiation 75 %, won,
+  lost) are written by the module's first revision.
+- ``pipeline_reasons``: the lists a won or a lost deal takes its reason from (configurable).
+- ``deals``: numbered ``D-00001`` (series ``pipeline.deal``, gapless); a customer (a contact with
+  the customer or lead role), an amount in the books' currency, a stage, a probability (the
+  stage's unless set by hand: ``probability_set``), an expected close date, an owner (a bizsuite
+  user), a source, notes. ``status`` is the stage's kind, kept on the deal for the lists;
+  ``reason`` and ``closed_on`` are set when it is won or lost and cleared when it is reopened.
+- ``deal_tags``: a deal's tags (any number, case kept, unique by case-folded text).
+- ``deal_stage_changes``: every move of every deal (from, to, when, by whom, the reason of a win
+  or a loss) — never changed; the pipeline's conversion rates and times per stage come from it,
+  and ``reopen`` takes a deal back to the stage it closed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bizsuite.core.money import Amount, Percent
+from bizsuite.core.types import UTCDateTime
+from bizsuite.core.versioning import Versioned
+
+OPEN, WON, LOST = "open", "won", "lost"
+KINDS = (OPEN, WON, LOST)
+def _fk(table: str, *, nullable: bool = False) -> Column:
+    return Column(Integer, ForeignKey(f"{table}.id", ondelete="RESTRICT"), nullable=nullable)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Stage(SQLModel, table=True):
+    __tablename__ = "pipeline_stages"
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint("probability >= 0 AND probability <= 1000000", name="probability"),  # 0-100 %, scale 4
+        UniqueConstraint("name_key", name="uq_pipeline_stages_name_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+    name_key: str = Field(max_length=40)  # case-folded: one stage per name, any case
+    position: int = Field()
+    probability: Decimal = Field(sa_type=Percent)
+    kind: str = Field(max_length=10)
+    active: bool = Field(default=True)
+
+
+class Reason(SQLModel, table=True):
+    __tablename__ = "pipeline_reasons"
+    __table_args__ = (
+        CheckConstraint(_in("kind", (WON, LOST)), name="kind"),
+        UniqueConstraint("kind", "text_key", name="uq_pipeline_reasons_kind_text_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    text: str = Field(max_length=100)
+    text_key: str = Field(max_length=100)
+    active: bool = Field(default=True)
+
+
+class Deal(Versioned, SQLModel, table=True):
+    __tablename__ = "deals"
+    __table_args__ = (
+        CheckConstraint(_in("status", KINDS), name="status"),
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("probability >= 0 AND probability <= 1000000", name="probability"),
+        Index("ix_deals_stage_id", "stage_id"),
+        Index("ix_deals_customer_id", "customer_id"),
+        Index("ix_deals_status_close", "status", "close"),
+        Index("ix_deals_owner", "owner"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    title: str = Field(max_length=200)
+    customer_id: int = Field(sa_column=_fk("contacts"))
+    amount: Decimal = Field(sa_type=Amount)
+    stage_id: int = Field(sa_column=_fk("pipeline_stages"))
+    status: str = Field(default=OPEN, max_length=10)
+    probability: Decimal = Field(sa_type=Percent)
+    probability_set: bool = Field(default=False)  # set by hand: a move keeps it
+    close: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # expected close
+    owner: str = Field(max_length=64)
+    source: str | None = Field(default=None, max_length=60)
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reason: str | None = Field(default=None, max_length=100)  # why it was won or lost
+    closed_on: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    version: int = Field(default=1)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=100)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_by: str = Field(max_length=100)
+
+
+class DealTag(SQLModel, table=True):
+    __tablename__ = "deal_tags"
+
+    deal_id: int = Field(sa_column=Column(Integer, ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True))
+    tag_key: str = Field(max_length=40, primary_key=True)
+    tag: str = Field(max_length=40)
+
+
+class StageChange(SQLModel, table=True):
+    __tablename__ = "deal_stage_changes"
+    __table_args__ = (Index("ix_deal_stage_changes_deal_id", "deal_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(sa_column=_fk("deals"))
+    from_stage_id: int | None = Field(default=None, sa_column=_fk("pipeline_stages", nullable=True))
+    to_stage_id: int = Field(sa_column=_fk("pipeline_stages"))
+    reason: str | None = Field(default=None, max_length=100)
+    at: dt.datetime = Field(sa_type=UTCDateTime)
+    by: str = Field(max_length=100)
+
+
+# -- what the repository gives ----------------------------------------------------------------
+
+
+@dataclass
+class DealRow:
+    """One line of ``pipeline list`` (PRODUCT.md's columns, and what the screens need)."""
+
+    id: int
+    number: str
+    title: str
+    customer_id: int
+    customer: str
+    stage: str
+    status: str
+    amount: Decimal
+    probability: Decimal
+    weighted: Decimal  # amount × probability, rounded once to the currency
+    close: dt.date | None
+    owner: str
+
+
+@dataclass
+class ChangeView:
+    at: dt.datetime
+    by: str
+    from_stage: str | None
+    to_stage: str
+    reason: str | None
+
+
+@dataclass
+class DealView(DealRow):
+    source: str | None = None
+    notes: str | None = None
+    reason: str | None = None
+    closed_on: dt.date | None = None
+    probability_set: bool = False
+    tags: list[str] = field(default_factory=list)
+    version: int = 1
+    history: list[ChangeView] = field(default_factory=list)
+
+
+@dataclass
+class ForecastRow:
+    key: str  # the month (YYYY-MM, or "no date"), the owner or the stage
+    deals: int
+    amount: Decimal
+    weighted: Decimal

@@ -1,0 +1,428 @@
+"""The pipeline API (``books.pipeline``): stages, deals, their moves, won and lost, the forecast.
+
+**A deal's stage is its state.** ``add`` puts a deal in an open stage (the first by default);
+``move`` takes an open deal to another open stage; ``won`` and ``lost`` close it (a lost deal
+needs a reason from the lost list, a won deal may give one from the won list); a closed deal
+moves only by ``reopen``, which takes it back to the stage it closed from. Every change of stage
+is a ``deal_stage_changes`` row, never changed.
+
+**Probability** is the stage's default unless set by hand (``probability=``, then kept through
+moves); a won deal is at 100 %, a lost one at 0 %. **Weighted** = amount × probability, rounded
+once to the currency's decimals (half-even, :func:`bizsuite.core.money.quantize`); a forecast
+group's weighted is the sum of its deals' (so the list and the forecast agree to the cent).
+
+**Concurrency.** Every change locks the deal's row first (``FOR UPDATE``; SQLite's writer lock
+does the same) and saves with its version: a clerk saving from an older copy (``expect_version``)
+is refused and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterable
+
+from sqlalchemy import func, select
+
+from bizsuite.core import clock, numbering, versioning
+from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
+from bizsuite.core.models import User
+from bizsuite.core.money import clean_amount, money_scale, quantize
+from bizsuite.core.parsing import BadDate, BadText, clean_text, fits, parse_date, record_id
+from bizsuite.crm.pipeline.models import (
+    LOST,
+    OPEN,
+    WON,
+    ChangeView,
+    Deal,
+    DealRow,
+    DealTag,
+    DealView,
+    ForecastRow,
+    Reason,
+    Stage,
+    StageChange,
+)
+
+SERIES, PREFIX = "pipeline.deal", "D-"
+FORECAST_BY = ("month", "owner", "stage")
+_HUNDRED = Decimal(100)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _text(value, field: str, limit: int, *, multiline: bool = False) -> str | None:
+    try:
+        return clean_text(value, field, limit=limit, multiline=multiline) or None
+    except BadText as exc:
+        raise ValidationFailed([FieldError(field, str(exc).split(": ", 1)[-1])]) from None
+
+
+def _day(value, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_date(value, field)
+    except BadDate as exc:
+        raise ValidationFailed([FieldError(field, str(exc).split(": ", 1)[-1])]) from None
+
+
+def _percent(value, field: str = "probability") -> Decimal:
+    try:
+        p = value if isinstance(value, Decimal) else Decimal(str(value).strip().rstrip("%"))
+    except ArithmeticError:
+        raise ValidationFailed([FieldError(field, f"{value!r} is not a percentage (0-100)")]) from None
+    if not p.is_finite() or p < 0 or p > 100 or p != p.quantize(Decimal("0.0001")):
+        raise ValidationFailed([FieldError(field, f"{value} is not a percentage from 0 to 100 (at most 4 decimals)")])
+    return p
+
+
+def number_of(text: str) -> str:
+    """``d-12`` → ``D-00012``: a deal's number as typed, in its stored form."""
+    t = text.strip().upper()
+    digits = t[len(PREFIX):] if t.startswith(PREFIX) else ""
+    if digits.isdigit() and digits.isascii() and len(digits) < 12:
+        return numbering.label(int(digits), prefix=PREFIX)
+    return t
+
+
+class PipelineRepository:
+    def __init__(self, books):
+        self.books = books
+        self.session = books.session
+
+    @property
+    def scale(self) -> int:
+        return money_scale(self.session.get_bind())
+
+    # -- stages and reasons ---------------------------------------------------------------------
+    def stages(self, *, include_inactive: bool = False) -> list[Stage]:
+        self.books.require("pipeline.read")
+        q = select(Stage).order_by(Stage.position, Stage.id)
+        if not include_inactive:
+            q = q.where(Stage.active.is_(True))
+        return list(self.session.scalars(q))
+
+    def stage(self, ref: int | str) -> Stage:
+        """A stage by name (any case) or id."""
+        if isinstance(ref, int):
+            st = self.session.get(Stage, ref)
+        else:
+            st = self.session.scalars(select(Stage).where(Stage.name_key == _key(ref))).first()
+        if st is None or not st.active:
+            names = ", ".join(s.name for s in self.stages())
+            raise NotFound(f"no stage {ref!r} (the stages: {names})")
+        return st
+
+    def _kind_stage(self, kind: str) -> Stage:
+        return self.session.scalars(select(Stage).where(Stage.kind == kind).order_by(Stage.position)).first()
+
+    def add_stage(self, name: str, probability, *, after: str | None = None) -> Stage:
+        """A new open stage, after ``after`` (default: the last open stage)."""
+        self.books.require("pipeline.admin")
+        title = _text(name, "name", 40)
+        if not title:
+            raise ValidationFailed([FieldError("name", "a stage needs a name")])
+        if self.session.scalars(select(Stage.id).where(Stage.name_key == _key(title))).first() is not None:
+            raise Refused(f"there is already a stage {title!r}")
+        p = _percent(probability)
+        stages = [s for s in self.stages() if s.kind == OPEN]
+        prev = self.stage(after) if after else (stages[-1] if stages else None)
+        if prev is not None and prev.kind != OPEN:
+            raise ValidationFailed([FieldError("after", f"{prev.name} is a closing stage; a new stage comes before it")])
+        at = prev.position + 1 if prev is not None else 1
+        for s in self.session.scalars(select(Stage).where(Stage.position >= at)):
+            s.position += 1
+        st = Stage(name=title, name_key=_key(title), position=at, probability=p, kind=OPEN)
+        self.session.add(st)
+        self.session.flush()
+        return st
+
+    def reasons(self, kind: str) -> list[str]:
+        self.books.require("pipeline.read")
+        return list(self.session.scalars(select(Reason.text).where(Reason.kind == kind, Reason.active.is_(True))
+                                         .order_by(Reason.id)))
+
+    def add_reason(self, kind: str, text: str) -> str:
+        self.books.require("pipeline.admin")
+        if kind not in (WON, LOST):
+            raise ValidationFailed([FieldError("kind", f"{kind!r} is not won or lost")])
+        t = _text(text, "reason", 100)
+        if not t:
+            raise ValidationFailed([FieldError("reason", "is required")])
+        if self.session.scalars(select(Reason.id).where(Reason.kind == kind, Reason.text_key == _key(t))).first():
+            raise Refused(f"{t!r} is already a reason a deal is {kind}")
+        self.session.add(Reason(kind=kind, text=t, text_key=_key(t)))
+        self.session.flush()
+        return t
+
+    def _reason(self, kind: str, text, *, required: bool) -> str | None:
+        t = _text(text, "reason", 100)
+        if not t:
+            if required:
+                raise ValidationFailed([FieldError("reason", f"a {kind} deal needs a reason: "
+                                                             f"{', '.join(self.reasons(kind))}")])
+            return None
+        found = self.session.scalars(select(Reason.text).where(Reason.kind == kind, Reason.text_key == _key(t),
+                                                               Reason.active.is_(True))).first()
+        if found is None:
+            raise ValidationFailed([FieldError("reason", f"{t!r} is not one of the reasons a deal is {kind}: "
+                                                         f"{', '.join(self.reasons(kind))} "
+                                                         f"(bizsuite pipeline add-reason {kind} TEXT adds one)")])
+        return found
+
+    # -- deals ----------------------------------------------------------------------------------
+    def _deal(self, ref: int | str, *, lock: bool = False) -> Deal:
+        """A deal by its number (``D-00012``, any case) or its id (``12``, ``#12``)."""
+        n = ref if isinstance(ref, int) else record_id(ref)
+        if n is not None:
+            q = select(Deal).where(Deal.id == n) if fits(n) else None
+        else:
+            q = select(Deal).where(Deal.number == number_of(str(ref)))
+        d = None
+        if q is not None:
+            if lock:
+                q = q.with_for_update().execution_options(populate_existing=True)
+            d = self.session.scalars(q).first()
+        if d is None:
+            raise NotFound(f"no deal {str(ref).strip()!r}")
+        return d
+
+    def _customer(self, ref):
+        if ref in (None, ""):
+            raise ValidationFailed([FieldError("customer", "a deal needs a customer (--customer: #id, email or name)")])
+        try:
+            c = self.books.contacts.get(ref) if isinstance(ref, int) else self.books.contacts.resolve(str(ref))
+        except Refused as exc:
+            raise ValidationFailed([FieldError("customer", exc.problems[0])]) from None
+        if not (c.is_customer or c.is_lead):
+            raise ValidationFailed([FieldError("customer", f"{c.name} (#{c.id}) is neither a customer nor a lead; "
+                                                           f"give the contact one of those roles first")])
+        return c
+
+    def _owner(self, name) -> str:
+        if name in (None, ""):
+            return self.books.actor.name
+        u = self.session.scalars(select(User).where(User.name == str(name).strip())).first()
+        if u is None or not u.active:
+            raise ValidationFailed([FieldError("owner", f"{name!r} is not a bizsuite user (bizsuite users list)")])
+        return u.name
+
+    def _amount(self, value) -> Decimal:
+        if value in (None, ""):
+            raise ValidationFailed([FieldError("amount", "is required")])
+        try:
+            a = clean_amount(value if isinstance(value, Decimal) else str(value).strip(), self.scale)
+        except ValueError as exc:
+            raise ValidationFailed([FieldError("amount", str(exc).removeprefix("amount "))]) from None
+        if a < 0:
+            raise ValidationFailed([FieldError("amount", f"must not be negative, not {a}")])
+        return a
+
+    def _tags(self, tags: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for t in tags or ():
+            for part in str(t).split(";"):
+                x = _text(part, "tags", 40)
+                if x:
+                    out.setdefault(_key(x), x)
+        return out
+
+    def add(self, title: str, *, customer, amount, stage=None, close=None, owner=None, probability=None,
+            source=None, notes=None, tags: Iterable[str] = ()) -> DealView:
+        """A new deal in an open stage (the first by default)."""
+        self.books.require("pipeline.write")
+        errors: list[FieldError] = []
+
+        def field(fn):
+            try:
+                return fn()
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+            except Refused as exc:
+                errors.append(FieldError("stage", exc.problems[0]))
+
+        t = field(lambda: _text(title, "title", 200))
+        if not t and not any(e.field == "title" for e in errors):
+            errors.append(FieldError("title", "a deal needs a title"))
+        c = field(lambda: self._customer(customer))
+        a = field(lambda: self._amount(amount))
+        st = field(lambda: self.stage(stage) if stage not in (None, "") else
+                   next(s for s in self.stages() if s.kind == OPEN))
+        if st is not None and st.kind != OPEN:
+            errors.append(FieldError("stage", f"{st.name} closes a deal; add it to an open stage, then "
+                                              f"bizsuite pipeline {st.kind} DEAL"))
+        day = field(lambda: _day(close, "close"))
+        who = field(lambda: self._owner(owner))
+        p = field(lambda: _percent(probability)) if probability not in (None, "") else None
+        src = field(lambda: _text(source, "source", 60))
+        note = field(lambda: _text(notes, "notes", 10_000, multiline=True))
+        tagged = field(lambda: self._tags(tags))
+        if errors:
+            raise ValidationFailed(errors)
+        now, by = clock.now(), self.books.actor.name
+        d = Deal(number=numbering.label(numbering.take(self.books, SERIES), prefix=PREFIX), title=t,
+                 customer_id=c.id, amount=a, stage_id=st.id, status=OPEN,
+                 probability=p if p is not None else st.probability, probability_set=p is not None,
+                 close=day, owner=who, source=src, notes=note,
+                 created_at=now, created_by=by, updated_at=now, updated_by=by)
+        self.session.add(d)
+        self.session.flush()
+        for k, x in (tagged or {}).items():
+            self.session.add(DealTag(deal_id=d.id, tag_key=k, tag=x))
+        self.session.add(StageChange(deal_id=d.id, from_stage_id=None, to_stage_id=st.id, at=now, by=by))
+        self.session.flush()
+        return self.deal(d.id)
+
+    def _change(self, d: Deal, to: Stage, *, reason: str | None = None, expect_version: int | None = None) -> None:
+        versioning.expect(d, expect_version, d.number)
+        now, by = clock.now(), self.books.actor.name
+        self.session.add(StageChange(deal_id=d.id, from_stage_id=d.stage_id, to_stage_id=to.id, reason=reason,
+                                     at=now, by=by))
+        d.stage_id = to.id
+        d.status = to.kind
+        if to.kind == WON:
+            d.probability = Decimal(100)
+        elif to.kind == LOST:
+            d.probability = Decimal(0)
+        elif not d.probability_set:
+            d.probability = to.probability
+        d.reason = reason if to.kind != OPEN else None
+        d.closed_on = clock.today() if to.kind != OPEN else None
+        versioning.touch(d, by, now)
+        self.session.flush()
+
+    def move(self, ref, stage, *, expect_version: int | None = None) -> DealView:
+        """An open deal to another open stage."""
+        self.books.require("pipeline.write")
+        d = self._deal(ref, lock=True)
+        to = self.stage(stage)
+        if d.status != OPEN:
+            raise Refused(f"{d.number} is {d.status}; a {d.status} deal moves only by being reopened: "
+                          f"bizsuite pipeline reopen {d.number}")
+        if to.kind != OPEN:
+            raise Refused(f"{to.name} closes a deal: bizsuite pipeline {to.kind} {d.number}"
+                          + (" --reason R" if to.kind == LOST else ""))
+        if to.id == d.stage_id:
+            raise Refused(f"{d.number} is already at {to.name}")
+        self._change(d, to, expect_version=expect_version)
+        return self.deal(d.id)
+
+    def won(self, ref, *, reason=None, expect_version: int | None = None) -> DealView:
+        self.books.require("pipeline.write")
+        d = self._deal(ref, lock=True)
+        if d.status != OPEN:
+            raise Refused(f"{d.number} is already {d.status}" + ("" if d.status == WON else
+                                                                  f"; reopen it first: bizsuite pipeline reopen {d.number}"))
+        why = self._reason(WON, reason, required=False)
+        self._change(d, self._kind_stage(WON), reason=why, expect_version=expect_version)
+        return self.deal(d.id)
+
+    def lost(self, ref, *, reason, expect_version: int | None = None) -> DealView:
+        self.books.require("pipeline.write")
+        d = self._deal(ref, lock=True)
+        if d.status != OPEN:
+            raise Refused(f"{d.number} is already {d.status}" + ("" if d.status == LOST else
+                                                                  f"; reopen it first: bizsuite pipeline reopen {d.number}"))
+        why = self._reason(LOST, reason, required=True)
+        self._change(d, self._kind_stage(LOST), reason=why, expect_version=expect_version)
+        return self.deal(d.id)
+
+    def reopen(self, ref, *, expect_version: int | None = None) -> DealView:
+        """A won or lost deal back to the open stage it closed from."""
+        self.books.require("pipeline.write")
+        d = self._deal(ref, lock=True)
+        if d.status == OPEN:
+            raise Refused(f"{d.number} is open; only a won or lost deal is reopened")
+        back = self.session.scalars(select(StageChange.from_stage_id).where(StageChange.deal_id == d.id)
+                                    .order_by(StageChange.id.desc()).limit(1)).first()
+        st = self.session.get(Stage, back) if back is not None else None
+        if st is None or st.kind != OPEN or not st.active:
+            st = next(s for s in self.stages() if s.kind == OPEN)
+        self._change(d, st, expect_version=expect_version)
+        return self.deal(d.id)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _weighted(self, amount: Decimal, probability: Decimal) -> Decimal:
+        return quantize(amount * probability / _HUNDRED, self.scale)
+
+    def _rows_query(self, *, stage=None, owner=None, status: str | None = OPEN, customer=None):
+        from bizsuite.crm.contacts.models import Contact
+
+        q = (select(Deal.id, Deal.number, Deal.title, Deal.customer_id, Contact.name, Stage.name, Deal.status,
+                    Deal.amount, Deal.probability, Deal.close, Deal.owner)
+             .join(Contact, Contact.id == Deal.customer_id).join(Stage, Stage.id == Deal.stage_id))
+        if stage not in (None, ""):
+            q = q.where(Deal.stage_id == self.stage(stage).id)
+        elif status not in (None, "", "all"):
+            q = q.where(Deal.status == status)
+        if owner not in (None, ""):
+            q = q.where(Deal.owner == str(owner).strip())
+        if customer not in (None, ""):
+            c = self.books.contacts.get(customer) if isinstance(customer, int) else self.books.contacts.resolve(customer)
+            q = q.where(Deal.customer_id == c.id)
+        return q
+
+    def list(self, *, stage=None, owner=None, status: str | None = OPEN, customer=None,
+             limit: int | None = None, offset: int = 0) -> list[DealRow]:
+        """Deals by stage order, then expected close (none last), then number. ``status``: open
+        (the default), won, lost or all; ``stage`` (any, closed ones too) overrides it."""
+        self.books.require("pipeline.read")
+        if status not in (None, "", "all", OPEN, WON, LOST):
+            raise ValidationFailed([FieldError("status", f"{status!r} is not one of open, won, lost, all")])
+        q = self._rows_query(stage=stage, owner=owner, status=status, customer=customer)
+        q = q.order_by(Stage.position, Deal.close.is_(None), Deal.close, Deal.number).offset(offset)
+        if limit is not None:
+            q = q.limit(limit)
+        return [DealRow(i, n, t, cid, cname, sname, status_, a, p, self._weighted(a, p), close, own)
+                for i, n, t, cid, cname, sname, status_, a, p, close, own in self.session.execute(q)]
+
+    def deal(self, ref) -> DealView:
+        self.books.require("pipeline.read")
+        d = self._deal(ref)
+        from bizsuite.crm.contacts.models import Contact
+
+        names = {s.id: s.name for s in self.session.scalars(select(Stage))}
+        customer = self.session.get(Contact, d.customer_id)
+        tags = list(self.session.scalars(select(DealTag.tag).where(DealTag.deal_id == d.id).order_by(DealTag.tag_key)))
+        history = [ChangeView(c.at, c.by, names.get(c.from_stage_id) if c.from_stage_id else None,
+                              names[c.to_stage_id], c.reason)
+                   for c in self.session.scalars(select(StageChange).where(StageChange.deal_id == d.id)
+                                                 .order_by(StageChange.id))]
+        return DealView(d.id, d.number, d.title, d.customer_id, customer.name, names[d.stage_id], d.status, d.amount,
+                        d.probability, self._weighted(d.amount, d.probability), d.close, d.owner,
+                        source=d.source, notes=d.notes, reason=d.reason, closed_on=d.closed_on,
+                        probability_set=d.probability_set, tags=tags, version=d.version, history=history)
+
+    def forecast(self, *, by: str = "month", owner=None) -> list[ForecastRow]:
+        """Open deals grouped by expected-close month (YYYY-MM; "no date" last), owner or stage
+        (in stage order): how many, their amount and their weighted amount (each deal's weighted,
+        as the list shows it, summed)."""
+        self.books.require("pipeline.read")
+        if by not in FORECAST_BY:
+            raise ValidationFailed([FieldError("by", f"{by!r} is not one of {', '.join(FORECAST_BY)}")])
+        q = (select(Deal.close, Deal.owner, Stage.name, Stage.position, Deal.amount, Deal.probability)
+             .join(Stage, Stage.id == Deal.stage_id).where(Deal.status == OPEN))
+        if owner not in (None, ""):
+            q = q.where(Deal.owner == str(owner).strip())
+        groups: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+        for close, own, sname, pos, amount, prob in self.session.execute(q):
+            if by == "month":
+                k = (0, close.strftime("%Y-%m")) if close is not None else (1, "no date")
+            elif by == "owner":
+                k = (0, own)
+            else:
+                k = (pos, sname)
+            g = groups[k]
+            g[0] += 1
+            g[1] += amount
+            g[2] += self._weighted(amount, prob)
+        return [ForecastRow(k[1], n, a, w) for k, (n, a, w) in sorted(groups.items())]
+
+    def counts(self) -> dict[str, int]:
+        rows = dict(self.session.execute(select(Deal.status, func.count()).group_by(Deal.status)).all())
+        return {"deals": sum(rows.values()), OPEN: rows.get(OPEN, 0), WON: rows.get(WON, 0), LOST: rows.get(LOST, 0)}
+
