@@ -144,7 +144,7 @@ def day(books, r: random.Random, today: dt.date, state: dict) -> dict[str, int]:
     planned = state["per_day"].get(today)
     if planned is None:  # no sales, no dispatch: the shop is closed too
         return {}
-    transfers, counts = round(planned * TRANSFERS), round(planned * COUNTS)
+    transfers, counts = max(1, round(planned * TRANSFERS)), max(1, round(planned * COUNTS))  # a few every day
     lines = planned - transfers - counts
 
     def take(pid: int, loc: int, q: Decimal) -> Decimal:
