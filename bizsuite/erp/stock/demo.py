@@ -1,9 +1,9 @@
 """The stock part of the demo company: what it sells, where it keeps it, and every unit that left.
 
 ``size="large"`` is :mod:`bizsuite.erp.stock.demo_large` (50,000 products, a million moves, in
-bulk). The small company: about 150 products (half with Chinese names, the spices, teas and rice sold by the kilogram),
-two locations (the warehouse, the default, and the shop). The part is on the demo's timeline
-(``DemoPart(..., daily=...)``, see :mod:`bizsuite.demo`): its setup (:func:`add_demo_stock`) makes
+bulk). The small company: about 150 products (half with Chinese names, the spices, teas and rice
+sold by the kilogram), two locations (the warehouse, the default, and the shop). The part is on
+the demo's timeline (``DemoPart(..., daily=...)``, see :mod:`bizsuite.demo`): its setup (:func:`add_demo_stock`) makes
 the products, plans the year's dispatches from the sales the ledger part booked (its invoices
 and cash sales, found by their memos), sets each product's reorder point (about six weeks of its
 sales) and reorder quantity (about five months), and books a modest opening stock on the first
