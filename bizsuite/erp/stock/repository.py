@@ -832,9 +832,11 @@ class StockRepository:
                 .where(_M.c.product_id == p.id, _M.c.date > day,
                        or_(_M.c.from_location_id == location_id, _M.c.to_location_id == location_id))
                 .order_by(_M.c.date, _M.c.id))
-            for d, mq, src, dst in later:
+            rows = list(later)
+            for i, (d, mq, src, dst) in enumerate(rows):
                 running += self._q(mq) * (-1 if src == location_id else 1)
-                if running < lowest:
+                end_of_day = i + 1 == len(rows) or rows[i + 1][0] != d  # the rule holds at each day's end
+                if end_of_day and running < lowest:
                     lowest, when = running, d
         if q > lowest:
             loc = self.session.get(Location, location_id)
