@@ -63,7 +63,6 @@ def _order(o) -> dict:
             "bills": [_bill(b) for b in o.bills]}
 
 
-_json, _say = print_record, say
 
 
 def _status(o) -> str:
@@ -86,7 +85,7 @@ def create(
         o = b.purchasing.create(supplier, line, date=date, expected=expected)
         text = f"created {o.number} for {o.supplier}: {len(o.lines)} lines, total {o.total} (draft)"
         record = _order(o)
-    _say(text, record, fmt)
+    say(text, record, fmt)
 
 
 @app.command("confirm")
@@ -95,7 +94,7 @@ def confirm(ctx: typer.Context, po: str = typer.Argument(..., metavar="PO"), fmt
     with books(ctx) as b:
         o = b.purchasing.confirm(po)
         text, record = f"confirmed {o.number}: total {o.total}", _order(o)
-    _say(text, record, fmt)
+    say(text, record, fmt)
 
 
 @app.command("cancel")
@@ -104,7 +103,7 @@ def cancel(ctx: typer.Context, po: str = typer.Argument(..., metavar="PO"), fmt:
     with books(ctx) as b:
         o = b.purchasing.cancel(po)
         text, record = f"cancelled {o.number}", _order(o)
-    _say(text, record, fmt)
+    say(text, record, fmt)
 
 
 @app.command("show")
@@ -114,7 +113,7 @@ def show(ctx: typer.Context, po: str = typer.Argument(..., metavar="PO"), fmt: F
         o = b.purchasing.order(po)
         record = _order(o)
     if fmt == Fmt.json:
-        _json(record)
+        print_record(record)
         return
     title = (f"{o.number} {o.supplier} · {_status(o)} · {o.date}"
              + (f" · expected {o.expected}" if o.expected else "")
@@ -163,7 +162,7 @@ def receive(
                 + (f", entry #{done.entry_id}" if done.entry_id else "") + f"): {what}; {_status(o)}"
                 + (f"; still due: {', '.join(left)}" if left else ""))
         record = _order(o) | {"receipt": done.receipt_id, "entry": done.entry_id}
-    _say(text, record, fmt)
+    say(text, record, fmt)
 
 
 @app.command("bill")
@@ -181,7 +180,7 @@ def bill(
         x = b.purchasing.bill(po, supplier_ref=ref, lines=line, date=date, due=due)
         text = f"created {x.number} for {x.order} ({x.ref}): total {x.total}, due {x.due}"
         record = _bill(x)
-    _say(text, record, fmt)
+    say(text, record, fmt)
 
 
 @app.command("pay")
@@ -198,7 +197,7 @@ def pay(
         text = f"created {p.number} for {p.bill}: paid {p.amount}, {p.owed} still owed"
         record = {"number": p.number, "bill": p.bill, "date": p.date, "amount": p.amount, "owed": p.owed,
                   "entry": p.entry_id}
-    _say(text, record, fmt)
+    say(text, record, fmt)
 
 
 @app.command("suggest")
@@ -216,7 +215,7 @@ def suggest(
             "reorder_point": _q(s.reorder_point, s.unit), "quantity": _q(s.quantity, s.unit),
             "unit_price": _price(s.unit_price), "supplier": s.supplier or ""} for s in rows]
     if fmt == Fmt.json:
-        _json({"suggestions": out, "created": records})
+        print_record({"suggestions": out, "created": records})
         return
     if created and fmt == Fmt.csv:  # the rows on stdout stay a CSV
         for text in created:

@@ -37,7 +37,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import event, text

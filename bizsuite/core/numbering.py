@@ -66,3 +66,13 @@ def peek(books, series: str, *, first: int = 1) -> int:
 def label(number: int, *, prefix: str = "", width: int = 5) -> str:
     """``PO-00042``: the prefix, then the number padded with zeros to ``width`` digits."""
     return f"{prefix}{number:0{width}d}"
+
+
+def parse_label(text: str, prefix: str) -> str:
+    """``po-12`` → ``PO-00012``: a document number as typed, in its stored form (anything else
+    comes back upper-cased and stripped, to be found or not)."""
+    t = text.strip().upper()
+    digits = t[len(prefix):] if t.startswith(prefix) else ""
+    if digits.isdigit() and digits.isascii() and len(digits) < 12:
+        return label(int(digits), prefix=prefix)
+    return t

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bizsuite.core.errors import Refused
+from bizsuite.core.errors import FieldError, Refused, ValidationFailed
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
@@ -204,3 +204,12 @@ def clean_text(value: object, field: str, *, multiline: bool = False, limit: int
     if limit is not None and len(text) > limit:
         raise BadText(f"{field}: longer than {limit} characters (it has {len(text)})")
     return text
+
+
+def text_field(value: object, field: str, limit: int, *, multiline: bool = False) -> str | None:
+    """:func:`clean_text` for a repository: the text to store, None when empty, or
+    :class:`ValidationFailed` naming ``field``."""
+    try:
+        return clean_text(value, field, limit=limit, multiline=multiline) or None
+    except BadText as exc:
+        raise ValidationFailed([FieldError(field, str(exc).split(": ", 1)[-1])]) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime, ForeignKey, Integer
 from sqlalchemy.types import TypeDecorator
 
 
@@ -27,3 +27,16 @@ class UTCDateTime(TypeDecorator):
         if isinstance(value, str):  # raw SQL results on SQLite
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=timezone.utc)
+
+
+def fk(table: str, *, nullable: bool = False, index: bool = False) -> Column:
+    """An integer column referring to ``table.id`` that refuses to let the row it names be deleted."""
+    return Column(Integer, ForeignKey(f"{table}.id", ondelete="RESTRICT"), nullable=nullable, index=index)
+
+
+def sql_in(column: str, values) -> str:
+    """``kind IN ('a', 'b')`` for a CHECK constraint over a module's own fixed words."""
+    words = list(values)
+    if not all(isinstance(v, str) and v.isidentifier() and v.isascii() for v in words):
+        raise ValueError(f"sql_in takes plain words, not {words!r}")
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in words) + ")"

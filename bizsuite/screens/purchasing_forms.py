@@ -6,7 +6,6 @@ then. Esc asks before dropping what was typed."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult

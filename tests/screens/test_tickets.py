@@ -515,7 +515,6 @@ async def test_detail_screens_name_their_module_in_the_title_bar(app, tickets):
 
 def painted(screen, widget) -> list:
     """The cells the screen paints where ``widget`` is: text and style, as the terminal gets them."""
-    from rich.segment import Segment
 
     region = widget.region
     strips = screen._compositor.render_full_update().strips

@@ -27,23 +27,17 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from bizsuite.core.money import Amount, Percent
-from bizsuite.core.types import UTCDateTime
+from bizsuite.core.types import fk, sql_in, UTCDateTime
 from bizsuite.core.versioning import Versioned
 
 OPEN, WON, LOST = "open", "won", "lost"
 KINDS = (OPEN, WON, LOST)
-def _fk(table: str, *, nullable: bool = False) -> Column:
-    return Column(Integer, ForeignKey(f"{table}.id", ondelete="RESTRICT"), nullable=nullable)
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class Stage(SQLModel, table=True):
     __tablename__ = "pipeline_stages"
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(sql_in("kind", KINDS), name="kind"),
         CheckConstraint("probability >= 0 AND probability <= 1000000", name="probability"),  # 0-100 %, scale 4
         UniqueConstraint("name_key", name="uq_pipeline_stages_name_key"),
     )
@@ -60,7 +54,7 @@ class Stage(SQLModel, table=True):
 class Reason(SQLModel, table=True):
     __tablename__ = "pipeline_reasons"
     __table_args__ = (
-        CheckConstraint(_in("kind", (WON, LOST)), name="kind"),
+        CheckConstraint(sql_in("kind", (WON, LOST)), name="kind"),
         UniqueConstraint("kind", "text_key", name="uq_pipeline_reasons_kind_text_key"),
     )
 
@@ -74,7 +68,7 @@ class Reason(SQLModel, table=True):
 class Deal(Versioned, SQLModel, table=True):
     __tablename__ = "deals"
     __table_args__ = (
-        CheckConstraint(_in("status", KINDS), name="status"),
+        CheckConstraint(sql_in("status", KINDS), name="status"),
         CheckConstraint("amount >= 0", name="amount"),
         CheckConstraint("probability >= 0 AND probability <= 1000000", name="probability"),
         Index("ix_deals_stage_id", "stage_id"),
@@ -86,9 +80,9 @@ class Deal(Versioned, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=20, unique=True)
     title: str = Field(max_length=200)
-    customer_id: int = Field(sa_column=_fk("contacts"))
+    customer_id: int = Field(sa_column=fk("contacts"))
     amount: Decimal = Field(sa_type=Amount)
-    stage_id: int = Field(sa_column=_fk("pipeline_stages"))
+    stage_id: int = Field(sa_column=fk("pipeline_stages"))
     status: str = Field(default=OPEN, max_length=10)
     probability: Decimal = Field(sa_type=Percent)
     probability_set: bool = Field(default=False)  # set by hand: a move keeps it
@@ -118,9 +112,9 @@ class StageChange(SQLModel, table=True):
     __table_args__ = (Index("ix_deal_stage_changes_deal_id", "deal_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    deal_id: int = Field(sa_column=_fk("deals"))
-    from_stage_id: int | None = Field(default=None, sa_column=_fk("pipeline_stages", nullable=True))
-    to_stage_id: int = Field(sa_column=_fk("pipeline_stages"))
+    deal_id: int = Field(sa_column=fk("deals"))
+    from_stage_id: int | None = Field(default=None, sa_column=fk("pipeline_stages", nullable=True))
+    to_stage_id: int = Field(sa_column=fk("pipeline_stages"))
     reason: str | None = Field(default=None, max_length=100)
     at: dt.datetime = Field(sa_type=UTCDateTime)
     by: str = Field(max_length=100)

@@ -29,7 +29,7 @@ from bizsuite.core import clock, numbering, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.core.models import User
 from bizsuite.core.money import clean_amount, money_scale, quantize
-from bizsuite.core.parsing import BadDate, BadText, clean_text, fits, parse_date, record_id
+from bizsuite.core.parsing import BadDate, fits, parse_date, record_id, text_field
 from bizsuite.crm.pipeline.models import (
     LOST,
     OPEN,
@@ -54,12 +54,6 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _text(value, field: str, limit: int, *, multiline: bool = False) -> str | None:
-    try:
-        return clean_text(value, field, limit=limit, multiline=multiline) or None
-    except BadText as exc:
-        raise ValidationFailed([FieldError(field, str(exc).split(": ", 1)[-1])]) from None
-
 
 def _day(value, field: str) -> dt.date | None:
     if value in (None, ""):
@@ -82,11 +76,7 @@ def _percent(value, field: str = "probability") -> Decimal:
 
 def number_of(text: str) -> str:
     """``d-12`` → ``D-00012``: a deal's number as typed, in its stored form."""
-    t = text.strip().upper()
-    digits = t[len(PREFIX):] if t.startswith(PREFIX) else ""
-    if digits.isdigit() and digits.isascii() and len(digits) < 12:
-        return numbering.label(int(digits), prefix=PREFIX)
-    return t
+    return numbering.parse_label(text, PREFIX)
 
 
 class PipelineRepository:
@@ -123,7 +113,7 @@ class PipelineRepository:
     def add_stage(self, name: str, probability, *, after: str | None = None) -> Stage:
         """A new open stage, after ``after`` (default: the last open stage)."""
         self.books.require("pipeline.admin")
-        title = _text(name, "name", 40)
+        title = text_field(name, "name", 40)
         if not title:
             raise ValidationFailed([FieldError("name", "a stage needs a name")])
         if self.session.scalars(select(Stage.id).where(Stage.name_key == _key(title))).first() is not None:
@@ -150,7 +140,7 @@ class PipelineRepository:
         self.books.require("pipeline.admin")
         if kind not in (WON, LOST):
             raise ValidationFailed([FieldError("kind", f"{kind!r} is not won or lost")])
-        t = _text(text, "reason", 100)
+        t = text_field(text, "reason", 100)
         if not t:
             raise ValidationFailed([FieldError("reason", "is required")])
         if self.session.scalars(select(Reason.id).where(Reason.kind == kind, Reason.text_key == _key(t))).first():
@@ -160,7 +150,7 @@ class PipelineRepository:
         return t
 
     def _reason(self, kind: str, text, *, required: bool) -> str | None:
-        t = _text(text, "reason", 100)
+        t = text_field(text, "reason", 100)
         if not t:
             if required:
                 raise ValidationFailed([FieldError("reason", f"a {kind} deal needs a reason: "
@@ -226,7 +216,7 @@ class PipelineRepository:
         out: dict[str, str] = {}
         for t in tags or ():
             for part in str(t).split(";"):
-                x = _text(part, "tags", 40)
+                x = text_field(part, "tags", 40)
                 if x:
                     out.setdefault(_key(x), x)
         return out
@@ -245,7 +235,7 @@ class PipelineRepository:
             except Refused as exc:
                 errors.append(FieldError("stage", exc.problems[0]))
 
-        t = field(lambda: _text(title, "title", 200))
+        t = field(lambda: text_field(title, "title", 200))
         if not t and not any(e.field == "title" for e in errors):
             errors.append(FieldError("title", "a deal needs a title"))
         c = field(lambda: self._customer(customer))
@@ -258,8 +248,8 @@ class PipelineRepository:
         day = field(lambda: _day(close, "close"))
         who = field(lambda: self._owner(owner))
         p = field(lambda: _percent(probability)) if probability not in (None, "") else None
-        src = field(lambda: _text(source, "source", 60))
-        note = field(lambda: _text(notes, "notes", 10_000, multiline=True))
+        src = field(lambda: text_field(source, "source", 60))
+        note = field(lambda: text_field(notes, "notes", 10_000, multiline=True))
         tagged = field(lambda: self._tags(tags))
         if errors:
             raise ValidationFailed(errors)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from bizsuite.core.types import UTCDateTime
+from bizsuite.core.types import sql_in, UTCDateTime
 from bizsuite.core.versioning import Versioned
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -49,16 +49,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 assert set(TRANSITIONS) == set(STATUSES)
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
 
 class Ticket(Versioned, SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(sql_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(sql_in("status", STATUSES), name="status"),
+        CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
         Index("ix_tickets_status_sla_due", "status", "sla_due"),
         Index("ix_tickets_sla_due", "sla_due"),
         Index("ix_tickets_contact_id_created_at", "contact_id", "created_at"),
@@ -113,7 +110,7 @@ class TicketTag(SQLModel, table=True):
 class TicketMessage(SQLModel, table=True):
     __tablename__ = "ticket_messages"
     __table_args__ = (
-        CheckConstraint(_in("kind", MESSAGE_KINDS), name="kind"),
+        CheckConstraint(sql_in("kind", MESSAGE_KINDS), name="kind"),
         Index("ix_ticket_messages_ticket_id_created_at", "ticket_id", "created_at"),
     )
 

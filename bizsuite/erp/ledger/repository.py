@@ -31,7 +31,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 import bizsuite.crm.contacts.models  # noqa: F401  (entries and lines point at contacts)
 from bizsuite.core import clock
-from bizsuite.core.errors import NotFound, PermissionDenied, Refused
+from bizsuite.core.errors import PermissionDenied, Refused
 from bizsuite.core.money import money_scale, zero
 from bizsuite.core.sorting import Key, Sort, Sorts
 from bizsuite.erp.ledger.models import (

@@ -23,11 +23,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bizsuite.core.money import Amount, Percent, Quantity, UnitPrice
-from bizsuite.core.types import UTCDateTime
+from bizsuite.core.types import fk, sql_in, UTCDateTime
 from bizsuite.core.versioning import Versioned
 
 DRAFT, CONFIRMED, PARTIAL, RECEIVED, CLOSED, CANCELLED = (
@@ -38,25 +38,19 @@ STATUS_LABELS = {DRAFT: "draft", CONFIRMED: "confirmed", PARTIAL: "partially rec
 OPEN_STATUSES = (CONFIRMED, PARTIAL)  # what counts as "on order"
 
 
-def _fk(table: str, *, nullable: bool = False, index: bool = False) -> Column:
-    return Column(Integer, ForeignKey(f"{table}.id", ondelete="RESTRICT"), nullable=nullable, index=index)
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class PurchaseOrder(Versioned, SQLModel, table=True):
     __tablename__ = "purchase_orders"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(sql_in("status", STATUSES), name="status"),
         Index("ix_purchase_orders_supplier_id", "supplier_id"),
         Index("ix_purchase_orders_status", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=20, unique=True)
-    supplier_id: int = Field(sa_column=_fk("contacts"))
+    supplier_id: int = Field(sa_column=fk("contacts"))
     status: str = Field(default=DRAFT, max_length=20)
     date: dt.date = Field(sa_column=Column(Date, nullable=False))
     expected: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))
@@ -79,9 +73,9 @@ class OrderLine(SQLModel, table=True):
     __audit_exclude__ = ("received", "billed")  # kept by receipts and bills
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(sa_column=_fk("purchase_orders"))
+    order_id: int = Field(sa_column=fk("purchase_orders"))
     line_no: int = Field()
-    product_id: int = Field(sa_column=_fk("stock_products"))
+    product_id: int = Field(sa_column=fk("stock_products"))
     quantity: Decimal = Field(sa_type=Quantity)
     unit_price: Decimal = Field(sa_type=UnitPrice)
     tax_rate: Decimal = Field(default=Decimal(0), sa_type=Percent)
@@ -93,11 +87,11 @@ class Receipt(SQLModel, table=True):
     __tablename__ = "purchase_receipts"
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(sa_column=_fk("purchase_orders", index=True))
+    order_id: int = Field(sa_column=fk("purchase_orders", index=True))
     date: dt.date = Field(sa_column=Column(Date, nullable=False))
-    location_id: int = Field(sa_column=_fk("stock_locations"))
+    location_id: int = Field(sa_column=fk("stock_locations"))
     over_reason: str | None = Field(default=None, max_length=200)  # why more than ordered came in
-    entry_id: int | None = Field(default=None, sa_column=_fk("ledger_entries", nullable=True))
+    entry_id: int | None = Field(default=None, sa_column=fk("ledger_entries", nullable=True))
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     created_by: str = Field(max_length=100)
 
@@ -112,12 +106,12 @@ class ReceiptLine(SQLModel, table=True):
     __audit_exclude__ = ("billed",)
 
     id: int | None = Field(default=None, primary_key=True)
-    receipt_id: int = Field(sa_column=_fk("purchase_receipts", index=True))
-    order_line_id: int = Field(sa_column=_fk("purchase_order_lines"))
+    receipt_id: int = Field(sa_column=fk("purchase_receipts", index=True))
+    order_line_id: int = Field(sa_column=fk("purchase_order_lines"))
     quantity: Decimal = Field(sa_type=Quantity)
     unit_cost: Decimal = Field(sa_type=UnitPrice)
     value: Decimal = Field(sa_type=Amount)  # what the move put into stock (and GRNI)
-    move_id: int = Field(sa_column=_fk("stock_moves"))
+    move_id: int = Field(sa_column=fk("stock_moves"))
     billed: Decimal = Field(default=Decimal(0), sa_type=Quantity)
 
 
@@ -133,8 +127,8 @@ class Bill(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=20, unique=True)
-    order_id: int = Field(sa_column=_fk("purchase_orders"))
-    supplier_id: int = Field(sa_column=_fk("contacts", index=True))
+    order_id: int = Field(sa_column=fk("purchase_orders"))
+    supplier_id: int = Field(sa_column=fk("contacts", index=True))
     ref: str = Field(max_length=100)  # the supplier's own invoice number
     ref_key: str = Field(max_length=100)  # casefolded: one bill per supplier reference
     date: dt.date = Field(sa_column=Column(Date, nullable=False))
@@ -143,7 +137,7 @@ class Bill(SQLModel, table=True):
     tax: Decimal = Field(sa_type=Amount)
     total: Decimal = Field(sa_type=Amount)
     paid: Decimal = Field(default=Decimal(0), sa_type=Amount)
-    entry_id: int | None = Field(default=None, sa_column=_fk("ledger_entries", nullable=True))
+    entry_id: int | None = Field(default=None, sa_column=fk("ledger_entries", nullable=True))
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     created_by: str = Field(max_length=100)
 
@@ -156,8 +150,8 @@ class BillLine(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    bill_id: int = Field(sa_column=_fk("purchase_bills", index=True))
-    order_line_id: int = Field(sa_column=_fk("purchase_order_lines"))
+    bill_id: int = Field(sa_column=fk("purchase_bills", index=True))
+    order_line_id: int = Field(sa_column=fk("purchase_order_lines"))
     quantity: Decimal = Field(sa_type=Quantity)
     unit_price: Decimal = Field(sa_type=UnitPrice)
     tax_rate: Decimal = Field(sa_type=Percent)
@@ -173,10 +167,10 @@ class Payment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=20, unique=True)
-    bill_id: int = Field(sa_column=_fk("purchase_bills", index=True))
+    bill_id: int = Field(sa_column=fk("purchase_bills", index=True))
     date: dt.date = Field(sa_column=Column(Date, nullable=False))
     amount: Decimal = Field(sa_type=Amount)
-    entry_id: int | None = Field(default=None, sa_column=_fk("ledger_entries", nullable=True))
+    entry_id: int | None = Field(default=None, sa_column=fk("ledger_entries", nullable=True))
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
     created_by: str = Field(max_length=100)
 

@@ -40,7 +40,7 @@ from sqlalchemy import BigInteger, func, or_, select, type_coerce
 from bizsuite.core import clock, numbering, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.core.money import QUANTITY_SCALE, clean_amount, from_minor, line_value, share, to_minor
-from bizsuite.core.parsing import BadText, clean_text, fits, record_id
+from bizsuite.core.parsing import fits, record_id, text_field
 from bizsuite.erp.purchasing.models import (
     CANCELLED,
     CLOSED,
@@ -94,14 +94,6 @@ def qty_text(q: Decimal, unit: str) -> str:
     return f"{text} {unit}"
 
 
-def _number(text: str, prefix: str) -> str:
-    """``po-12`` → ``PO-00012``: a document number as typed, in its stored form."""
-    t = text.strip().upper()
-    digits = t[len(prefix):] if t.startswith(prefix) else ""
-    if digits.isdigit() and digits.isascii() and len(digits) < 12:
-        return numbering.label(int(digits), prefix=prefix)
-    return t
-
 
 @dataclass
 class LineIn:
@@ -125,12 +117,6 @@ def parse_line(text: str, what: str, *, price: str = "no") -> LineIn:
         raise ValidationFailed([FieldError(what, f"{text.strip()!r} is not {shape}")])
     return LineIn(parts[0], parts[1], parts[2] if len(parts) > 2 else None, parts[3] if len(parts) > 3 else None)
 
-
-def _text(value, field: str, limit: int) -> str | None:
-    try:
-        return clean_text(value, field, limit=limit) or None
-    except BadText as exc:
-        raise ValidationFailed([FieldError(field, str(exc).split(": ", 1)[-1])]) from None
 
 
 def _lines_in(lines, price: str) -> list[LineIn]:
@@ -176,7 +162,7 @@ class PurchasingRepository:
         if number is not None:
             q = q.where(PurchaseOrder.id == number) if fits(number) else None
         else:
-            q = q.where(PurchaseOrder.number == _number(text, PREFIX_PO))
+            q = q.where(PurchaseOrder.number == numbering.parse_label(text, PREFIX_PO))
         po = None
         if q is not None:
             if lock:
@@ -193,7 +179,7 @@ class PurchasingRepository:
         if number is not None:
             q = q.where(Bill.id == number) if fits(number) else None
         else:
-            q = q.where(Bill.number == _number(text, PREFIX_BILL))
+            q = q.where(Bill.number == numbering.parse_label(text, PREFIX_BILL))
         b = None
         if q is not None:
             if lock:
@@ -342,7 +328,7 @@ class PurchasingRepository:
         from bizsuite.erp.stock.repository import parse_day, parse_quantity
 
         self.books.require("purchasing.receive")
-        over = _text(over, "over", 200)
+        over = text_field(over, "over", 200)
         po = self._order(ref, lock=True)
         if po.status == DRAFT:
             raise Refused(f"{po.number} is a draft; confirm it first: bizsuite purchase confirm {po.number}")
@@ -410,7 +396,7 @@ class PurchasingRepository:
         from bizsuite.erp.stock.repository import parse_day, parse_price, parse_quantity
 
         self.books.require("purchasing.bill")
-        sref = _text(supplier_ref, "ref", 100)
+        sref = text_field(supplier_ref, "ref", 100)
         if not sref:
             raise ValidationFailed([FieldError("ref", "the supplier's invoice number is required (--ref)")])
         po = self._order(ref, lock=True)

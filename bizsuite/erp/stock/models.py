@@ -31,7 +31,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from bizsuite.core.money import Amount, Percent, Quantity, UnitPrice
-from bizsuite.core.types import UTCDateTime
+from bizsuite.core.types import sql_in, UTCDateTime
 from bizsuite.core.versioning import Versioned
 
 # Units of measure and how many decimals a quantity in each may have: whole units (0) take no
@@ -65,9 +65,6 @@ COUNTER_ROLES = {"receipt": "grni", "opening": "opening_balances", "return": "co
                  "return_out": "grni", "adjustment": "stock_adjustment"}
 
 
-
-def _in(column: str, values) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class Location(Versioned, SQLModel, table=True):
@@ -144,7 +141,7 @@ class Quant(SQLModel, table=True):
 class Move(SQLModel, table=True):
     __tablename__ = "stock_moves"
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(sql_in("kind", KINDS), name="kind"),
         CheckConstraint("quantity > 0", name="quantity"),
         CheckConstraint("from_location_id IS NOT NULL OR to_location_id IS NOT NULL", name="locations"),
         Index("ix_stock_moves_product_date", "product_id", "date", "id"),

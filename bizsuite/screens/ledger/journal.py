@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -216,7 +217,7 @@ class EntryView:
     """Everything the entry screen shows, copied out of the transaction."""
 
     id: int
-    date: date
+    date: dt.date
     status: str
     memo: str
     code: str | None

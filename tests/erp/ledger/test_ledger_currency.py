@@ -4,7 +4,6 @@ with exactly its decimals (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
