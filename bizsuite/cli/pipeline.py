@@ -27,8 +27,26 @@ def _deal(d) -> dict:
             "probability_set": d.probability_set, "weighted": d.weighted, "close": d.close, "owner": d.owner,
             "source": d.source, "tags": d.tags, "notes": d.notes, "reason": d.reason, "closed_on": d.closed_on,
             "version": d.version,
+            "follow_up": d.follow_up,
             "history": [{"at": h.at, "by": h.by, "from": h.from_stage, "to": h.to_stage, "reason": h.reason}
-                        for h in d.history]}
+                        for h in d.history],
+            "activities": [_activity(a) for a in d.activities]}
+
+
+def _activity(a) -> dict:
+    return {"id": a.id, "kind": a.kind, "text": a.text, "owner": a.owner, "due": a.due, "done_at": a.done_at,
+            "done_by": a.done_by, "created_at": a.created_at, "created_by": a.created_by}
+
+
+def _when(at) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M") if at is not None else ""
+
+
+def _activity_line(verb: str, a, deal: str | None = None) -> str:
+    what = f"{verb} activity #{a.id}" + (f" on {deal}" if deal else "") + f": {a.kind} {a.text!r}"
+    if a.due is not None:
+        what += f", follow-up due {a.due} for {a.owner}"
+    return what
 
 
 def _one_line(verb: str, d) -> str:
@@ -59,7 +77,7 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context, deal: str = typer.Argument(..., metavar="DEAL"), fmt: Fmt = FORMAT_OPTION) -> None:
-    """A deal, with every change of its stage."""
+    """A deal, with every change of its stage and its activities."""
     with books(ctx, write=False) as b:
         d = b.pipeline.deal(deal)
     record = _deal(d)
@@ -69,9 +87,18 @@ def show(ctx: typer.Context, deal: str = typer.Argument(..., metavar="DEAL"), fm
     title = (f"{d.number} {d.title} · {d.customer} · {d.stage} · {d.amount} at {_pct(d.probability)}% "
              f"(weighted {d.weighted})" + (f" · close {d.close}" if d.close else "") + f" · {d.owner}"
              + (f" · {d.reason}" if d.reason else ""))
-    rows = record["history"] if fmt != Fmt.table else [
-        h | {"at": h["at"].astimezone().strftime("%Y-%m-%d %H:%M")} for h in record["history"]]
+    rows = record["history"] if fmt != Fmt.table else [h | {"at": _when(h["at"])} for h in record["history"]]
     emit(rows, ["at", "by", "from", "to", "reason"], fmt, title=title)
+    if fmt == Fmt.table and d.activities:
+        from bizsuite.core import clock
+
+        today = clock.today()
+        acts = [{"#": a.id, "when": _when(a.created_at), "kind": a.kind, "text": a.text, "by": a.created_by,
+                 "follow-up": "" if a.due is None else (
+                     f"done {_when(a.done_at)}" if a.done_at else
+                     f"{a.due} {a.owner}" + (f" OVERDUE {a.overdue_days(today)}d" if a.overdue_days(today) else ""))}
+                for a in d.activities]
+        emit(acts, ["#", "when", "kind", "text", "by", "follow-up"], fmt, title="Activities")
 
 
 @app.command("add")
@@ -191,3 +218,111 @@ def add_reason(ctx: typer.Context, kind: str = typer.Argument(..., help="won or 
     with books(ctx) as b:
         t = b.pipeline.add_reason(kind, text)
         typer.echo(f"added {t!r} to the {kind} reasons")
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    deal: str = typer.Argument(..., metavar="DEAL"),
+    text: str = typer.Argument(..., help="What was done, or is to be done."),
+    kind: str = typer.Option("note", "--kind", help="call, meeting, email, task or note."),
+    due: Optional[str] = typer.Option(None, "--due", help="A follow-up's day, YYYY-MM-DD."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="Who is to follow up (default: the deal's owner)."),
+    fmt: Optional[Fmt] = typer.Option(None, "--format", "-f", help="json: print the activity."),
+) -> None:
+    """An activity on a deal: a call, meeting, email, task or note; with --due, a follow-up."""
+    with books(ctx) as b:
+        a = b.pipeline.log(deal, text, kind=kind, due=due, owner=owner)
+        number = b.pipeline.deal(a.deal_id).number
+        line, record = _activity_line("logged", a, number), _activity(a) | {"deal": number}
+    say(line, record, fmt)
+
+
+@app.command("done")
+def done(ctx: typer.Context, activity: str = typer.Argument(..., metavar="ACTIVITY", help="Its number (#12)."),
+         fmt: Optional[Fmt] = typer.Option(None, "--format", "-f", help="json: print the activity.")) -> None:
+    """A follow-up is done."""
+    with books(ctx) as b:
+        a = b.pipeline.done(activity)
+        number = b.pipeline.deal(a.deal_id).number
+        line, record = f"done: activity #{a.id} on {number}, {a.kind} {a.text!r}", _activity(a) | {"deal": number}
+    say(line, record, fmt)
+
+
+@app.command("reschedule")
+def reschedule(ctx: typer.Context, activity: str = typer.Argument(..., metavar="ACTIVITY"),
+               due: str = typer.Argument(..., help="The new day, YYYY-MM-DD."),
+               fmt: Optional[Fmt] = typer.Option(None, "--format", "-f", help="json: print the activity.")) -> None:
+    """An open follow-up to another day."""
+    with books(ctx) as b:
+        a = b.pipeline.reschedule(activity, due)
+        number = b.pipeline.deal(a.deal_id).number
+        line, record = _activity_line("rescheduled", a, number), _activity(a) | {"deal": number}
+    say(line, record, fmt)
+
+
+FOLLOW_UP_COLUMNS = ["activity", "due", "overdue_days", "deal", "title", "customer", "kind", "text", "owner"]
+
+
+@app.command("follow-ups")
+def follow_ups(
+    ctx: typer.Context,
+    owner: Optional[str] = typer.Option(None, "--owner", help="One user's (default: everyone's)."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only those past their day."),
+    until: Optional[str] = typer.Option(None, "--until", help="Due on or before this day."),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """Open follow-ups, the most overdue first."""
+    from bizsuite.core import clock
+
+    with books(ctx, write=False) as b:
+        rows = b.pipeline.follow_ups(owner=owner, overdue=overdue, until=until)
+        today = clock.today()
+    out = [{"activity": r.id, "due": r.due, "overdue_days": r.overdue_days(today), "deal": r.deal, "title": r.title,
+            "customer": r.customer, "kind": r.kind, "text": r.text, "owner": r.owner} for r in rows]
+    late = sum(1 for r in out if r["overdue_days"])
+    emit(out, FOLLOW_UP_COLUMNS, fmt, title=f"Follow-ups: {len(out)}, {late} overdue", numeric=["overdue_days"])
+
+
+STAGE_STATS_COLUMNS = ["stage", "entered", "advanced", "conversion", "won", "to_won", "now", "avg_days"]
+SOURCE_STATS_COLUMNS = ["source", "deals", "open", "won", "lost", "win_rate", "won_amount"]
+
+
+@app.command("stats")
+def stats(
+    ctx: typer.Context,
+    by: str = typer.Option("stage", "--by", help="stage: conversion and average days per stage; "
+                                                 "source: win rate per source."),
+    since: Optional[str] = typer.Option(None, "--since", help="Deals created on or after this day."),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """How the pipeline converts: per stage, the deals that entered it, went on (conversion %),
+    were won in the end (to_won %), are there now, and the average days in it; or, per source,
+    the win rate (won of the closed)."""
+    with books(ctx, write=False) as b:
+        rows = b.pipeline.stats(by=by, since=since)
+    if by == "source":
+        out = [{"source": r.source, "deals": r.deals, "open": r.open, "won": r.won, "lost": r.lost,
+                "win_rate": r.win_rate, "won_amount": r.won_amount} for r in rows]
+        emit(out, SOURCE_STATS_COLUMNS, fmt, title="Win rate by source", numeric=SOURCE_STATS_COLUMNS[1:])
+        return
+    out = [{"stage": r.stage, "entered": r.entered, "advanced": r.advanced, "conversion": r.conversion, "won": r.won,
+            "to_won": r.to_won, "now": r.now, "avg_days": r.avg_days} for r in rows]
+    emit(out, STAGE_STATS_COLUMNS, fmt, title="Conversion by stage", numeric=STAGE_STATS_COLUMNS[1:])
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="A CSV: title, customer, amount, stage, probability, close, owner, source, "
+                               "tags, notes, reason, created, closed, ref (see the README)."),
+    map_: List[str] = typer.Option([], "--map", help="SOURCE=FIELD: read column SOURCE as FIELD (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good rows, skip the bad ones."),
+    rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write bad rows and reasons here."),
+) -> None:
+    """Import deals from CSV: all or nothing unless --skip-invalid; re-running adds nothing."""
+    from bizsuite.cli.common import run_import
+    from bizsuite.crm.pipeline.importer import import_deals
+
+    run_import(ctx, import_deals, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, maps=map_)

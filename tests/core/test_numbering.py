@@ -25,6 +25,22 @@ def test_a_series_counts_from_its_first_number_and_a_rollback_gives_the_number_b
         assert numbering.label(103, prefix="PO-") == "PO-00103"
 
 
+def test_many_numbers_at_once_follow_the_single_ones_without_a_gap(store, owner):
+    with store.transaction(owner) as b:
+        assert numbering.take(b, "pipeline.deal") == 1
+        assert list(numbering.take_many(b, "pipeline.deal", 4)) == [2, 3, 4, 5]
+        assert list(numbering.take_many(b, "pipeline.deal", 0)) == []
+        assert list(numbering.take_many(b, "pipeline.deal", 1)) == [6]
+        assert list(numbering.take_many(b, "sales.order", 3, first=10)) == [10, 11, 12]  # a new series
+    with pytest.raises(RuntimeError), store.transaction(owner) as b:
+        numbering.take_many(b, "pipeline.deal", 50)
+        raise RuntimeError("the import was refused")
+    with store.transaction(owner) as b:
+        assert numbering.take(b, "pipeline.deal") == 7
+        assert [numbering.parse_label(t, "D-") for t in ("d-7", " D-00007 ", "D-٧", "x")] == \
+            ["D-00007", "D-00007", "D-٧", "X"]
+
+
 @pytest.mark.parametrize("series", ["", "po", "Purchasing.PO", "purchasing.po; drop table x", "a." + "b" * 60])
 def test_a_series_is_named_module_dot_document(store, owner, series):
     with store.transaction(owner) as b, pytest.raises(Refused, match="is not a number series"):

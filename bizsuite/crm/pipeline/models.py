@@ -15,6 +15,10 @@
 - ``deal_stage_changes``: every move of every deal (from, to, when, by whom, the reason of a win
   or a loss) — never changed; the pipeline's conversion rates and times per stage come from it,
   and ``reopen`` takes a deal back to the stage it closed from.
+- ``deal_activities``: what was done or is to be done about a deal — a call, a meeting, an
+  email, a task or a note — by whom; one with a ``due`` date is a follow-up, open until it is
+  marked done (``done_at``), overdue once its day has passed. Its text never changes; a follow-up
+  may be moved to another day or marked done.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from bizsuite.core.versioning import Versioned
 
 OPEN, WON, LOST = "open", "won", "lost"
 KINDS = (OPEN, WON, LOST)
+ACTIVITY_KINDS = ("call", "meeting", "email", "task", "note")
 
 
 class Stage(SQLModel, table=True):
@@ -75,6 +80,7 @@ class Deal(Versioned, SQLModel, table=True):
         Index("ix_deals_customer_id", "customer_id"),
         Index("ix_deals_status_close", "status", "close"),
         Index("ix_deals_owner", "owner"),
+        Index("ix_deals_import_key", "import_key", unique=True),  # an index, not a constraint: adding it rebuilds no table
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -91,6 +97,7 @@ class Deal(Versioned, SQLModel, table=True):
     source: str | None = Field(default=None, max_length=60)
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reason: str | None = Field(default=None, max_length=100)  # why it was won or lost
+    import_key: str | None = Field(default=None, max_length=200)  # a re-run import finds it (unique)
     closed_on: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     version: int = Field(default=1)
     created_at: dt.datetime = Field(sa_type=UTCDateTime)
@@ -120,6 +127,26 @@ class StageChange(SQLModel, table=True):
     by: str = Field(max_length=100)
 
 
+class Activity(SQLModel, table=True):
+    __tablename__ = "deal_activities"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", ACTIVITY_KINDS), name="kind"),
+        Index("ix_deal_activities_deal_id", "deal_id", "id"),
+        Index("ix_deal_activities_due", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(sa_column=fk("deals"))
+    kind: str = Field(max_length=10)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner: str = Field(max_length=64)  # who is to do it (the deal's owner unless said)
+    due: dt.date | None = Field(default=None, sa_column=Column(Date, nullable=True))  # a follow-up's day
+    done_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    done_by: str | None = Field(default=None, max_length=100)
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    created_by: str = Field(max_length=100)
+
+
 # -- what the repository gives ----------------------------------------------------------------
 
 
@@ -139,6 +166,7 @@ class DealRow:
     weighted: Decimal  # amount × probability, rounded once to the currency
     close: dt.date | None
     owner: str
+    follow_up: dt.date | None = None  # the earliest open follow-up's day
 
 
 @dataclass
@@ -151,6 +179,35 @@ class ChangeView:
 
 
 @dataclass
+class ActivityView:
+    id: int
+    deal_id: int
+    kind: str
+    text: str
+    owner: str
+    due: dt.date | None
+    done_at: dt.datetime | None
+    done_by: str | None
+    created_at: dt.datetime
+    created_by: str
+
+    def overdue_days(self, today: dt.date) -> int:
+        """Days past its due date (0: not a follow-up, done, or not yet due)."""
+        if self.due is None or self.done_at is not None or self.due >= today:
+            return 0
+        return (today - self.due).days
+
+
+@dataclass
+class FollowUpRow(ActivityView):
+    """An open follow-up with its deal, for ``pipeline follow-ups``."""
+
+    deal: str = ""
+    title: str = ""
+    customer: str = ""
+
+
+@dataclass
 class DealView(DealRow):
     source: str | None = None
     notes: str | None = None
@@ -160,6 +217,7 @@ class DealView(DealRow):
     tags: list[str] = field(default_factory=list)
     version: int = 1
     history: list[ChangeView] = field(default_factory=list)
+    activities: list[ActivityView] = field(default_factory=list)
 
 
 @dataclass
@@ -168,3 +226,46 @@ class ForecastRow:
     deals: int
     amount: Decimal
     weighted: Decimal
+
+
+@dataclass
+class StageStats:
+    """How deals went through one stage (``pipeline stats``): how many ever entered it, how many
+    went on from it to a later stage or a win, how many of those were won in the end, how many
+    are there now, and the average days a deal stayed (over the stays that ended)."""
+
+    stage: str
+    entered: int
+    advanced: int | None  # None for the won stage: there is nowhere to go on to
+    won: int
+    now: int
+    avg_days: Decimal | None
+
+    @property
+    def conversion(self) -> Decimal | None:  # % that went on
+        return None if self.advanced is None else _rate(self.advanced, self.entered)
+
+    @property
+    def to_won(self) -> Decimal | None:  # % that were won in the end
+        return _rate(self.won, self.entered)
+
+
+@dataclass
+class SourceStats:
+    source: str
+    deals: int
+    open: int
+    won: int
+    lost: int
+    won_amount: Decimal
+
+    @property
+    def win_rate(self) -> Decimal | None:  # % of the closed ones that were won
+        return _rate(self.won, self.won + self.lost)
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    """A percentage to one decimal (half-even), None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))

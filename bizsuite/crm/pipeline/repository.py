@@ -31,22 +31,30 @@ from bizsuite.core.models import User
 from bizsuite.core.money import clean_amount, money_scale, quantize
 from bizsuite.core.parsing import BadDate, fits, parse_date, record_id, text_field
 from bizsuite.crm.pipeline.models import (
+    ACTIVITY_KINDS,
     LOST,
     OPEN,
     WON,
+    Activity,
+    ActivityView,
     ChangeView,
     Deal,
     DealRow,
     DealTag,
     DealView,
+    FollowUpRow,
     ForecastRow,
     Reason,
+    SourceStats,
     Stage,
     StageChange,
+    StageStats,
 )
 
 SERIES, PREFIX = "pipeline.deal", "D-"
 FORECAST_BY = ("month", "owner", "stage")
+STATS_BY = ("stage", "source")
+NO_SOURCE = "(no source)"
 _HUNDRED = Decimal(100)
 
 
@@ -77,6 +85,11 @@ def _percent(value, field: str = "probability") -> Decimal:
 def number_of(text: str) -> str:
     """``d-12`` → ``D-00012``: a deal's number as typed, in its stored form."""
     return numbering.parse_label(text, PREFIX)
+
+
+def _activity_view(a: Activity) -> ActivityView:
+    return ActivityView(a.id, a.deal_id, a.kind, a.text, a.owner, a.due, a.done_at, a.done_by, a.created_at,
+                        a.created_by)
 
 
 class PipelineRepository:
@@ -342,8 +355,11 @@ class PipelineRepository:
     def _rows_query(self, *, stage=None, owner=None, status: str | None = OPEN, customer=None):
         from bizsuite.crm.contacts.models import Contact
 
+        follow_up = (select(func.min(Activity.due)).where(Activity.deal_id == Deal.id, Activity.due.is_not(None),
+                                                         Activity.done_at.is_(None))
+                     .correlate(Deal).scalar_subquery())
         q = (select(Deal.id, Deal.number, Deal.title, Deal.customer_id, Contact.name, Stage.name, Deal.status,
-                    Deal.amount, Deal.probability, Deal.close, Deal.owner)
+                    Deal.amount, Deal.probability, Deal.close, Deal.owner, follow_up)
              .join(Contact, Contact.id == Deal.customer_id).join(Stage, Stage.id == Deal.stage_id))
         if stage not in (None, ""):
             q = q.where(Deal.stage_id == self.stage(stage).id)
@@ -367,8 +383,8 @@ class PipelineRepository:
         q = q.order_by(Stage.position, Deal.close.is_(None), Deal.close, Deal.number).offset(offset)
         if limit is not None:
             q = q.limit(limit)
-        return [DealRow(i, n, t, cid, cname, sname, status_, a, p, self._weighted(a, p), close, own)
-                for i, n, t, cid, cname, sname, status_, a, p, close, own in self.session.execute(q)]
+        return [DealRow(i, n, t, cid, cname, sname, status_, a, p, self._weighted(a, p), close, own, fu)
+                for i, n, t, cid, cname, sname, status_, a, p, close, own, fu in self.session.execute(q)]
 
     def deal(self, ref) -> DealView:
         self.books.require("pipeline.read")
@@ -382,10 +398,14 @@ class PipelineRepository:
                               names[c.to_stage_id], c.reason)
                    for c in self.session.scalars(select(StageChange).where(StageChange.deal_id == d.id)
                                                  .order_by(StageChange.id))]
+        activities = [_activity_view(a) for a in self.session.scalars(
+            select(Activity).where(Activity.deal_id == d.id).order_by(Activity.id))]
+        follow_up = min((a.due for a in activities if a.due is not None and a.done_at is None), default=None)
         return DealView(d.id, d.number, d.title, d.customer_id, customer.name, names[d.stage_id], d.status, d.amount,
-                        d.probability, self._weighted(d.amount, d.probability), d.close, d.owner,
+                        d.probability, self._weighted(d.amount, d.probability), d.close, d.owner, follow_up,
                         source=d.source, notes=d.notes, reason=d.reason, closed_on=d.closed_on,
-                        probability_set=d.probability_set, tags=tags, version=d.version, history=history)
+                        probability_set=d.probability_set, tags=tags, version=d.version, history=history,
+                        activities=activities)
 
     def forecast(self, *, by: str = "month", owner=None) -> list[ForecastRow]:
         """Open deals grouped by expected-close month (YYYY-MM; "no date" last), owner or stage
@@ -411,6 +431,166 @@ class PipelineRepository:
             g[1] += amount
             g[2] += self._weighted(amount, prob)
         return [ForecastRow(k[1], n, a, w) for k, (n, a, w) in sorted(groups.items())]
+
+    # -- activities and follow-ups --------------------------------------------------------------
+    def log(self, ref, text: str, *, kind: str = "note", due=None, owner=None) -> ActivityView:
+        """Something done or to do about a deal: a call, meeting, email, task or note. With
+        ``due`` it is a follow-up for ``owner`` (the deal's owner unless said) on that day."""
+        self.books.require("pipeline.write")
+        d = self._deal(ref)
+        errors: list[FieldError] = []
+        k = (kind or "note").strip().lower()
+        if k not in ACTIVITY_KINDS:
+            errors.append(FieldError("kind", f"{kind!r} is not one of {', '.join(ACTIVITY_KINDS)}"))
+        t = None
+        try:
+            t = text_field(text, "text", 2000, multiline=True)
+            if not t:
+                errors.append(FieldError("text", "say what was done or is to be done"))
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+        day = who = None
+        try:
+            day = _day(due, "due")
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+        try:
+            who = self._owner(owner) if owner not in (None, "") else d.owner
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+        if errors:
+            raise ValidationFailed(errors)
+        a = Activity(deal_id=d.id, kind=k, text=t, owner=who, due=day, created_at=clock.now(),
+                     created_by=self.books.actor.name)
+        self.session.add(a)
+        self.session.flush()
+        return _activity_view(a)
+
+    def _activity(self, ref, *, lock: bool = False) -> Activity:
+        n = ref if isinstance(ref, int) else record_id(ref)
+        a = None
+        if n is not None and fits(n):
+            q = select(Activity).where(Activity.id == n)
+            if lock:
+                q = q.with_for_update().execution_options(populate_existing=True)
+            a = self.session.scalars(q).first()
+        if a is None:
+            raise NotFound(f"no activity {str(ref).strip()!r} (the numbers are in bizsuite pipeline show DEAL)")
+        return a
+
+    def done(self, ref) -> ActivityView:
+        """Mark a follow-up done (once: a second time is refused, saying when and by whom)."""
+        self.books.require("pipeline.write")
+        a = self._activity(ref, lock=True)
+        if a.due is None:
+            raise Refused(f"activity #{a.id} is a record of what was done, not a follow-up")
+        if a.done_at is not None:
+            raise Refused(f"activity #{a.id} was already done, at {a.done_at:%Y-%m-%d %H:%M} UTC by {a.done_by}")
+        a.done_at, a.done_by = clock.now(), self.books.actor.name
+        self.session.flush()
+        return _activity_view(a)
+
+    def reschedule(self, ref, due) -> ActivityView:
+        """Move an open follow-up to another day."""
+        self.books.require("pipeline.write")
+        a = self._activity(ref, lock=True)
+        if a.done_at is not None:
+            raise Refused(f"activity #{a.id} is done; log a new follow-up instead")
+        day = _day(due, "due")
+        if day is None:
+            raise ValidationFailed([FieldError("due", "is required")])
+        a.due = day
+        self.session.flush()
+        return _activity_view(a)
+
+    def follow_ups(self, *, owner=None, until=None, overdue: bool = False, deal=None,
+                   limit: int | None = None) -> list[FollowUpRow]:
+        """Open follow-ups, the most overdue first: ``owner``'s, due on or before ``until``, or
+        only the overdue ones (due before today)."""
+        self.books.require("pipeline.read")
+        from bizsuite.crm.contacts.models import Contact
+
+        q = (select(Activity, Deal.number, Deal.title, Contact.name).join(Deal, Deal.id == Activity.deal_id)
+             .join(Contact, Contact.id == Deal.customer_id)
+             .where(Activity.due.is_not(None), Activity.done_at.is_(None)))
+        if owner not in (None, ""):
+            q = q.where(Activity.owner == str(owner).strip())
+        if overdue:
+            q = q.where(Activity.due < clock.today())
+        if until not in (None, ""):
+            q = q.where(Activity.due <= _day(until, "until"))
+        if deal not in (None, ""):
+            q = q.where(Activity.deal_id == self._deal(deal).id)
+        q = q.order_by(Activity.due, Activity.id)
+        if limit is not None:
+            q = q.limit(limit)
+        out = []
+        for a, number, title, customer in self.session.execute(q):
+            v = _activity_view(a)
+            out.append(FollowUpRow(**vars(v), deal=number, title=title, customer=customer))
+        return out
+
+    # -- how the pipeline converts ----------------------------------------------------------------
+    def stats(self, *, by: str = "stage", since=None) -> list[StageStats] | list[SourceStats]:
+        """``by="stage"``: for each stage in order (won included; lost is what the rest is), the
+        deals that ever entered it, went on from it (to a later stage, or won), were won in the
+        end, are there now, and the average days a stay lasted (stays that ended). ``by="source"``:
+        deals, open, won, lost, won amount and win rate (won of the closed) per source. ``since``:
+        deals created on or after that day."""
+        self.books.require("pipeline.read")
+        if by not in STATS_BY:
+            raise ValidationFailed([FieldError("by", f"{by!r} is not one of {', '.join(STATS_BY)}")])
+        start = _day(since, "since")
+        deals = select(Deal.id)
+        if start is not None:
+            deals = deals.where(Deal.created_at >= dt.datetime.combine(start, dt.time(), dt.timezone.utc))
+        if by == "source":
+            q = (select(Deal.source, Deal.status, func.count(), func.sum(Deal.amount))
+                 .where(Deal.id.in_(deals)).group_by(Deal.source, Deal.status))
+            groups: dict[str, list] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
+            for src, status, n, total in self.session.execute(q):
+                g = groups[src or NO_SOURCE]
+                g[{OPEN: 0, WON: 1, LOST: 2}[status]] += n
+                if status == WON:
+                    g[3] += Decimal(total or 0)
+            rows = [SourceStats(src, o + w + lo, o, w, lo, quantize(amount, self.scale))
+                    for src, (o, w, lo, amount) in groups.items()]
+            return sorted(rows, key=lambda r: (r.source == NO_SOURCE, -(r.win_rate if r.win_rate is not None else -1),
+                                               r.source))
+        stages = {st.id: st for st in self.stages(include_inactive=True)}
+        status_of = dict(self.session.execute(select(Deal.id, Deal.status).where(Deal.id.in_(deals))).all())
+        stage_now = dict(self.session.execute(select(Deal.id, Deal.stage_id).where(Deal.id.in_(deals))).all())
+        q = (select(StageChange.deal_id, StageChange.to_stage_id, StageChange.at)
+             .where(StageChange.deal_id.in_(deals)).order_by(StageChange.deal_id, StageChange.id))
+        entered: dict[int, set] = defaultdict(set)
+        advanced: dict[int, set] = defaultdict(set)
+        stay_days: dict[int, list] = defaultdict(lambda: [Decimal(0), 0])
+        prev = None  # (deal, stage, at)
+        for deal_id, to_id, at in self.session.execute(q):
+            entered[to_id].add(deal_id)
+            if prev is not None and prev[0] == deal_id:
+                left = stages[prev[1]]
+                here = stages[to_id]
+                if here.kind == WON or (here.kind == OPEN and left.kind == OPEN and here.position > left.position):
+                    advanced[prev[1]].add(deal_id)
+                if left.kind == OPEN:
+                    acc = stay_days[prev[1]]
+                    acc[0] += Decimal((at - prev[2]).total_seconds()) / 86400
+                    acc[1] += 1
+            prev = (deal_id, to_id, at)
+        won_deals = {i for i, st in status_of.items() if st == WON}
+        here_now: dict[int, int] = defaultdict(int)
+        for sid in stage_now.values():
+            here_now[sid] += 1
+        out = []
+        for st in sorted(stages.values(), key=lambda x: x.position):
+            if st.kind == LOST or (not st.active and not entered.get(st.id)):
+                continue
+            total, n = stay_days.get(st.id, (Decimal(0), 0))
+            out.append(StageStats(st.name, len(entered[st.id]), len(advanced[st.id]) if st.kind == OPEN else None,
+                                  len(entered[st.id] & won_deals), here_now.get(st.id, 0),
+                                  (total / n).quantize(Decimal("0.1")) if n else None))
+        return out
 
     def counts(self) -> dict[str, int]:
         rows = dict(self.session.execute(select(Deal.status, func.count()).group_by(Deal.status)).all())
