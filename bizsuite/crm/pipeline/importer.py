@@ -9,7 +9,8 @@ column      what it holds
 title       required; at most 200 characters (aliases: deal, name, subject, opportunity)
 customer    required: the contact's email, ``#id``, or exact name — a customer or a lead
 amount      required: a plain decimal in the books' currency (aliases: value, deal value)
-stage       a stage by name, open or closing (won, lost); the first open stage if empty
+stage       a stage by name, open or closing (won, lost; "Closed Won" and "Closed Lost" too);
+            the first open stage if empty
 probability 0-100; the stage's if empty
 close       expected close date (aliases: expected close, close date)
 owner       a bizsuite user (the importing user if empty)
@@ -67,17 +68,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "stage": ("deal stage", "status", "阶段"),
     "probability": ("probability (%)", "win probability", "概率"),
     "close": ("expected close", "expected close date", "close date", "expected closing"),
-    "owner": ("salesperson", "assigned to", "user", "负责人"),
+    "owner": ("deal owner", "salesperson", "assigned to", "user", "负责人"),
     "source": ("lead source", "channel", "来源"),
     "tags": ("tag", "labels", "label"),
     "notes": ("description", "note", "备注"),
     "reason": ("lost reason", "won reason", "close reason"),
-    "created": ("created at", "created on", "date", "opened"),
+    "created": ("created at", "created on", "create date", "deal created", "date", "opened"),
     "closed": ("closed at", "closed on", "won date", "lost date"),
-    "ref": ("id", "external id", "deal id", "number", "key"),
+    "ref": ("id", "record id", "external id", "deal id", "number", "key"),
 }
 
 IMPORT_LOCK = "pipeline.import"
+# how other CRMs name the closing stages (HubSpot's "Closed Won", Salesforce's "Closed Lost")
+CLOSED_AS = {"closed won": "won", "closedwon": "won", "closed lost": "lost", "closedlost": "lost"}
 
 
 def import_deals(books, path: str | Path, *, maps: Iterable[str] = (), dry_run: bool = False,
@@ -155,7 +158,8 @@ def _import(books, path, *, maps, dry_run, skip_invalid, rejects, progress, disp
         customer = _customer(v.get("customer") or "", who, norm, errors)
         amount = field(lambda: repo._amount(v.get("amount")))
         stage_text = (v.get("stage") or "").strip()
-        stage = stages.get(rules._key(stage_text)) if stage_text else first_open
+        stage_key = CLOSED_AS.get(rules._key(stage_text), rules._key(stage_text))
+        stage = stages.get(stage_key) if stage_text else first_open
         if stage is None:
             errors.append(FieldError("stage", f"no stage {stage_text!r} (the stages: "
                                               f"{', '.join(st.name for st in repo.stages())})"))

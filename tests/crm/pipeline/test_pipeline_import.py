@@ -20,7 +20,7 @@ NOW = dt.datetime(2026, 11, 20, 10, tzinfo=dt.timezone.utc)
 # a HubSpot-like export: its own headers, found by the aliases
 GOOD = """Deal Name,Customer,Deal Value,Deal Stage,Close Date,Lead Source,Tags,Lost Reason,Created,Closed,Deal ID
 Hotel linen,Acme Trading Ltd,2500,proposal,2027-01-15,referral,hotel;Linen,,2026-10-01,,HUB-1
-茶具,#2,300.5,WON,,web,,,2026-09-01,2026-09-20,HUB-2
+茶具,#2,300.5,Closed Won,,web,,,2026-09-01,2026-09-20,HUB-2
 Old silk,Acme Trading Ltd,120,lost,,web,,Competitor,2026-08-01,2026-08-05,HUB-3
 """
 
