@@ -522,3 +522,13 @@ def bulk_insert(session, table, rows: list[dict]) -> int:
         ]
     conn.exec_driver_sql(compiled.string, params)
     return len(rows)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own ``%``, ``_`` and ``\\`` taken literally
+    (use with ``escape=LIKE_ESCAPE``)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

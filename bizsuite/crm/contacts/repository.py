@@ -14,6 +14,7 @@ from sqlalchemy import Integer, and_, column, delete, exists, func, select, text
 from sqlalchemy.orm import aliased
 
 from bizsuite.core import audit, clock, versioning
+from bizsuite.core.db import LIKE_ESCAPE, like_contains
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.core.parsing import fits, record_id
 from bizsuite.core.sorting import Key, Sorts
@@ -304,8 +305,7 @@ class ContactsRepository:
         for t in terms:
             if sqlite and indexed[t]:
                 continue
-            escaped = t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append(Contact.search_text.like(f"%{escaped}%", escape="\\"))
+            clauses.append(Contact.search_text.like(like_contains(t), escape=LIKE_ESCAPE))
         return and_(*clauses) if clauses else None
 
     def _filters(self, *, query: str = "", role: str | None = None, tag: str | None = None,

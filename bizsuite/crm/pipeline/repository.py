@@ -23,9 +23,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bizsuite.core import clock, numbering, versioning
+from bizsuite.core.db import LIKE_ESCAPE, like_contains
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from bizsuite.core.models import User
 from bizsuite.core.money import clean_amount, money_scale, quantize
@@ -383,8 +384,7 @@ class PipelineRepository:
         q = q.order_by(Stage.position, Deal.close.is_(None), Deal.close, Deal.number).offset(offset)
         if limit is not None:
             q = q.limit(limit)
-        return [DealRow(i, n, t, cid, cname, sname, status_, a, p, self._weighted(a, p), close, own, fu)
-                for i, n, t, cid, cname, sname, status_, a, p, close, own, fu in self.session.execute(q)]
+        return self._rows(q)
 
     def deal(self, ref) -> DealView:
         self.books.require("pipeline.read")
@@ -591,6 +591,45 @@ class PipelineRepository:
                                   len(entered[st.id] & won_deals), here_now.get(st.id, 0),
                                   (total / n).quantize(Decimal("0.1")) if n else None))
         return out
+
+    def search(self, query: str, *, limit: int = 10) -> list[DealRow]:
+        """Deals by number (``D-00012``, ``d-12``) first, then by words of the title or the
+        customer's name (any case), open ones first — in SQL, a page at most."""
+        self.books.require("pipeline.read")
+        from bizsuite.crm.contacts.models import Contact
+
+        wanted = " ".join((query or "").split())
+        if not wanted:
+            return []
+        number = number_of(wanted)
+        q = self._rows_query(status=None)
+        exact = [r for r in self._rows(q.where(Deal.number == number).limit(1))] if number.startswith(PREFIX) else []
+        from bizsuite.crm.contacts.normalise import sort_key
+
+        q = q.where(Deal.number != number, or_(Deal.title.ilike(like_contains(wanted), escape=LIKE_ESCAPE),
+                                               Contact.sort_name.like(like_contains(sort_key(wanted)), escape=LIKE_ESCAPE)))
+        q = q.order_by(Deal.status != OPEN, Deal.close.is_(None), Deal.close, Deal.number).limit(max(0, limit - len(exact)))
+        return exact + self._rows(q)
+
+    def _rows(self, q) -> list[DealRow]:
+        return [DealRow(i, n, t, cid, cname, sname, status_, a, p, self._weighted(a, p), close, own, fu)
+                for i, n, t, cid, cname, sname, status_, a, p, close, own, fu in self.session.execute(q)]
+
+    @staticmethod
+    def number_of(text: str) -> str:
+        return number_of(text)
+
+    def summary(self) -> dict:
+        """Open deals, their weighted total (each deal's, as the list rounds it), and the open
+        follow-ups past their day — for the home screen."""
+        self.books.require("pipeline.read")
+        n, weighted = 0, Decimal(0)
+        for a, p in self.session.execute(select(Deal.amount, Deal.probability).where(Deal.status == OPEN)):
+            n += 1
+            weighted += self._weighted(a, p)
+        overdue = self.session.scalar(select(func.count()).select_from(Activity).where(
+            Activity.due < clock.today(), Activity.done_at.is_(None)))
+        return {"open": n, "weighted": quantize(weighted, self.scale), "overdue": int(overdue or 0)}
 
     def counts(self) -> dict[str, int]:
         rows = dict(self.session.execute(select(Deal.status, func.count()).group_by(Deal.status)).all())

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from bizsuite.core import audit, clock, versioning
 from bizsuite.core.auth import Actor
+from bizsuite.core.db import LIKE_ESCAPE, like_contains
 from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, ValidationFailed
 from bizsuite.core.models import Setting
 from bizsuite.core.parsing import fits, record_id
@@ -334,8 +335,7 @@ class TicketsRepository:
             number = text.lstrip("#")
             words = []
             for w in text.split():
-                escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                words.append(t.c.subject.ilike(f"%{escaped}%", escape="\\"))
+                words.append(t.c.subject.ilike(like_contains(w), escape=LIKE_ESCAPE))
             clause = and_(*words)
             if fits(record_id(number)):
                 clause = or_(t.c.id == record_id(number), clause)

@@ -31,6 +31,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 import bizsuite.crm.contacts.models  # noqa: F401  (entries and lines point at contacts)
 from bizsuite.core import clock
+from bizsuite.core.db import LIKE_ESCAPE, like_contains
 from bizsuite.core.errors import PermissionDenied, Refused
 from bizsuite.core.money import money_scale, zero
 from bizsuite.core.sorting import Key, Sort, Sorts
@@ -200,10 +201,9 @@ class LedgerRepository(ChartMixin, PostingMixin):
             # instead of probing the account's postings for every entry
             conds.append(e.c.id.in_(select(table.c.entry_id).where(table.c.account_id.in_(ids))))
         for word in (text or "").split():
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            like = f"%{escaped}%"
-            conds.append(or_(e.c.memo.ilike(like, escape="\\"), e.c.code.ilike(like, escape="\\"),
-                             e.c.comment.ilike(like, escape="\\")))
+            like = like_contains(word)
+            conds.append(or_(e.c.memo.ilike(like, escape=LIKE_ESCAPE), e.c.code.ilike(like, escape=LIKE_ESCAPE),
+                             e.c.comment.ilike(like, escape=LIKE_ESCAPE)))
         return conds
 
     def journal_page(self, *, offset: int = 0, limit: int = 50, start=None, end=None, account=None,

@@ -99,7 +99,7 @@ def test_conversion_and_days_per_stage_come_from_the_stage_changes(deals_store, 
     a = step("2026-01-01", "add", "A", customer="#1", amount="100", source="web").number
     b_ = step("2026-01-01", "add", "B", customer="#1", amount="200", source="web").number
     c = step("2026-01-01", "add", "C", customer="#2", amount="300", source="fair").number
-    d = step("2026-01-11", "add", "D", customer="#2", amount="400", stage="qualified").number
+    step("2026-01-11", "add", "D", customer="#2", amount="400", stage="qualified")
     step("2026-01-05", "move", a, "qualified")     # A: lead 4 days
     step("2026-01-07", "move", b_, "qualified")    # B: lead 6 days
     step("2026-01-02", "lost", c, reason="price")  # C: lead 1 day, lost

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
@@ -162,3 +163,25 @@ def test_a_save_from_an_older_copy_is_refused(deals_store, owner):
         b.pipeline.move(d.number, "proposal", expect_version=d.version)
     with deals_store.read(owner) as b:
         assert b.pipeline.deal(d.number).stage == "qualified"
+
+
+def test_search_finds_a_deal_by_number_title_or_customer_and_the_home_figure_adds_up(deals_store, owner):
+    with clock.freeze(dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)), deals_store.transaction(owner) as b:
+        b.pipeline.add("Tea for the hotel", customer="Acme Trading Ltd", amount="1200")       # D-1, 120.00
+        b.pipeline.add("100% silk", customer="王小明", amount="333.33", stage="proposal")      # D-2, 166.665 → 166.66
+        b.pipeline.lost(b.pipeline.add("Old tea", customer="#1", amount="50").number, reason="price")  # D-3
+        b.pipeline.log("D-00001", "Call", kind="call", due="2026-03-01")
+        b.pipeline.log("D-00002", "Call", kind="call", due="2026-03-02")  # due today: not overdue
+        assert [r.number for r in b.pipeline.search("d-2")] == ["D-00002"]
+        assert [r.number for r in b.pipeline.search("TEA")] == ["D-00001", "D-00003"]  # open first
+        assert [r.number for r in b.pipeline.search("王")] == ["D-00002"]
+        assert [r.number for r in b.pipeline.search("acme")] == ["D-00001", "D-00003"]
+        assert [r.number for r in b.pipeline.search("0%")] == ["D-00002"]  # % taken literally
+        assert [r.number for r in b.pipeline.search("_")] == []
+        assert b.pipeline.search("tea", limit=1)[0].number == "D-00001"
+        assert b.pipeline.summary() == {"open": 2, "weighted": D("286.66"), "overdue": 1}
+        from bizsuite.crm.pipeline.overview import home_summary, search
+
+        assert home_summary(b) == "2 open · weighted 286.66 · 1 overdue follow-up"
+        hits = search(b, "D-00001")
+        assert [(h.kind, h.number, h.score) for h in hits] == [("deal", "D-00001", 1.0)]
