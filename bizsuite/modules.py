@@ -12,4 +12,5 @@ INSTALLED = (
     "bizsuite.erp.stock",
     "bizsuite.erp.purchasing",
     "bizsuite.crm.pipeline",
+    "bizsuite.erp.sales",
 )

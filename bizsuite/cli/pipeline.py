@@ -326,3 +326,27 @@ def import_(
     from bizsuite.crm.pipeline.importer import import_deals
 
     run_import(ctx, import_deals, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, maps=map_)
+
+
+@app.command("quote")
+def quote(
+    ctx: typer.Context,
+    deal: str = typer.Argument(..., metavar="DEAL"),
+    line: List[str] = typer.Option([], "--line", help='"SKU QTY [PRICE]" (the product\'s price by default); repeat.'),
+    discount: Optional[str] = typer.Option(None, "--discount", help="A discount in percent on every line."),
+    date: Optional[str] = typer.Option(None, "--date", help="YYYY-MM-DD (default: today)."),
+    fmt: Optional[Fmt] = typer.Option(None, "--format", "-f", help="json: print the quotation."),
+) -> None:
+    """A quotation for the deal's customer, tied to the deal (confirming it wins the deal)."""
+    from bizsuite.core.modules import hooks
+
+    makers = hooks("pipeline.quote")
+    if not makers:
+        from bizsuite.cli.common import fail
+
+        fail("quotations are made by the sales module, which these books do not have")
+    with books(ctx) as b:
+        text, record, warnings = makers[0](b, deal, line, discount=discount, date=date)
+    for w in warnings:
+        typer.echo(f"warning: {w}", err=True)
+    say(text, record, fmt)

@@ -27,6 +27,9 @@ from sqlmodel import Field, SQLModel
 from bizsuite.core.errors import Refused
 
 _SERIES = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
+# The books' one series of payments (``PAY-00001``), in and out: purchasing's supplier payments
+# and sales' customer payments take their numbers from it, so no two payments share a number.
+PAYMENTS = "core.payment"
 
 
 class NumberSeries(SQLModel, table=True):

@@ -28,7 +28,7 @@ def memo_store(sqlite_location, owner_name):
 
 def test_the_shipped_list_declares_its_modules_in_dependency_order():
     names = [m.name for m in modules.installed()]
-    assert names == ["contacts", "ledger", "tickets", "stock", "purchasing", "pipeline"]
+    assert names == ["contacts", "ledger", "tickets", "stock", "purchasing", "pipeline", "sales"]
     for m in modules.installed():
         for target in (m.repository, m.checks and m.checks[0], m.demo and m.demo.target, m.summary, m.search,
                        m.cli, m.screen, *m.records.values(), *m.contact_panels, m.palette):

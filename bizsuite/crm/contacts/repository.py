@@ -494,6 +494,25 @@ class ContactsRepository:
             country=c.country, notes=c.notes,
         )
 
+    def add_role(self, contact_id: int, role: str, *, because: str = "contacts.write") -> Contact:
+        """Give a contact one more role (a lead who orders becomes a customer). ``because``: the
+        permission the caller's document stands on (a sales order's confirmation makes its lead a
+        customer under sales.write, as the clerk would by hand)."""
+        from bizsuite.crm.contacts.models import ROLES
+
+        self.books.require(because)
+        if role not in ROLES:
+            raise ValidationFailed([FieldError("roles", f"{role!r} is not one of {', '.join(ROLES)}")])
+        c = self.session.scalars(select(Contact).where(Contact.id == contact_id).with_for_update()
+                                 .execution_options(populate_existing=True)).first()
+        if c is None:
+            raise NotFound(f"no contact #{contact_id}")
+        if not getattr(c, f"is_{role}"):
+            setattr(c, f"is_{role}", True)
+            versioning.touch(c, self.books.actor.name)
+            self.session.flush()
+        return c
+
     def update(self, contact_id: int, data: ContactIn, *, expected_version: int | None = None) -> Contact:
         """Save an edited contact. ``expected_version`` is the version the editor opened."""
         return self._update(contact_id, data, expected_version=expected_version)

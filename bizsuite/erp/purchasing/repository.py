@@ -70,7 +70,7 @@ from bizsuite.erp.purchasing.models import (
 )
 from bizsuite.erp.stock.models import Page
 
-SERIES_PO, SERIES_BILL, SERIES_PAY = "purchasing.po", "purchasing.bill", "purchasing.payment"
+SERIES_PO, SERIES_BILL, SERIES_PAY = "purchasing.po", "purchasing.bill", numbering.PAYMENTS
 PREFIX_PO, PREFIX_BILL, PREFIX_PAY = "PO-", "BILL-", "PAY-"
 SOURCE_RECEIPT, SOURCE_BILL, SOURCE_PAYMENT = "purchase_receipt", "supplier_bill", "supplier_payment"
 NOT_DONE = (DRAFT, CONFIRMED, PARTIAL, RECEIVED)  # an "open" order: not yet closed or cancelled

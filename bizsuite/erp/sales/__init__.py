@@ -1,0 +1,36 @@
+"""Sales: quotations and orders (from a deal or on their own), deliveries out of stock,
+invoices, customer payments and credit, credit notes and returns, AR aging (see models.py and
+repository.py). Deliveries and returns move stock through ``books.stock.move`` in the same unit
+of work; invoices, payments and credit notes post to the ledger."""
+
+from bizsuite.core.modules import Module
+
+MODULE = Module(
+    name="sales",
+    title="Sales",
+    description="Quotations, orders, deliveries, invoices, payments, credit notes, AR aging",
+    depends=("contacts", "ledger", "stock", "pipeline"),
+    repository="bizsuite.erp.sales.repository:SalesRepository",
+    models=("bizsuite.erp.sales.models",),
+    permissions={
+        "sales.read": ("owner", "sales", "accountant", "warehouse", "support", "viewer"),
+        "sales.write": ("owner", "sales"),  # quotations and orders: create, confirm, cancel
+        "sales.deliver": ("owner", "warehouse"),  # goods out and returns in: moves stock, posts COGS
+        "sales.invoice": ("owner", "accountant"),  # invoices and credit notes: receivable/revenue/tax
+        "sales.pay": ("owner", "accountant"),  # customer payments: bank/receivable
+        "sales.admin": ("owner",),  # the settings: invoice policy, backorders, terms
+    },
+    posts={
+        "sales_delivery": "sales.deliver",
+        "sales_return": "sales.deliver",
+        "sales_invoice": "sales.invoice",
+        "sales_credit_note": "sales.invoice",
+        "sales_payment": "sales.pay",
+    },
+    hooks={"pipeline.quote": "bizsuite.erp.sales.repository:quote_for_deal",
+           "pipeline.deal_documents": "bizsuite.erp.sales.repository:deal_documents"},
+    checks=("bizsuite.erp.sales.checks:sales_checks",),
+    migrations="bizsuite.erp.sales.migrations",
+    cli_help="Sales: quotations, orders, deliveries, invoices, payments, credit notes, AR aging.",
+    cli="bizsuite.cli.sales:app",
+)
