@@ -129,23 +129,24 @@ def plain(value: Any) -> Any:
     return value
 
 
+def plain(v):
+    """A record (nested dicts and lists) with plain decimals and ISO dates, as JSON holds them."""
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    if isinstance(v, Decimal):
+        return f"{v:f}"
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
 def print_record(record) -> None:
-    """One record (nested dicts and lists) as JSON: plain decimals, ISO dates, the script's own
-    characters."""
+    """One record as JSON: plain decimals, ISO dates, the script's own characters."""
     import json
 
-    def conv(v):
-        if isinstance(v, dict):
-            return {k: conv(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [conv(x) for x in v]
-        if isinstance(v, Decimal):
-            return f"{v:f}"
-        if hasattr(v, "isoformat"):
-            return v.isoformat()
-        return v
-
-    typer.echo(json.dumps(conv(record), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(plain(record), ensure_ascii=False, indent=2))
 
 
 def say(text: str, record, fmt) -> None:

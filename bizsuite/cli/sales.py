@@ -266,3 +266,78 @@ def settings(
                  "terms": b.sales.terms()}
     typer.echo(f"invoice policy: {s['invoice_policy']}; backorders: {'yes' if s['backorders'] else 'no'}; "
                f"terms: {s['terms']} days")
+
+
+STATEMENT_COLUMNS = ["date", "document", "description", "amount", "balance"]
+
+
+@app.command("statement")
+def statement(
+    ctx: typer.Context,
+    customer: str = typer.Argument(..., metavar="CUSTOMER"),
+    start: Optional[str] = typer.Option(None, "--from", help="The first day (default: the first of this month)."),
+    end: Optional[str] = typer.Option(None, "--to", help="The last day (default: today)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or pdf."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write it to FILE (pdf: required)."),
+) -> None:
+    """A customer's statement: the balance forward, every invoice, credit note and payment with a
+    running balance, the closing balance and the aging."""
+    import json
+
+    from bizsuite.cli.common import cannot_write, fail, write_output
+
+    if fmt not in ("table", "csv", "json", "pdf"):
+        fail(f"--format: {fmt!r} is not one of table, csv, json, pdf", code=2)
+    if fmt == "pdf" and not output:
+        fail("--format pdf writes a file: give it with -o FILE", code=2)
+    with books(ctx, write=False) as b:
+        st = b.sales.statement(customer, start=start, end=end)
+        if fmt == "pdf":
+            from bizsuite.erp.sales.statement_pdf import render
+
+            data = render(st, company=b.company, currency=b.currency)
+    if fmt == "pdf":
+        import os
+
+        tmp = output + ".partial"
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+            os.replace(tmp, output)
+        except OSError as exc:
+            cannot_write(output, exc)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        typer.echo(f"wrote the statement of {st.customer} ({st.start} to {st.end}, {len(st.lines)} lines, "
+                   f"balance due {st.closing}) to {output}")
+        return
+    lines = [{"date": ln.date, "document": ln.document, "description": ln.description, "amount": ln.amount,
+              "balance": ln.balance} for ln in st.lines]
+    if fmt == "json":
+        from bizsuite.cli.common import plain
+
+        a = st.aging
+        record = {"customer": st.customer, "customer_id": st.customer_id, "from": st.start, "to": st.end,
+                  "opening": st.opening, "lines": lines, "closing": st.closing,
+                  "aging": None if a is None else {"current": a.current, "1-30": a.d1_30, "31-60": a.d31_60,
+                                                   "61-90": a.d61_90, "90+": a.d90_plus, "total": a.total}}
+
+        def write_json(out) -> int:
+            out.write(json.dumps(plain(record), ensure_ascii=False, indent=2) + "\n")
+            return len(lines)
+
+        write_output(output, write_json, "statement lines")
+        return
+    rows = [{"date": st.start, "document": "", "description": "Balance forward", "amount": "", "balance": st.opening},
+            *lines]
+    title = f"Statement: {st.customer}, {st.start} to {st.end} · balance due {st.closing}"
+
+    def write_rows(out) -> int:
+        emit(rows, STATEMENT_COLUMNS, Fmt(fmt), title=title, numeric=["amount", "balance"], out=out)
+        return len(lines)
+
+    if output or fmt == "csv":
+        write_output(output, write_rows, "statement lines")
+    else:
+        emit(rows, STATEMENT_COLUMNS, Fmt(fmt), title=title, numeric=["amount", "balance"])

@@ -25,6 +25,11 @@ class Settings:
     """BIZSUITE_DB: the books, an SQLite path or a ``postgresql+psycopg://`` URL (after ``--db``,
     before the config files). Empty means unset."""
 
+    pdf_font: str | None = None
+    """BIZSUITE_PDF_FONT: a font file (.ttf, .otf or .ttc) for the PDFs bizsuite writes (statements,
+    payslips); unset: a CJK font found on the machine (Noto Sans CJK, WenQuanYi, Droid Sans
+    Fallback), else the PDF's own Helvetica, which has no Chinese."""
+
     @staticmethod
     def variable(name: str) -> str:
         """The environment variable of field ``name``: ``db`` → ``BIZSUITE_DB``."""

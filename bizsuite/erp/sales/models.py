@@ -398,3 +398,26 @@ class AgingRow:
     @property
     def total(self) -> Decimal:
         return self.current + self.d1_30 + self.d31_60 + self.d61_90 + self.d90_plus
+
+
+@dataclass
+class StatementLine:
+    date: dt.date
+    document: str  # INV-00003, CN-00001, PAY-00012
+    kind: str  # invoice, credit_note, payment
+    description: str
+    amount: Decimal  # what it adds to what the customer owes (payments and credit notes: less)
+    balance: Decimal  # running
+
+
+@dataclass
+class Statement:
+    customer_id: int
+    customer: str
+    address: str | None
+    start: dt.date
+    end: dt.date
+    opening: Decimal  # what they owed at the start (balance forward)
+    lines: list[StatementLine]
+    closing: Decimal
+    aging: AgingRow | None  # at the end

@@ -49,3 +49,4 @@ def order_record(o) -> dict:
                                            for v in o.lines if v.delivered > v.invoiced],
                             "owed": o.owed},
             "invoices": [invoice_record(i) for i in o.invoices], "warnings": o.warnings, "version": o.version}
+

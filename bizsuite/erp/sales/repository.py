@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 
 from bizsuite.core import clock, numbering, versioning
 from bizsuite.core.errors import FieldError, NotFound, Refused, ValidationFailed
@@ -73,6 +73,8 @@ from bizsuite.erp.sales.models import (
     PaymentView,
     SalesOrder,
     SalesOrderLine,
+    Statement,
+    StatementLine,
 )
 
 SERIES_SO, SERIES_INV, SERIES_CN = "sales.order", "sales.invoice", "sales.credit_note"
@@ -1031,37 +1033,43 @@ class SalesRepository:
             CreditNote.customer_id == c.id, CreditNote.allocated < CreditNote.total))), self._zero())
         return {"owed": owed, "overdue": overdue, "credit": credit, "balance": owed - credit}
 
-    def aging(self, *, as_of=None) -> list[AgingRow]:
+    def aging(self, *, as_of=None, customer_id: int | None = None) -> list[AgingRow]:
         """What each customer owes at the end of ``as_of`` (today), by days past due: current (not
         yet due), 1–30, 31–60, 61–90, 90+; their unused credit at that day counts as current, less."""
         from bizsuite.erp.stock.repository import parse_day
 
         self.books.require("sales.read")
         day = parse_day(as_of, "as_of")
-        settled = dict(self.session.execute(select(Allocation.invoice_id, func.sum(Allocation.amount))
-                                            .where(Allocation.date <= day).group_by(Allocation.invoice_id)).all())
+        one = (lambda col: col == customer_id) if customer_id is not None else (lambda col: true())
+        settled = dict(self.session.execute(
+            select(Allocation.invoice_id, func.sum(Allocation.amount)).join(Invoice, Invoice.id == Allocation.invoice_id)
+            .where(Allocation.date <= day, one(Invoice.customer_id)).group_by(Allocation.invoice_id)).all())
         rows: dict[int, list[Decimal]] = {}
         later = select(Allocation.invoice_id).where(Allocation.date > day)
         for iid, cid, due, total in self.session.execute(select(Invoice.id, Invoice.customer_id, Invoice.due,
                                                                 Invoice.total).where(
-                Invoice.date <= day, or_(Invoice.settled < Invoice.total, Invoice.id.in_(later)))):
+                Invoice.date <= day, one(Invoice.customer_id),
+                or_(Invoice.settled < Invoice.total, Invoice.id.in_(later)))):
             owed = Decimal(total) - Decimal(settled.get(iid) or 0)
             if owed == 0:
                 continue
             late = (day - due).days
             slot = 0 if late <= 0 else 1 if late <= 30 else 2 if late <= 60 else 3 if late <= 90 else 4
             rows.setdefault(cid, [Decimal(0)] * 5)[slot] += owed
-        used_pay = dict(self.session.execute(select(Allocation.payment_id, func.sum(Allocation.amount)).where(
-            Allocation.date <= day, Allocation.payment_id.is_not(None)).group_by(Allocation.payment_id)).all())
+        used_pay = dict(self.session.execute(
+            select(Allocation.payment_id, func.sum(Allocation.amount)).join(Payment, Payment.id == Allocation.payment_id)
+            .where(Allocation.date <= day, one(Payment.customer_id)).group_by(Allocation.payment_id)).all())
         for pid, cid, amount in self.session.execute(select(Payment.id, Payment.customer_id, Payment.amount)
-                                                     .where(Payment.date <= day)):
+                                                     .where(Payment.date <= day, one(Payment.customer_id))):
             left = Decimal(amount) - Decimal(used_pay.get(pid) or 0)
             if left:
                 rows.setdefault(cid, [Decimal(0)] * 5)[0] -= left
-        used_cn = dict(self.session.execute(select(Allocation.credit_note_id, func.sum(Allocation.amount)).where(
-            Allocation.date <= day, Allocation.credit_note_id.is_not(None)).group_by(Allocation.credit_note_id)).all())
+        used_cn = dict(self.session.execute(
+            select(Allocation.credit_note_id, func.sum(Allocation.amount))
+            .join(CreditNote, CreditNote.id == Allocation.credit_note_id)
+            .where(Allocation.date <= day, one(CreditNote.customer_id)).group_by(Allocation.credit_note_id)).all())
         for nid, cid, total in self.session.execute(select(CreditNote.id, CreditNote.customer_id, CreditNote.total)
-                                                    .where(CreditNote.date <= day)):
+                                                    .where(CreditNote.date <= day, one(CreditNote.customer_id))):
             left = Decimal(total) - Decimal(used_cn.get(nid) or 0)
             if left:
                 rows.setdefault(cid, [Decimal(0)] * 5)[0] -= left
@@ -1071,6 +1079,58 @@ class SalesRepository:
                for cid, units in rows.items() if any(units)]
         out.sort(key=lambda r: (r.customer.casefold(), r.customer_id))
         return out
+
+    def statement(self, customer, *, start=None, end=None) -> Statement:
+        """A customer's statement from ``start`` (the first of this month) to ``end`` (today): the
+        balance forward, every invoice, credit note and payment dated in between with a running
+        balance, the closing balance, and their aging at the end. Three queries, one per kind of
+        document, each over the customer's index."""
+        from bizsuite.erp.stock.repository import parse_day
+
+        self.books.require("sales.read")
+        c = self._customer(customer)
+        last = parse_day(end, "to")
+        first = parse_day(start, "from") if start not in (None, "") else last.replace(day=1)
+        if first > last:
+            raise ValidationFailed([FieldError("from", f"{first} is after the statement's end {last}")])
+        zero = self._zero()
+        opening = zero
+        items: list[tuple] = []  # (date, order within the day, number, kind, description, amount)
+        orders = dict(self.session.execute(select(SalesOrder.id, SalesOrder.number)
+                                           .where(SalesOrder.customer_id == c.id)).all())
+        for num, day, total, oid, due, cancelled in self.session.execute(
+                select(Invoice.number, Invoice.date, Invoice.total, Invoice.order_id, Invoice.due, Invoice.cancelled)
+                .where(Invoice.customer_id == c.id, Invoice.date <= last)):
+            if day < first:
+                opening += total
+            else:
+                items.append((day, 0, num, "invoice", f"Invoice for {orders.get(oid, '')}, due {due}", total))
+        notes = dict(self.session.execute(select(Invoice.id, Invoice.number).where(Invoice.customer_id == c.id)).all())
+        for num, day, total, iid, kind, why in self.session.execute(
+                select(CreditNote.number, CreditNote.date, CreditNote.total, CreditNote.invoice_id, CreditNote.kind,
+                       CreditNote.reason).where(CreditNote.customer_id == c.id, CreditNote.date <= last)):
+            if day < first:
+                opening -= total
+            else:
+                what = {CN_RETURN: "Goods returned", CN_ALLOWANCE: "Allowance", CN_CANCEL: "Invoice cancelled"}[kind]
+                items.append((day, 1, num, "credit_note", f"{what} on {notes.get(iid, '')}" + (f": {why}" if why else ""),
+                              -total))
+        for num, day, amount, ref in self.session.execute(
+                select(Payment.number, Payment.date, Payment.amount, Payment.ref)
+                .where(Payment.customer_id == c.id, Payment.date <= last)):
+            if day < first:
+                opening -= amount
+            else:
+                items.append((day, 2, num, "payment", "Payment received" + (f", {ref}" if ref else ""), -amount))
+        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        running = opening
+        lines = []
+        for day, _, num, kind, text, amount in items:
+            running += amount
+            lines.append(StatementLine(day, num, kind, text, amount, running))
+        aging = next(iter(self.aging(as_of=last, customer_id=c.id)), None)
+        address = ", ".join(x for x in (c.address, c.city, c.country) if x) or None
+        return Statement(c.id, c.name, address, first, last, opening, lines, running, aging)
 
     def deal_documents(self, deal_id: int) -> dict:
         """A deal's quotations and orders, its invoices' total and what of that is paid (the
