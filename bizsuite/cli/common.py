@@ -129,12 +129,12 @@ def plain(value: Any) -> Any:
     return value
 
 
-def plain(v):
+def json_ready(v):
     """A record (nested dicts and lists) with plain decimals and ISO dates, as JSON holds them."""
     if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items()}
+        return {k: json_ready(x) for k, x in v.items()}
     if isinstance(v, list):
-        return [plain(x) for x in v]
+        return [json_ready(x) for x in v]
     if isinstance(v, Decimal):
         return f"{v:f}"
     if hasattr(v, "isoformat"):
@@ -146,7 +146,7 @@ def print_record(record) -> None:
     """One record as JSON: plain decimals, ISO dates, the script's own characters."""
     import json
 
-    typer.echo(json.dumps(plain(record), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(json_ready(record), ensure_ascii=False, indent=2))
 
 
 def say(text: str, record, fmt) -> None:

@@ -315,7 +315,7 @@ def statement(
     lines = [{"date": ln.date, "document": ln.document, "description": ln.description, "amount": ln.amount,
               "balance": ln.balance} for ln in st.lines]
     if fmt == "json":
-        from bizsuite.cli.common import plain
+        from bizsuite.cli.common import json_ready
 
         a = st.aging
         record = {"customer": st.customer, "customer_id": st.customer_id, "from": st.start, "to": st.end,
@@ -324,7 +324,7 @@ def statement(
                                                    "61-90": a.d61_90, "90+": a.d90_plus, "total": a.total}}
 
         def write_json(out) -> int:
-            out.write(json.dumps(plain(record), ensure_ascii=False, indent=2) + "\n")
+            out.write(json.dumps(json_ready(record), ensure_ascii=False, indent=2) + "\n")
             return len(lines)
 
         write_output(output, write_json, "statement lines")
