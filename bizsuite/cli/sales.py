@@ -341,3 +341,24 @@ def statement(
         write_output(output, write_rows, "statement lines")
     else:
         emit(rows, STATEMENT_COLUMNS, Fmt(fmt), title=title, numeric=["amount", "balance"])
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="Order lines CSV: order,date,customer,sku,quantity,price,discount."),
+    as_: str = typer.Option("history", "--as", help="history (past orders: no stock moved, nothing posted) or "
+                                                    "confirmed (open orders that reserve stock)."),
+    map_: List[str] = typer.Option([], "--map", help="SOURCE=FIELD: read column SOURCE as FIELD (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the good orders, skip the bad ones."),
+    rejects: Optional[str] = typer.Option(None, "--rejects", help="With --skip-invalid: write bad rows and reasons here."),
+) -> None:
+    """Import orders from CSV: all or nothing unless --skip-invalid; re-running adds nothing."""
+    from bizsuite.cli.common import fail, run_import
+    from bizsuite.erp.sales.importer import AS, import_orders
+
+    if as_ not in AS:
+        fail(f"--as: {as_!r} is not one of {', '.join(AS)}", code=2)
+    run_import(ctx, import_orders, file, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, maps=map_,
+               as_=as_)

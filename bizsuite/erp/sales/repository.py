@@ -991,7 +991,8 @@ class SalesRepository:
         out = []
         for o in orders:
             total, done, wanted = sums[o.id]
-            delivered = "all" if wanted and done >= wanted else f"{done.normalize():f}/{wanted.normalize():f}"
+            delivered = ("—" if o.status == HISTORY else "all" if wanted and done >= wanted
+                         else f"{done.normalize():f}/{wanted.normalize():f}")
             inv = (Decimal(invoiced.get(o.id) or 0) - Decimal(credited.get(o.id) or 0)) + zero
             out.append(OrderRow(o.id, o.number, o.date, o.customer_id, names.get(o.customer_id, ""), o.status, total,
                                 delivered, inv, Decimal(paid.get(o.id) or 0) + zero, deals.get(o.deal_id)))
