@@ -635,3 +635,34 @@ class PipelineRepository:
         rows = dict(self.session.execute(select(Deal.status, func.count()).group_by(Deal.status)).all())
         return {"deals": sum(rows.values()), OPEN: rows.get(OPEN, 0), WON: rows.get(WON, 0), LOST: rows.get(LOST, 0)}
 
+
+    def stage_totals(self, *, owner=None) -> list[ForecastRow]:
+        """The kanban board's column headers: per open stage, in stage order (empty ones too),
+        its open deals, their amount and their weighted amount — each deal's weighted rounded as
+        the list rounds it, so a column agrees with ``forecast(by="stage")`` to the cent. One
+        grouped query: deals of the same stage, amount and probability have the same weighted,
+        so each group is rounded once and multiplied by its count."""
+        self.books.require("pipeline.read")
+        q = (select(Deal.stage_id, Deal.amount, Deal.probability, func.count())
+             .where(Deal.status == OPEN).group_by(Deal.stage_id, Deal.amount, Deal.probability))
+        if owner not in (None, ""):
+            q = q.where(Deal.owner == str(owner).strip())
+        groups: dict[int, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+        for stage_id, amount, prob, n in self.session.execute(q):
+            g = groups[stage_id]
+            g[0] += n
+            g[1] += amount * n
+            g[2] += self._weighted(amount, prob) * n
+        return [ForecastRow(s.name, *groups.get(s.id, (0, Decimal(0), Decimal(0))))
+                for s in self.stages() if s.kind == OPEN]
+
+    def versions(self, ids: Iterable[int]) -> dict[int, int]:
+        """The version of each of these deals (id → version), for a screen that lists deals and
+        changes one of them with ``expect_version`` (the list rows carry no version)."""
+        self.books.require("pipeline.read")
+        wanted = sorted({int(i) for i in ids})
+        out: dict[int, int] = {}
+        for start in range(0, len(wanted), 500):
+            out.update(self.session.execute(select(Deal.id, Deal.version)
+                                            .where(Deal.id.in_(wanted[start:start + 500]))).all())
+        return out
