@@ -74,14 +74,18 @@ class HomeScreen(BizScreen):
 
     def _options(self, summaries: dict[str, str]) -> list[Option]:
         options = []
-        for m in allowed_modules(self.actor):
-            grid = Table.grid(expand=True, padding=(0, 1))
-            grid.add_column(width=3)
-            grid.add_column(width=10)
+        shown = allowed_modules(self.actor)
+        widest = max((len(m.title) for m in shown), default=0)
+        for m in shown:
+            # the gaps are in the cells: an OptionList prompt loses a grid's padding
+            grid = Table.grid(expand=True)
+            grid.add_column(width=2, no_wrap=True)
+            grid.add_column(width=widest + 1, no_wrap=True)
             grid.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
             grid.add_column(justify="right", no_wrap=True)
+            summary = summaries.get(m.name, "")
             grid.add_row(Text(m.key or "", style="bold"), Text(m.title, style="bold"),
-                         Text(m.description), Text(summaries.get(m.name, ""), style="dim"))
+                         Text(m.description), Text(f" {summary}" if summary else "", style="dim"))
             options.append(Option(grid, id=m.name))
         if not options:
             options.append(Option("Your role may not open any module; ask the owner.", disabled=True))

@@ -1,7 +1,7 @@
 """Pipeline: deals through configurable stages, won and lost with reasons, the weighted forecast
 (see models.py and repository.py)."""
 
-from bizsuite.core.modules import Module
+from bizsuite.core.modules import DemoPart, Module
 
 MODULE = Module(
     name="pipeline",
@@ -20,4 +20,12 @@ MODULE = Module(
     migrations="bizsuite.crm.pipeline.migrations",
     cli_help="Deals: add, move through the stages, won or lost, the weighted forecast.",
     cli="bizsuite.cli.pipeline:app",
+    summary="bizsuite.crm.pipeline.overview:home_summary",
+    search="bizsuite.crm.pipeline.overview:search",
+    screen="bizsuite.screens.pipeline:BoardScreen",
+    key="d",
+    records={"deal": "bizsuite.screens.pipeline:open_deal"},
+    palette="bizsuite.screens.pipeline:palette_sections",
+    contact_panels=("bizsuite.screens.pipeline_panel:CustomerDealsPanel",),
+    demo=DemoPart("bizsuite.crm.pipeline.demo:add_demo_pipeline", 20, daily="bizsuite.crm.pipeline.demo:demo_day"),
 )
