@@ -77,10 +77,24 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context, deal: str = typer.Argument(..., metavar="DEAL"), fmt: Fmt = FORMAT_OPTION) -> None:
-    """A deal, with every change of its stage and its activities."""
+    """A deal, with every change of its stage, its activities, and its quotations, orders and
+    what of them is invoiced and paid (when sales is installed)."""
+    from bizsuite.core import modules
+
     with books(ctx, write=False) as b:
         d = b.pipeline.deal(deal)
+        # the modules that keep documents for a deal (sales): {"orders": [rows with number, date,
+        # status, total, delivered, invoiced, paid], "invoiced": total, "paid": total}
+        documents = [fn(b, d.id) for fn in modules.hooks("pipeline.deal_documents")]
     record = _deal(d)
+    orders = [o for doc in documents for o in doc["orders"]]
+    if documents:
+        record["documents"] = {
+            "orders": [{"number": o.number, "date": o.date, "status": o.status, "total": o.total,
+                        "delivered": o.delivered, "invoiced": o.invoiced, "paid": o.paid} for o in orders],
+            "invoiced": sum((doc["invoiced"] for doc in documents[1:]), documents[0]["invoiced"]),
+            "paid": sum((doc["paid"] for doc in documents[1:]), documents[0]["paid"]),
+        }
     if fmt == Fmt.json:
         print_record(record)
         return
@@ -99,6 +113,11 @@ def show(ctx: typer.Context, deal: str = typer.Argument(..., metavar="DEAL"), fm
                      f"{a.due} {a.owner}" + (f" OVERDUE {a.overdue_days(today)}d" if a.overdue_days(today) else ""))}
                 for a in d.activities]
         emit(acts, ["#", "when", "kind", "text", "by", "follow-up"], fmt, title="Activities")
+    if fmt == Fmt.table and orders:
+        docs = record["documents"]
+        emit(docs["orders"], ["number", "date", "status", "total", "delivered", "invoiced", "paid"], fmt,
+             title=f"Quotations and orders · invoiced {docs['invoiced']} · paid {docs['paid']}",
+             numeric=["total", "invoiced", "paid"])
 
 
 @app.command("add")

@@ -55,6 +55,12 @@ def test_a_lead_becomes_cash_in_five_commands(cli, sstore, db):
             record["amounts_due"]["owed"]) == ("D-00001", "partially_delivered", ["2", "2.000"], "0.00")
     deal = json.loads(cli("pipeline", "show", "D-00001", "--format", "json", db=db).stdout)
     assert deal["status"] == "won"
+    # the deal shows its documents: the order, what of it is invoiced and paid
+    assert [(o["number"], o["status"], o["total"], o["invoiced"], o["paid"]) for o in deal["documents"]["orders"]] == [
+        ("SO-00001", "partially_delivered", "72.80", "45.20", "45.20")]
+    assert (deal["documents"]["invoiced"], deal["documents"]["paid"]) == ("45.20", "45.20")
+    shown = cli("pipeline", "show", "D-00001", db=db).stdout
+    assert "Quotations and orders · invoiced 45.20 · paid 45.20" in shown and "SO-00001" in shown
     r = cli("check", db=db)
     assert r.rc == 0, r
 
