@@ -43,7 +43,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from bizsuite.core.db import Location
+from bizsuite.core.db import Location, refresh_statistics
 from bizsuite.core.errors import BooksError, Refused
 
 SIZES = ("small", "large")
@@ -266,6 +266,10 @@ def _build(location: Location, *, size: str, seed: int, refuse_data: bool,
                     progress(total, total)
             books.set_setting("demo.size", size)
             books.set_setting("demo.seed", str(seed))
+        # the parts wrote their tables in bulk: PostgreSQL's planner knows nothing of them until
+        # autovacuum comes by, and plans for empty tables (a nested loop over 100k deals took
+        # minutes in bizsuite check)
+        refresh_statistics(store.engine)
         return counts
     finally:
         store.close()

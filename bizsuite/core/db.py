@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine, make_url
 
 from bizsuite.core.errors import BooksError
@@ -525,6 +526,17 @@ def bulk_insert(session, table, rows: list[dict]) -> int:
 
 
 LIKE_ESCAPE = "\\"
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load: PostgreSQL's ``ANALYZE``, so the planner sees the tables as they are
+    now rather than as the empty tables its last statistics knew (autovacuum gets there only
+    later). SQLite plans without statistics unless ``ANALYZE`` was ever run, so nothing there."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        conn.execute(sql_text("ANALYZE"))
+        conn.commit()
 
 
 def like_contains(text: str) -> str:

@@ -27,6 +27,7 @@ PRODUCTS, MOVES = 800, 14_000
 @pytest.fixture(scope="module")
 def large_books(module_location):
     import bizsuite.crm.contacts.demo as contacts_demo
+    import bizsuite.crm.pipeline.demo as pipeline_demo
     import bizsuite.crm.tickets.demo as tickets_demo
     import bizsuite.erp.ledger.demo as ledger_demo
     import bizsuite.erp.stock.demo as stock_demo
@@ -34,6 +35,7 @@ def large_books(module_location):
     mp = pytest.MonkeyPatch()
     mp.setitem(contacts_demo.SIZES, "large", 600)
     mp.setitem(tickets_demo.SIZES, "large", 60)
+    mp.setitem(pipeline_demo.SIZES, "large", 600)  # its own test proves the bulk deals
     mp.setitem(ledger_demo.BUSIER, "large", 2)
     mp.setitem(stock_demo.LARGE, "products", PRODUCTS)
     mp.setitem(stock_demo.LARGE, "moves", MOVES)
