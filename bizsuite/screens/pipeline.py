@@ -91,6 +91,21 @@ def open_follow_ups(app, show: str = "open") -> None:
     app.push_screen(FollowUpsScreen(show))
 
 
+QUOTE_RECORD = "deal_quotation"  # the record kind a module that writes quotations opens as a new one for a deal
+
+
+def quoting() -> bool:
+    """Whether an installed module writes quotations for deals (sales declares the record kind)."""
+    from bizsuite.core.modules import installed
+
+    return any(QUOTE_RECORD in m.records for m in installed())
+
+
+def quote(app, deal_id: int) -> None:
+    """q on a deal: the quotation form of the module that writes them (it opens over this screen)."""
+    app.open_record(QUOTE_RECORD, deal_id)
+
+
 def palette_sections(app) -> list[tuple[str, Callable[[], None], str]]:
     if getattr(app, "actor", None) is None or not app.can("pipeline.read"):
         return []
@@ -197,7 +212,8 @@ class BoardScreen(BizScreen):
         "the next stage, Shift+← to the one before. Enter opens the deal. w marks it won (a reason "
         "from the list, if you like), l lost (a reason is needed). n adds a deal, / finds one by "
         "number, title or customer, f lists the open follow-ups, c the won and lost deals, m shows "
-        "only your deals (and again: everyone's)."
+        "only your deals (and again: everyone's). q writes a quotation for the deal (its customer, "
+        "products picked with what is on hand and available), when sales is installed."
     )
     BINDINGS = [
         bind("board_screen.move_next", "move(1)", "Move", key_display="⇧←→"),
@@ -209,6 +225,7 @@ class BoardScreen(BizScreen):
         bind("board_screen.follow_ups", "follow_ups", "Follow-ups"),
         bind("board_screen.closed", "closed", "Won/lost", show=False),  # 80 cells hold no more: ? lists them
         bind("board_screen.mine", "mine", "Mine", show=False),
+        bind("board_screen.quote", "quote", "Quote", show=False),
         bind("board_screen.back", "back", "Home"),
     ]
     CSS_PATH = "pipeline.tcss"
@@ -330,6 +347,8 @@ class BoardScreen(BizScreen):
 
     # -- keys ------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "quote":  # who may write a quotation is the quoting module's to say
+            return quoting() and self.board.current_row is not None
         if action in ("move", "won", "lost", "new"):
             if not self.actor.can("pipeline.write"):
                 return False
@@ -337,6 +356,12 @@ class BoardScreen(BizScreen):
                 return True
             return True if self.board.current_row is not None else None
         return super().check_action(action, parameters)
+
+    def action_quote(self) -> None:
+        row = self.board.current_row
+        if row is not None:
+            self.line.say(None)
+            quote(self.app, row.id)
 
     def action_back(self) -> None:
         self.bizapp.open_module("home")
@@ -495,7 +520,8 @@ class DealScreen(BizScreen):
         "a logs an activity (a call, meeting, email, task or note; with a due date it is a "
         "follow-up). d marks the selected follow-up done. m moves the deal to another open stage, "
         "w marks it won, l lost (with a reason from the list), r reopens a won or lost deal "
-        "(back to the stage it closed from)."
+        "(back to the stage it closed from). q writes a quotation for it, when sales is installed "
+        "(confirming the quotation marks the deal won)."
     )
     BINDINGS = [
         bind("deal_screen.log", "log", "Log activity"),
@@ -504,6 +530,7 @@ class DealScreen(BizScreen):
         bind("deal_screen.won", "won", "Won"),
         bind("deal_screen.lost", "lost", "Lost"),
         bind("deal_screen.reopen", "reopen", "Reopen"),
+        bind("deal_screen.quote", "quote", "Quote", show=False),
         bind("deal_screen.back", "back", "Back"),
     ]
     CSS_PATH = "pipeline.tcss"
@@ -601,6 +628,8 @@ class DealScreen(BizScreen):
         return self.activities.get(options.get_option_at_index(options.highlighted).id or "")
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "quote":
+            return quoting() and self.view is not None and self.view.status != LOST
         if action in ("log", "done", "move", "won", "lost", "reopen"):
             if not self.actor.can("pipeline.write"):
                 return False
@@ -676,6 +705,10 @@ class DealScreen(BizScreen):
 
     def action_lost(self) -> None:
         self._close(LOST)
+
+    def action_quote(self) -> None:
+        if self.view is not None and self.view.status != LOST:
+            quote(self.app, self.view.id)
 
     def action_reopen(self) -> None:
         v = self.view

@@ -9,10 +9,8 @@ import re
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual import work
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Input, Select, Static
 
 from bizsuite.core import clock
 from bizsuite.core.errors import FieldError, Refused, ValidationFailed
@@ -23,6 +21,7 @@ from bizsuite.screens.contact_forms import DIALOG_CSS
 from bizsuite.screens.stock import money, price, qty
 from bizsuite.widgets.form import Form, FormField
 from bizsuite.widgets.keymap import bind
+from bizsuite.widgets.product_picker import Pick, ProductPicker
 
 FORM_CSS = DIALOG_CSS + """
     & > .dialog { width: 70; }
@@ -275,8 +274,6 @@ class NewOrderForm(BizModal):
     )
     BINDINGS = [bind("new_order_form.save", "save", "Save draft"), bind("new_order_form.cancel", "cancel", "Cancel")]
     DEFAULT_CSS = "NewOrderForm {" + FORM_CSS + """
-        & #hits { height: auto; max-height: 6; margin-left: 12; border: none; background: $boost; }
-        & #hits.-empty { display: none; }
         & #lines { height: auto; }
         & .line { height: 1; }
         & .line Input { width: 1fr; margin-right: 1; }
@@ -287,7 +284,6 @@ class NewOrderForm(BizModal):
         super().__init__()
         self.suppliers = suppliers
         self.lines: list[tuple[int, str, str]] = []  # (product id, sku, unit), in the order added
-        self._hits: dict[str, tuple[int, str, str, str]] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
@@ -295,9 +291,7 @@ class NewOrderForm(BizModal):
             with Form():
                 yield FormField("Supplier", Select(self.suppliers, value=self.suppliers[0][1], allow_blank=False,
                                                    id="supplier", compact=True), field="supplier")
-                yield FormField("Product", Input(id="find", compact=True, placeholder="type part of a SKU or name"),
-                                field="lines")
-                yield OptionList(id="hits", classes="-empty")
+                yield ProductPicker(self._search, self._describe, field="lines")
                 yield Vertical(id="lines")
                 yield FormField("Date", Input(id="date", compact=True,
                                               placeholder=f"{clock.today().isoformat()} (today)"), field="date")
@@ -313,65 +307,40 @@ class NewOrderForm(BizModal):
     def action_cancel(self) -> None:
         self.leave()
 
-    # -- the picker ----------------------------------------------------------------------------
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "find":
-            self.find(event.value)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="find")
-    def find(self, text: str) -> None:
-        if not text.strip():
-            self.app.call_from_thread(self._show_hits, text, [])
-            return
+    # -- the picker (widgets/product_picker.py) ------------------------------------------------
+    def _search(self, text: str) -> list[Pick]:  # in the picker's worker thread
         with self.store.read(self.actor) as books:
             rows = books.stock.products(search=text, limit=HITS, with_total=False).rows
-            hits = [(r.id, r.sku, r.name, r.unit, r.unit_cost) for r in rows]
-        self.app.call_from_thread(self._show_hits, text, hits)
+            return [Pick(r.id, r.sku, r.unit, (r.name, price(r.unit_cost) if r.unit_cost else "")) for r in rows]
 
-    def _show_hits(self, text: str, hits) -> None:
-        if self.query_one("#find", Input).value != text:
-            return  # typed on since: a newer search is coming
-        ol = self.query_one("#hits", OptionList)
-        ol.clear_options()
-        self._hits = {}
-        taken = {pid for pid, _, _ in self.lines}
-        for pid, sku, name, unit, cost in hits:
-            key = f"p{pid}"
-            self._hits[key] = (pid, sku, unit, price(cost) if cost else "")
-            label = Text(sku, style="bold")
-            label.append(f"  {name}")
-            label.append(f"  ({unit})" + ("  already a line" if pid in taken else ""), style="dim")
-            ol.add_option(Option(label, id=key, disabled=pid in taken))
-        ol.set_class(not hits, "-empty")
-        if hits:
-            ol.highlighted = 0
+    @staticmethod
+    def _describe(pick: Pick, taken: bool) -> Text:
+        label = Text(pick.sku, style="bold")
+        label.append(f"  {pick.data[0]}")
+        label.append(f"  ({pick.unit})" + ("  already a line" if taken else ""), style="dim")
+        return label
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_product_picker_picked(self, event: ProductPicker.Picked) -> None:
         event.stop()
-        if event.input.id == "find":
-            ol = self.query_one("#hits", OptionList)
-            if ol.option_count:
-                await self._add(ol.get_option_at_index(ol.highlighted or 0).id)
-            return
+        await self._add(event.pick)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         self.focus_next()
 
-    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        await self._add(event.option.id)
-
-    async def _add(self, key: str | None) -> None:
-        hit = self._hits.get(key or "")
-        if hit is None or any(pid == hit[0] for pid, _, _ in self.lines):
+    async def _add(self, pick: Pick) -> None:
+        if any(pid == pick.id for pid, _, _ in self.lines):
             return
-        pid, sku, unit, cost = hit
+        pid, sku, unit, cost = pick.id, pick.sku, pick.unit, pick.data[1]
         self.lines.append((pid, sku, unit))
+        self.query_one(ProductPicker).taken.add(pid)
         n = len(self.lines)
         row = Horizontal(Static(Text(f"{_label(sku, 16)} ({unit})"), classes="sku"),
                          Input(id=f"q{n}", compact=True, placeholder=f"quantity ({unit})"),
                          Input(cost, id=f"p{n}", compact=True, placeholder="unit price"), classes="line")
         container = self.query_one("#lines", Vertical)
         await container.mount(FormField(f"Line {n}", row, field=f"q{n}"))  # its quantity's and its price's errors
-        self.query_one("#find", Input).value = ""
+        self.query_one(ProductPicker).clear()
         self.query_one(f"#q{n}", Input).focus()
 
     # -- saving --------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ async def test_home_shows_who_and_the_modules(app):
         assert app.company == "Test Co"
         modules = screen.query_one("#modules")
         listed = [modules.get_option_at_index(i).id for i in range(modules.option_count)]
-        assert listed == ["contacts", "ledger", "tickets", "stock", "purchasing", "pipeline"]
+        assert listed == ["contacts", "ledger", "tickets", "stock", "purchasing", "pipeline", "sales"]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ContactsScreen)

@@ -37,7 +37,7 @@ async def test_home_shows_the_module_and_its_key_opens_it(memo_books, sqlite_loc
         await settle(pilot)
         listed = app.screen.query_one("#modules", OptionList)
         ids = [listed.get_option_at_index(i).id for i in range(listed.option_count)]
-        assert ids == ["contacts", "ledger", "tickets", "stock", "purchasing", "pipeline", "memos"]
+        assert ids == ["contacts", "ledger", "tickets", "stock", "purchasing", "pipeline", "sales", "memos"]
         assert "1 memos" in str(listed.get_option("memos").prompt.columns[3]._cells)
         await pilot.press("o")
         await settle(pilot)

@@ -33,4 +33,13 @@ MODULE = Module(
     migrations="bizsuite.erp.sales.migrations",
     cli_help="Sales: quotations, orders, deliveries, invoices, payments, credit notes, AR aging.",
     cli="bizsuite.cli.sales:app",
+    screen="bizsuite.screens.sales:SalesOrdersScreen",
+    key="a",
+    records={"sales_order": "bizsuite.screens.sales:open_order",
+             "sales_invoice": "bizsuite.screens.sales:open_invoice",
+             "deal_quotation": "bizsuite.screens.sales:quote_deal"},  # a new quotation for a deal (the pipeline's q)
+    palette="bizsuite.screens.sales:palette_sections",
+    contact_panels=("bizsuite.screens.sales_panel:CustomerOrdersPanel",
+                    "bizsuite.screens.sales_panel:CustomerInvoicesPanel",
+                    "bizsuite.screens.sales_panel:CustomerPaymentsPanel"),
 )

@@ -1144,6 +1144,237 @@ class SalesRepository:
         return {"orders": self.session.scalar(select(func.count()).select_from(SalesOrder)) or 0,
                 "invoices": self.session.scalar(select(func.count()).select_from(Invoice)) or 0}
 
+    # -- what the screens read (read-only) -----------------------------------------------------
+    ORDER_SHOWS = ("open", "quotation", "to_deliver", "to_invoice", "unpaid", "all", *STATUSES)
+    INVOICE_SHOWS = ("open", "overdue", "paid", "cancelled", "all")
+    SEARCH_CUSTOMERS = 500  # a search by name looks at the documents of this many matching customers
+
+    def _search_where(self, model, prefix: str, search: str):
+        """A list's search box: a document's number (``so-12``, ``12``), else words of the
+        customer's name (the contacts' own search, its first matches)."""
+        text = (search or "").strip()
+        if not text:
+            return None
+        n = record_id(text)
+        number = numbering.label(n, prefix=prefix) if n is not None and fits(n) else \
+            numbering.parse_label(text, prefix)
+        ids = [r.id for r in self.books.contacts.page(query=text, limit=self.SEARCH_CUSTOMERS, with_total=False).rows]
+        return or_(model.number == number, model.customer_id.in_(ids)) if ids else model.number == number
+
+    def _orders_where(self, q, show: str | None, search: str | None):
+        show = show or "all"
+        if show not in self.ORDER_SHOWS:
+            raise ValidationFailed([FieldError("show", f"{show!r} is not one of {', '.join(self.ORDER_SHOWS)}")])
+        if show == "open":
+            q = q.where(SalesOrder.status.in_(ACTIVE))
+        elif show == "to_deliver":
+            q = q.where(SalesOrder.status.in_((CONFIRMED, PARTIAL)))
+        elif show == "to_invoice":  # what ``invoice`` would bill: delivered (or ordered) and not yet invoiced
+            basis = ((SalesOrderLine.quantity - SalesOrderLine.returned) if self.invoice_policy() == "ordered"
+                     else SalesOrderLine.delivered)
+            q = q.where(SalesOrder.status.in_(ACTIVE), select(SalesOrderLine.id).where(
+                SalesOrderLine.order_id == SalesOrder.id, basis > SalesOrderLine.invoiced).exists())
+        elif show == "unpaid":
+            q = q.where(select(Invoice.id).where(Invoice.order_id == SalesOrder.id, Invoice.settled < Invoice.total,
+                                                 Invoice.cancelled.is_(False)).exists())
+        elif show != "all":
+            q = q.where(SalesOrder.status == show)
+        where = self._search_where(SalesOrder, PREFIX_SO, search or "")
+        return q.where(where) if where is not None else q
+
+    def orders_page(self, *, show: str | None = "open", search: str | None = "", offset: int = 0,
+                    limit: int = 100) -> list[OrderRow]:
+        """A page of orders, newest first: ``show`` one of ``ORDER_SHOWS`` (open: confirmed and
+        not yet closed; to_deliver; to_invoice: something delivered, or ordered by the policy,
+        is not yet invoiced; unpaid: an invoice is still open; or a status), ``search`` a
+        number or words of the customer's name."""
+        self.books.require("sales.read")
+        q = self._orders_where(select(SalesOrder), show, search)
+        q = q.order_by(SalesOrder.date.desc(), SalesOrder.id.desc()).offset(offset).limit(limit)
+        return self._rows(list(self.session.scalars(q)))
+
+    def orders_count(self, *, show: str | None = "open", search: str | None = "") -> int:
+        self.books.require("sales.read")
+        q = self._orders_where(select(func.count()).select_from(SalesOrder), show, search)
+        return self.session.scalar(q) or 0
+
+    def _invoices_where(self, q, show: str | None, search: str | None):
+        show = show or "all"
+        if show not in self.INVOICE_SHOWS:
+            raise ValidationFailed([FieldError("show", f"{show!r} is not one of {', '.join(self.INVOICE_SHOWS)}")])
+        open_ = (Invoice.settled < Invoice.total, Invoice.cancelled.is_(False))
+        if show == "open":
+            q = q.where(*open_)
+        elif show == "overdue":
+            q = q.where(*open_, Invoice.due < clock.today())
+        elif show == "paid":
+            q = q.where(Invoice.settled >= Invoice.total, Invoice.cancelled.is_(False))
+        elif show == "cancelled":
+            q = q.where(Invoice.cancelled.is_(True))
+        where = self._search_where(Invoice, PREFIX_INV, search or "")
+        return q.where(where) if where is not None else q
+
+    def invoices_page(self, *, show: str | None = "open", search: str | None = "", offset: int = 0,
+                      limit: int = 100) -> list[InvoiceRow]:
+        """A page of invoices: the open and the overdue ones the oldest due first, the others
+        newest first; ``show`` one of ``INVOICE_SHOWS``, ``search`` a number or a customer."""
+        self.books.require("sales.read")
+        q = self._invoices_where(select(Invoice), show, search)
+        order = ((Invoice.due, Invoice.id) if show in ("open", "overdue") else (Invoice.date.desc(), Invoice.id.desc()))
+        rows = list(self.session.scalars(q.order_by(*order).offset(offset).limit(limit)))
+        names = self.books.contacts.names({i.customer_id for i in rows})
+        orders = dict(self.session.execute(select(SalesOrder.id, SalesOrder.number).where(
+            SalesOrder.id.in_({i.order_id for i in rows}))).all()) if rows else {}
+        return [self._invoice_row(i, names, orders) for i in rows]
+
+    def invoices_count(self, *, show: str | None = "open", search: str | None = "") -> int:
+        self.books.require("sales.read")
+        return self.session.scalar(self._invoices_where(select(func.count()).select_from(Invoice), show, search)) or 0
+
+    def _credit_rows(self, where) -> list:
+        from bizsuite.erp.sales.views import CreditNoteRow
+
+        rows = list(self.session.execute(select(CreditNote, Invoice.number).join(Invoice, Invoice.id == CreditNote.invoice_id)
+                                         .where(where).order_by(CreditNote.date, CreditNote.id)).all())
+        return [CreditNoteRow(cn.id, cn.number, cn.kind, cn.invoice_id, number, cn.date, cn.total, cn.allocated, cn.reason)
+                for cn, number in rows]
+
+    def _payment_rows(self, where) -> list:
+        """Payments with what of each settled the invoices ``where`` picks."""
+        from bizsuite.erp.sales.views import PaymentRow
+
+        q = (select(Payment, func.sum(Allocation.amount)).join(Allocation, Allocation.payment_id == Payment.id)
+             .join(Invoice, Invoice.id == Allocation.invoice_id).where(where)
+             .group_by(Payment.id).order_by(Payment.date, Payment.id))
+        zero = self._zero()
+        return [PaymentRow(p.id, p.number, p.date, p.amount, Decimal(applied or 0) + zero, p.ref)
+                for p, applied in self.session.execute(q).all()]
+
+    def order_documents(self, ref):  # -> views.OrderDocuments
+        """An order's deliveries (what went out, from where, at what cost), the credit notes on
+        its invoices, and the payments that settled them (how much of each went to this order)."""
+        from bizsuite.erp.sales.views import DeliveryRow, OrderDocuments
+
+        self.books.require("sales.read")
+        so = self._order(ref)
+        lines = {ln.id: ln for ln in self._lines(so)}
+        stock = self.books.stock
+        products = {ln.product_id: stock.product(ln.product_id) for ln in lines.values()}
+        deliveries = list(self.session.scalars(select(Delivery).where(Delivery.order_id == so.id)
+                                               .order_by(Delivery.date, Delivery.id)))
+        by_delivery: dict[int, list[DeliveryLine]] = {}
+        if deliveries:
+            for dl in self.session.scalars(select(DeliveryLine).where(
+                    DeliveryLine.delivery_id.in_([d.id for d in deliveries])).order_by(DeliveryLine.id)):
+                by_delivery.setdefault(dl.delivery_id, []).append(dl)
+        places: dict[int, str] = {}
+        out = []
+        for d in deliveries:
+            if d.location_id not in places:
+                places[d.location_id] = stock.location(d.location_id).name
+            moved = by_delivery.get(d.id, [])
+            out.append(DeliveryRow(d.id, d.date, places[d.location_id],
+                                   [(products[lines[dl.order_line_id].product_id].sku, dl.quantity,
+                                     products[lines[dl.order_line_id].product_id].unit) for dl in moved],
+                                   sum((dl.value for dl in moved), self._zero()), d.created_by))
+        return OrderDocuments(out, self._credit_rows(Invoice.order_id == so.id),
+                              self._payment_rows(Invoice.order_id == so.id))
+
+    def invoice_view(self, ref):  # -> views.InvoiceView
+        """One invoice: its lines (with what credit notes took back and what the order's line has
+        delivered now), what settled it (payments and credit notes, by day) and its credit notes."""
+        from bizsuite.erp.sales.views import InvoiceLineView, InvoiceView, Settlement
+
+        self.books.require("sales.read")
+        inv = self._invoice(ref)
+        row = self._invoice_row(inv)
+        order_lines = {ln.id: ln for ln in self._lines(self._order(inv.order_id))}
+        stock = self.books.stock
+        lines = []
+        for il in self.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id).order_by(InvoiceLine.id)):
+            ol = order_lines[il.order_line_id]
+            p = stock.product(ol.product_id)
+            lines.append(InvoiceLineView(il.id, p.sku, p.name, p.unit, il.quantity, il.unit_price, il.discount,
+                                         il.tax_rate, il.net, il.tax, il.credited, il.credited_net, ol.delivered))
+        settled = []
+        allocations = list(self.session.scalars(select(Allocation).where(Allocation.invoice_id == inv.id)
+                                                .order_by(Allocation.date, Allocation.id)))
+        pay_ids = {a.payment_id for a in allocations if a.payment_id}
+        note_ids = {a.credit_note_id for a in allocations if a.credit_note_id}
+        pays = dict(self.session.execute(select(Payment.id, Payment.number).where(Payment.id.in_(pay_ids))).all()) \
+            if pay_ids else {}
+        notes = dict(self.session.execute(select(CreditNote.id, CreditNote.number).where(
+            CreditNote.id.in_(note_ids))).all()) if note_ids else {}
+        for a in allocations:
+            if a.payment_id:
+                settled.append(Settlement("payment", a.payment_id, pays[a.payment_id], a.date, a.amount))
+            else:
+                settled.append(Settlement("credit_note", a.credit_note_id, notes[a.credit_note_id], a.date, a.amount))
+        today = clock.today()
+        late = (today - inv.due).days if not inv.cancelled and inv.settled < inv.total and inv.due < today else 0
+        status = ("cancelled" if inv.cancelled else "paid" if inv.settled >= inv.total else
+                  "overdue" if late else "open")
+        return InvoiceView(row, inv.order_id, status, late, lines, settled, self._credit_rows(CreditNote.invoice_id == inv.id))
+
+    def payment(self, ref) -> PaymentView:
+        """A customer's payment (``PAY-00003`` or its id): the invoices it settled and what of it
+        is left as their credit."""
+        self.books.require("sales.read")
+        return self._payment_views([self._find(Payment, PREFIX_PAY, "customer payment", ref)])[0]
+
+    def customer_payments(self, customer, *, limit: int = 20) -> list[PaymentView]:
+        """A customer's payments, newest first."""
+        self.books.require("sales.read")
+        c = self.books.contacts.get(customer) if isinstance(customer, int) else self.books.contacts.resolve(str(customer))
+        return self._payment_views(list(self.session.scalars(
+            select(Payment).where(Payment.customer_id == c.id).order_by(Payment.date.desc(), Payment.id.desc())
+            .limit(limit))))
+
+    def _payment_views(self, pays: list[Payment]) -> list[PaymentView]:
+        if not pays:
+            return []
+        names = self.books.contacts.names({p.customer_id for p in pays})
+        done: dict[int, list[tuple[str, Decimal]]] = {p.id: [] for p in pays}
+        for pid, number, amount in self.session.execute(
+                select(Allocation.payment_id, Invoice.number, Allocation.amount)
+                .join(Invoice, Invoice.id == Allocation.invoice_id)
+                .where(Allocation.payment_id.in_(list(done))).order_by(Allocation.id)):
+            done[pid].append((number, amount))
+        return [PaymentView(p.id, p.number, p.customer_id, names.get(p.customer_id, ""), p.date, p.amount, done[p.id],
+                            p.amount - p.allocated, p.entry_id) for p in pays]
+
+    def pick_products(self, search: str, *, limit: int = 6) -> list:  # of views.PickRow
+        """Active products matching ``search`` (SKU or name, any case or script) as a quotation's
+        picker shows them: the price and tax rate a line takes, on hand, and available to a new
+        order (at the warehouse, less what every order holds: what ``confirm`` can reserve)."""
+        from bizsuite.erp.sales.views import PickRow
+
+        self.books.require("sales.read")
+        rows = self.books.stock.products(search=search, limit=limit, with_total=False).rows
+        return [PickRow(r.id, r.sku, r.name, r.unit, r.price, r.tax_rate, r.on_hand, self._available(r.id))
+                for r in rows]
+
+    def invoice_preview(self, ref) -> list:  # of views.InvoicePreviewLine
+        """What ``invoice`` would bill on an order now, line by line (the same basis: what was
+        delivered, or ordered by the policy, and not yet invoiced; the same rounding); empty when
+        nothing is to invoice."""
+        from bizsuite.erp.sales.views import InvoicePreviewLine
+
+        self.books.require("sales.read")
+        so = self._order(ref)
+        if so.status in (QUOTATION, CANCELLED, HISTORY):
+            return []
+        ordered = self.invoice_policy() == "ordered"
+        out = []
+        for ol in self._lines(so):
+            basis = (ol.quantity - ol.returned) if ordered else ol.delivered
+            if basis > ol.invoiced:
+                q = basis - ol.invoiced
+                p = self.books.stock.product(ol.product_id)
+                net = self._net(q, ol.unit_price, ol.discount)
+                out.append(InvoicePreviewLine(p.sku, p.name, p.unit, q, net, self._tax(net, ol.tax_rate)))
+        return out
+
 
 def quote_for_deal(books, deal, lines, **options) -> tuple[str, dict, list[str]]:
     """The ``pipeline.quote`` hook: a quotation tied to a deal, for its customer — what the
