@@ -21,8 +21,14 @@ chart (``cn-small`` when the books are in CNY).
 inventory entry, and ``bizsuite check`` holds the inventory account to the stock valuation), this
 part leaves inventory alone: no opening-stock purchase, no cost-of-goods lines on the invoices and
 cash sales, no supplier bills or payments for stock — the stock and purchasing parts of the demo
-post those from their documents (deliveries, opening stock, receipts, bills, payments). The
-random draws are the same either way, so the rest of the books do not change.
+post those from their documents (deliveries, opening stock, receipts, bills, payments).
+
+**When sales is installed** (``books.has("sales")``) this part leaves the selling to the sales part
+the same way: no "Invoice INV-…" entries and no customers' "Payment for INV-…" (the sales part's
+invoices and payments post those from their documents, and its deliveries the cost of goods),
+and no quarterly "Sales tax paid" (most of the output tax is then on the sales part's invoices:
+it pays the tax account's balance over on the same days). The cash sales over the counter stay
+here. The random draws are the same in every case, so the rest of the books do not change.
 
 Everything comes from ``rng`` and ``base`` (the demo's "today", never the clock itself), so a seed
 gives the same books on the same day; rows are written in bulk (:func:`importer.write_entries`) with one summary audit row, as
@@ -80,6 +86,7 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
     employees = [c.id for c in books.contacts.page(role="employee", kind="person", limit=150,
                                                    with_total=False).rows]
     stock_kept = books.has("stock")  # stock's moves (and purchasing's documents) post the inventory
+    sales_kept = books.has("sales")  # sales' invoices, payments and deliveries post the selling
     r = rng
     k = BUSIER[size]  # how much busier than the small company
     end = base.date() if isinstance(base, dt.datetime) else base
@@ -131,14 +138,15 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
                 cost = net * r.randint(*MARGIN_COST_PCT) // 100
                 code = f"INV-{n_invoice:06d}"
                 goods = [] if stock_kept else [(acct["cogs"], cost, None, None), (acct["inventory"], -cost, None, None)]
-                add(day, f"Invoice {code}", [
-                    (acct["receivable"], net + tax, None, customer), (acct["sales"], -net, None, None),
-                    (acct["tax_payable"], -tax, None, None)] + goods, contact=customer, code=code)
-                open_tax += tax
+                if not sales_kept:
+                    add(day, f"Invoice {code}", [
+                        (acct["receivable"], net + tax, None, customer), (acct["sales"], -net, None, None),
+                        (acct["tax_payable"], -tax, None, None)] + goods, contact=customer, code=code)
+                    open_tax += tax
                 stock -= cost
                 cogs_since_purchase += cost
                 paid = day + dt.timedelta(days=r.randint(10, 60))
-                if paid <= end and r.random() < 0.93:
+                if paid <= end and r.random() < 0.93 and not sales_kept:
                     add(paid, f"Payment for {code}", [(acct["bank"], net + tax, None, None),
                                                       (acct["receivable"], -(net + tax), None, customer)],
                         contact=customer, code=code)
@@ -206,7 +214,7 @@ def add_demo_ledger(books, rng: random.Random, size: str, *, base: dt.datetime, 
             lines += [(acct["payroll_liabilities"], -held, None, None), (acct["bank"], -(gross_total - held), None, None)]
             add(day, f"Payroll {day:%Y-%m} {'1st' if day.day == 15 else '2nd'} half", lines)
         # quarterly: sales tax paid over
-        if day.day == 20 and day.month in (1, 4, 7, 10) and open_tax:
+        if day.day == 20 and day.month in (1, 4, 7, 10) and open_tax and not sales_kept:  # else sales pays it
             add(day, "Sales tax paid", [(acct["tax_payable"], open_tax, None, None), (acct["bank"], -open_tax, None, None)])
             open_tax = 0
         if i % 30 == 0:

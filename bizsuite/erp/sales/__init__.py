@@ -3,7 +3,7 @@ invoices, customer payments and credit, credit notes and returns, AR aging (see 
 repository.py). Deliveries and returns move stock through ``books.stock.move`` in the same unit
 of work; invoices, payments and credit notes post to the ledger."""
 
-from bizsuite.core.modules import Module
+from bizsuite.core.modules import DemoPart, Module
 
 MODULE = Module(
     name="sales",
@@ -30,6 +30,7 @@ MODULE = Module(
     hooks={"pipeline.quote": "bizsuite.erp.sales.repository:quote_for_deal",
            "pipeline.deal_documents": "bizsuite.erp.sales.repository:deal_documents"},
     checks=("bizsuite.erp.sales.checks:sales_checks",),
+    demo=DemoPart("bizsuite.erp.sales.demo:add_demo_sales", 25, daily="bizsuite.erp.sales.demo:demo_day"),
     migrations="bizsuite.erp.sales.migrations",
     cli_help="Sales: quotations, orders, deliveries, invoices, payments, credit notes, AR aging.",
     cli="bizsuite.cli.sales:app",

@@ -37,7 +37,9 @@ def test_a_year_of_about_two_thousand_balanced_entries(demo, owner_name):
         actor = store.actor_for(owner_name)
         with store.read(actor) as b:
             counts = b.ledger.counts()
-            assert 1800 <= counts["entries"] <= 2400, counts
+            # with sales installed its documents post the invoices and payments (fewer orders than
+            # the ledger part's own invoices, and their deliveries): about 1,600 entries
+            assert (1400 if b.has("sales") else 1800) <= counts["entries"] <= 2400, counts
             tb = b.ledger.trial_balance()
             assert sum(r.balance for r in tb) == 0
             assert all(r.ok for r in b.admin.check()), [r for r in b.admin.check() if not r.ok]
