@@ -244,6 +244,73 @@ def aging(ctx: typer.Context, as_of: Optional[str] = typer.Option(None, "--as-of
     emit(out, AGING_COLUMNS, fmt, title="AR aging" + (f" at {as_of}" if as_of else ""), numeric=AGING_COLUMNS[1:])
 
 
+CUSTOMER_COLUMNS = ["customer", "orders", "revenue", "last_order", "recency_days", "segment"]
+DETAIL_COLUMNS = ["r", "f", "m", "first_order", "average_order", "orders_per_year", "annual_value"]
+AT_RISK_COLUMNS = ["customer", "orders", "revenue", "last_order", "recency_days", "usual_gap_days", "times_usual",
+                   "segment"]
+MARGIN_COLUMNS = ["customer", "revenue", "cost", "margin", "margin_pct", "segment"]
+
+
+@app.command("customers")
+def customers(
+    ctx: typer.Context,
+    segment: Optional[str] = typer.Option(None, "--segment", help="Only this segment: Champions, Loyal customers, "
+                                                                  "Potential loyalists, New customers, Promising, "
+                                                                  "Need attention, About to sleep, At risk, "
+                                                                  "Can't lose them, Hibernating, Lost."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=DATE_HELP),
+    at_risk: bool = typer.Option(False, "--at-risk", help="Customers long since their last order for their own "
+                                                          "rhythm: more than twice their median gap between orders."),
+    top_margin: Optional[int] = typer.Option(None, "--top-margin", metavar="N",
+                                             help="The N customers with the highest margin (revenue less the cost "
+                                                  "of what was delivered)."),
+    detail: bool = typer.Option(False, "--detail", help="Add the R, F and M scores, the first order and the "
+                                                        "lifetime values (average order, orders and value a year)."),
+    fmt: Fmt = FORMAT_OPTION,
+) -> None:
+    """Customer analysis: RFM scores and segments of the customers who bought, as of a day; with
+    --at-risk those past their own rhythm, with --top-margin N the best by margin."""
+    if at_risk and top_margin is not None:
+        from bizsuite.cli.common import fail
+
+        fail("--at-risk and --top-margin are two reports; give one of them", code=2)
+    from bizsuite.erp.sales.analysis import CustomerAnalysis, find_segment
+
+    with books(ctx, write=False) as b:
+        a = CustomerAnalysis(b, as_of=as_of)
+        day, name = a.day, (find_segment(segment) if segment not in (None, "") else None)
+        if at_risk:
+            rows = a.at_risk(segment=segment)
+        elif top_margin is not None:
+            rows = a.top_margin(top_margin, segment=segment)
+        else:
+            rows = a.customers(segment=segment)
+            unscored = a.unscored
+    where = f" at {day}" + (f", {name}" if name else "")
+    if at_risk:
+        out = [{"customer": r.customer, "orders": r.orders, "revenue": r.revenue, "last_order": r.last_order,
+                "recency_days": r.recency_days, "usual_gap_days": r.usual_gap, "times_usual": r.times_usual,
+                "segment": r.segment} for r in rows]
+        emit(out, AT_RISK_COLUMNS, fmt, title=f"Customers at risk{where}: {len(out)} past twice their usual gap",
+             numeric=AT_RISK_COLUMNS[1:3] + AT_RISK_COLUMNS[4:7])
+        return
+    if top_margin is not None:
+        out = [{"customer": r.customer, "revenue": r.revenue, "cost": r.cost, "margin": r.margin,
+                "margin_pct": r.margin_pct, "segment": r.segment} for r in rows]
+        emit(out, MARGIN_COLUMNS, fmt, title=f"Top customers by margin{where}", numeric=MARGIN_COLUMNS[1:5])
+        return
+    columns = CUSTOMER_COLUMNS + (DETAIL_COLUMNS if detail else [])
+    out = [{"customer": s.customer, "orders": s.orders, "revenue": s.revenue, "last_order": s.last_order,
+            "recency_days": s.recency_days, "segment": s.segment, "r": s.r, "f": s.f, "m": s.m,
+            "first_order": s.first_order, "average_order": s.average_order, "orders_per_year": s.orders_per_year,
+            "annual_value": s.annual_value} for s in rows]
+    title = f"Customers{where}: {len(out)}" + (f" ({unscored} with orders but nothing bought yet)"
+                                               if unscored and not name else "")
+    emit(out, columns, fmt, title=title,
+         numeric=["orders", "revenue", "recency_days", "r", "f", "m", "average_order", "orders_per_year",
+                  "annual_value"])
+
+
 @app.command("settings")
 def settings(
     ctx: typer.Context,

@@ -170,6 +170,7 @@ KEYS: dict[str, str] = {
     "aging_screen.back": "escape",
     "statement_screen.pdf": "w",
     "statement_screen.back": "escape",
+    "customers_screen.back": "escape",
     "sales_form.save": "ctrl+s",
     "sales_form.cancel": "escape",
     # help screen
