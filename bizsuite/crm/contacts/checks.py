@@ -50,8 +50,17 @@ def search_index_check(books) -> list[CheckResult]:
 
     if getattr(books.store, "read_only", False):  # FTS5 checks itself through an INSERT
         return [CheckResult("contact search index", True, "not checked: the books are read-only")]
+    sql = text("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)")
     try:
-        books.session.execute(text("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)"))
+        if books.session.info.get("writes", True):
+            books.session.execute(sql)
+        else:
+            # a read unit never takes the write lock (Store.read): the INSERT would hold it until
+            # the unit ends, and another clerk's check (or save) would find the books locked.
+            # Its own short connection takes it for the moment of the check, waiting its turn.
+            with books.store.engine.connect() as conn:
+                conn.execute(sql)
+                conn.rollback()
         return [CheckResult("contact search index", True)]
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return [CheckResult("contact search index", False, str(getattr(exc, "orig", exc)))]
