@@ -130,7 +130,19 @@ def _record(d, now) -> dict:
                       "body": m.body} for m in d.messages],
         "history": [{"at": e.at, "actor": e.actor, "kind": e.kind, "old": e.old, "new": e.new} for e in d.events],
         "other_tickets": [{"id": o.id, "subject": o.subject, "status": o.status} for o in d.others],
+        "links": [_link_record(v) for v in d.links],
+        "customer_facts": [{"contact": whose, "facts": [_fact_record(f) for f in found]} for whose, found in d.facts],
     }
+
+
+def _fact_record(f) -> dict:
+    return {"label": f.label, "value": f.value, "amount": None if f.amount is None else f"{f.amount:f}",
+            "detail": f.detail, "alert": f.alert, "record": f.opens[0] if f.opens else None,
+            "record_id": f.opens[1] if f.opens else None}
+
+
+def _link_record(v) -> dict:
+    return {"kind": v.kind, "id": v.ref_id, "label": v.label, "detail": v.detail, "missing": v.missing}
 
 
 def _print_json(data: dict) -> None:
@@ -170,6 +182,7 @@ def show(ctx: typer.Context, ticket: str = typer.Argument(..., help="The ticket'
         return
     from rich.console import Console
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
 
     console = Console()
@@ -200,6 +213,20 @@ def show(ctx: typer.Context, ticket: str = typer.Argument(..., help="The ticket'
             console.print(f"  {m.created_at.astimezone():%Y-%m-%d %H:%M}  {MESSAGE_LABELS[m.kind]:<13} [dim]{escape(who)}[/dim]")
             for line in m.body.splitlines():
                 console.print(f"      {escape(line)}")
+    if d.links:
+        console.print("\n[bold]Linked to[/bold]")
+        for v in d.links:
+            console.print(f"  {v.title} {escape(v.label)}" + (f" [dim]{escape(v.detail)}[/dim]" if v.detail else ""))
+    for whose, found in d.facts:
+        console.print(f"\n[bold]{escape(whose)}[/bold]")
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column()
+        facts.add_column(justify="right")
+        facts.add_column(style="dim")
+        for f in found:
+            facts.add_row(escape(f.label), f"[bold]{escape(f.value)}[/bold]" if f.alert else escape(f.value),
+                          escape(f.detail))
+        console.print(Padding(facts, (0, 0, 0, 2)))
     if d.others:
         console.print(f"\n[bold]Other tickets of {escape(d.contact.name)}[/bold]")
         for o in d.others:
@@ -341,6 +368,80 @@ def priority_(
         _print_json(data)
         return
     typer.echo(f"#{tid} is {p}")
+
+
+LINK_HELP = ("Other kinds that the installed modules offer, as KIND=REFERENCE "
+             "(repeatable); `tickets link --kinds` lists them.")
+
+
+NAMED_KINDS = ("order", "product", "deal")  # the kinds with an option of their own
+
+
+def _links_asked(order: List[str], product: List[str], deal: List[str], other: List[str]) -> list[tuple[str, str]]:
+    asked = [("order", x) for x in order] + [("product", x) for x in product] + [("deal", x) for x in deal]
+    for item in other:
+        kind, sep, ref = item.partition("=")
+        if not sep or not kind.strip() or not ref.strip():
+            fail(f"--to: {item!r} is not KIND=REFERENCE, such as order=SO-00012", code=2)
+        asked.append((kind.strip(), ref.strip()))
+    return asked
+
+
+def _change_links(ctx, ticket: str, asked: list[tuple[str, str]], unlink: bool, fmt: Fmt) -> None:
+    as_json = _record_format(fmt)
+    if not asked:
+        fail("give what to " + ("unlink" if unlink else "link") + ": --order SO-00012, --product SKU, --deal D-00012 or --to KIND=REF",
+             code=2)
+    with books(ctx) as b:
+        t = b.tickets.resolve(ticket)
+        done = [(b.tickets.unlink if unlink else b.tickets.link)(t.id, kind, ref) for kind, ref in asked]
+        tid = t.id
+        data = _changed(b, tid) if as_json else None
+    if data is not None:
+        _print_json(data)
+        return
+    for v in done:
+        what = f"{v.title} {v.label}" + (f" ({v.detail})" if v.detail and not unlink else "")
+        typer.echo(f"unlinked #{tid} from {what}" if unlink else f"linked #{tid} to {what}")
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    ticket: Optional[str] = typer.Argument(None, help="The ticket's number."),
+    order: List[str] = typer.Option([], "--order", help="A sales order it is about: SO-00012 (repeatable)."),
+    product: List[str] = typer.Option([], "--product", help="A product it is about, by SKU (repeatable)."),
+    deal: List[str] = typer.Option([], "--deal", help="A deal it is about: D-00012 (repeatable)."),
+    other: List[str] = typer.Option([], "--to", metavar="KIND=REF", help=LINK_HELP),
+    kinds: bool = typer.Option(False, "--kinds", help="List the kinds of record tickets can be linked to."),
+    fmt: Fmt = RECORD_FORMAT,
+) -> None:
+    """Link a ticket to the order, product or deal it is about (all the links given, or none)."""
+    if kinds:
+        with books(ctx, write=False) as b:
+            b.require("tickets.read")
+            rows = [{"kind": k.kind, "option": f"--{k.kind}" if k.kind in NAMED_KINDS else f"--to {k.kind}=REF",
+                     "refer_to_one_by": k.hint} for k in b.tickets.link_kinds().values()]
+        emit(rows, ["kind", "option", "refer_to_one_by"], Fmt.table if fmt == Fmt.table else fmt)
+        return
+    if ticket is None:
+        fail("give the ticket's number (or --kinds)", code=2)
+    _change_links(ctx, ticket, _links_asked(order, product, deal, other), False, fmt)
+
+
+@app.command("unlink")
+def unlink(
+    ctx: typer.Context,
+    ticket: str = typer.Argument(..., help="The ticket's number."),
+    order: List[str] = typer.Option([], "--order", help="An order it is linked to (SO-00012)."),
+    product: List[str] = typer.Option([], "--product", help="A product it is linked to (SKU)."),
+    deal: List[str] = typer.Option([], "--deal", help="A deal it is linked to (D-00012)."),
+    other: List[str] = typer.Option([], "--to", metavar="KIND=REF", help="Another kind of link, as KIND=REFERENCE; "
+                                    "#ID for a record no longer in the books."),
+    fmt: Fmt = RECORD_FORMAT,
+) -> None:
+    """Remove links from a ticket (a record no longer in the books by #ID: --order '#12')."""
+    _change_links(ctx, ticket, _links_asked(order, product, deal, other), True, fmt)
 
 
 def _day(value: Optional[str], option: str, *, end: bool = False):

@@ -1,12 +1,14 @@
-"""The tickets module's forms: a new ticket, with a customer picker that searches as you type."""
+"""The tickets module's forms: a new ticket, with a customer picker that searches as you type; a
+link to a record of another module (an order, a product), with matches as you type."""
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, OptionList, Select, TextArea
+from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from bizsuite.core.errors import FieldError, Refused, ValidationFailed
@@ -201,3 +203,145 @@ class NewTicketForm(BizModal):
                 ]) from None
 
         self.submit(save, self.dismiss)
+
+
+class LinkForm(BizModal):
+    """Link a ticket to a record of another module (an order, a product); dismisses with the line
+    saying what it did, or None."""
+
+    PLACE = "Tickets › Link"
+    HELP = (
+        "Link the ticket to the record it is about. Choose the kind (an order, a product, a deal "
+        "— what the installed modules offer), then type its number, SKU or a word of its title: the "
+        "matches appear under the field (for orders and deals, the customer's own, newest first). Down moves to them and Enter "
+        "links the one under the cursor; Enter in the field (or Ctrl+S) links what is typed. "
+        "What does not exist is said under the field and nothing is linked."
+    )
+    BINDINGS = [
+        bind("link_form.save", "save", "Link"),
+        bind("link_form.cancel", "cancel", "Cancel"),
+        bind("link_form.to_results", "to_results", "To the matches", show=False),
+    ]
+    DEFAULT_CSS = "LinkForm {" + DIALOG_CSS + """
+    & > .dialog { width: 64; }
+    & #ref-results { height: auto; max-height: 8; border: none; padding: 0; margin-left: 10;
+                     background: $boost; display: none; }
+    & #ref-results.-shown { display: block; }
+    & #ref-results:focus { background-tint: $foreground 8%; }
+    & #ref-hint { color: $text-muted; padding-left: 10; display: none; }
+    & Select:focus > SelectCurrent { background: $accent 35%; text-style: bold; }
+    }"""
+
+    def __init__(self, ticket_id: int, kinds: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.kinds = {kind: (title, hint) for kind, title, hint in kinds}
+
+    def compose(self) -> ComposeResult:
+        first = next(iter(self.kinds))
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = f"Link #{self.ticket_id} to"
+            with Form():
+                yield FormField("Kind", Select([(title, kind) for kind, (title, _) in self.kinds.items()], value=first,
+                                               allow_blank=False, id="kind", compact=True), field="kind")
+                yield FormField("Which", Input(id="ref", compact=True, placeholder=self.kinds[first][1]), field="ref")
+                yield Static("", id="ref-hint", markup=False)
+                yield OptionList(id="ref-results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Form).can_focus = False
+        self.query_one("#ref", Input).focus()
+        self.search(self.kind, "")
+
+    @property
+    def kind(self) -> str:
+        return str(self.query_one("#kind", Select).value)
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self) -> None:
+        box = self.query_one("#ref", Input)
+        box.placeholder = self.kinds[self.kind][1]
+        self.query_one("#field-ref", FormField).set_error(None)
+        box.focus()  # the kind chosen, what to type is next
+        self.search(self.kind, box.value)
+
+    @on(Input.Changed, "#ref")
+    def _ref_typed(self, event: Input.Changed) -> None:
+        self.search(self.kind, event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="matches")
+    def search(self, kind: str, text: str) -> None:
+        try:
+            with self.store.read(self.actor) as books:
+                found = books.tickets.search_linkable(self.ticket_id, kind, text)
+        except Refused as exc:
+            self.app.call_from_thread(self.notify, "; ".join(exc.problems), severity="error")
+            return
+        self.app.call_from_thread(self._searched, kind, text, found)
+
+    def _searched(self, kind: str, text: str, found: list) -> None:
+        if kind != self.kind or text != self.query_one("#ref", Input).value:
+            return  # typed on (or changed the kind) since
+        results = self.query_one("#ref-results", OptionList)
+        results.clear_options()
+        for x in found:
+            row = Table.grid(expand=True, padding=(0, 1))
+            row.add_column(no_wrap=True)
+            row.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+            row.add_row(Text(x.label, style="bold"), Text(x.detail, style="dim"))
+            results.add_option(Option(row, id=str(x.id)))
+        results.set_class(bool(found), "-shown")
+        if found:
+            results.highlighted = 0
+        elif self.focused is results:  # hidden now: typing goes back to the field
+            self.query_one("#ref", Input).focus()
+        title = self.kinds[kind][0]
+        hint = "" if found else (f"no {title} matches “{text.strip()}”" if text.strip() else "")
+        self.query_one("#ref-hint", Static).update(hint)
+        self.query_one("#ref-hint", Static).display = bool(hint)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "to_results":
+            results = self.query_one("#ref-results", OptionList)
+            return self.focused is self.query_one("#ref") and results.option_count > 0
+        return True
+
+    def action_to_results(self) -> None:
+        self.query_one("#ref-results", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self._link(f"#{event.option.id}")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        typed = self.query_one("#ref", Input).value
+        if not typed.strip():
+            results = self.query_one("#ref-results", OptionList)
+            if results.option_count and results.highlighted is not None and self.focused is results:
+                self._link(f"#{results.get_option_at_index(results.highlighted).id}")
+                return
+        self._link(typed)
+
+    def _link(self, ref: str) -> None:
+        kind, ticket_id = self.kind, self.ticket_id
+
+        def link(books):
+            try:
+                return books.tickets.link(ticket_id, kind, ref)
+            except ValidationFailed as exc:  # "order: no sales order …" belongs under the field
+                raise ValidationFailed([FieldError("ref", e.message) if e.field == kind else e
+                                        for e in exc.errors]) from None
+
+        def refused() -> None:  # the line under the field says it: not the hint as well
+            self.query_one("#ref-hint", Static).display = False
+
+        self.submit(link, lambda v: self.dismiss(f"#{ticket_id} is linked to {v.title} {v.label}"), refused=refused)
+
+    def action_cancel(self) -> None:
+        self.leave()

@@ -549,6 +549,9 @@ class TicketView:
     others: list[TicketRow]
     related: TicketRow | None
     workers: list[str] = field(default_factory=list)
+    facts: list[tuple[str, list]] = field(default_factory=list)  # [(whose, [core.facts.Fact])]
+    links: list = field(default_factory=list)  # [LinkView]
+    link_kinds: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, title, hint) offered
 
     @classmethod
     def load(cls, books, ticket_id: int) -> "TicketView":
@@ -576,10 +579,11 @@ class TicketView:
             ", ".join(p for p in (c.city, c.country) if p),
         ) if x]
         day = books.tickets.policy.calendar.day
+        kinds = [(k.kind, k.title, k.hint) for k in books.tickets.link_kinds().values()]  # by rank
         return cls(
             row=row, description=t.description, channel=t.channel, tags=d.tags, contact_name=c.name,
             contact_lines=lines, thread=thread, clocks=clock_texts(d.sla, now, day), others=d.others,
-            related=d.related,
+            related=d.related, facts=d.facts, links=d.links, link_kinds=kinds,
         )
 
 
@@ -626,6 +630,64 @@ class ThreadText(Static):
         self.parent.scroll_end(animate=False, immediate=True)
 
 
+class SideList(OptionList):
+    """A list in the ticket's side column, as tall as its options: the column scrolls, so the
+    highlighted option is brought into the column's view as well as the list's."""
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        super().scroll_to_highlight(top)
+        side = self.parent
+        if self.highlighted is None or not self.is_mounted or not isinstance(side, VerticalScroll):
+            return
+        try:
+            y = self._index_to_line[self.highlighted]
+        except KeyError:
+            return
+        region = self.virtual_region
+        side.scroll_to_region(region.__class__(region.x, region.y + y, region.width, self._heights[self.highlighted]),
+                              animate=False, immediate=True)
+
+
+def fact_options(facts: list[tuple[str, list]], contact: str) -> list[Option]:
+    """The customer panel's facts: one line each (label, a word or two, the figure), under the
+    name of whose they are when they are not only the ticket's contact's. One that opens a
+    record has its kind and id as the option's id."""
+    out: list[Option] = []
+    titled = len(facts) > 1 or any(whose != contact for whose, _ in facts)
+    for n, (whose, found) in enumerate(facts):
+        if titled:
+            out.append(Option(Text(whose, style="bold", no_wrap=True, overflow="ellipsis"), disabled=True,
+                              id=f"head:{n}"))
+        for m, f in enumerate(found):
+            grid = Table.grid(expand=True)  # label, detail (cut first), figure; one column of space
+            grid.add_column(no_wrap=True)  # between each (a cut cell would lose its padding)
+            grid.add_column(width=1)
+            grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+            grid.add_column(width=1)
+            grid.add_column(no_wrap=True, justify="right")
+            value = Text(("!! " if f.alert else "") + f.value, style=BREACHED_STYLE if f.alert else "")
+            grid.add_row(Text(f.label, style="bold" if f.opens else ""), "", Text(f.detail, style="dim"), "", value)
+            opens = f"open:{f.opens[0]}:{f.opens[1]}" if f.opens else f"fact:{n}:{m}"
+            out.append(Option(grid, id=opens))
+    return out
+
+
+def link_option(n: int, v) -> Option:
+    """One line: what the record is called, then a few words about it (cut to fit)."""
+    line = Table.grid(expand=True)
+    line.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+    text = Text()
+    if v.missing:
+        text.append(v.label, style="dim strike")
+        text.append(f" {v.detail}", style="dim italic")
+    else:
+        text.append(v.label, style="bold")
+        if v.detail:
+            text.append(f" {v.detail}", style="dim")
+    line.add_row(text)
+    return Option(line, id=str(n))
+
+
 MODES = ("reply", "note", "customer")
 MODE_LABELS = {
     "reply": "Public reply — the customer sees it",
@@ -639,7 +701,13 @@ class TicketScreen(_TicketActions, BizScreen):
     HELP = (
         "One ticket: its SLA clocks at the top, the thread on the left (the request, public "
         "replies, internal notes in yellow, what the customer said, and every change), the "
-        "customer and their other tickets on the right (Tab, then Enter opens one).\n\n"
+        "customer on the right: the records the ticket is linked to, then what the other modules "
+        "know of the customer (and of their company) — the open balance, what is overdue (!!), "
+        "their last orders, their open deals — and their other tickets. Tab reaches each "
+        "list; Enter opens the order, deal, product or ticket under the cursor (as your role "
+        "allows). l links the ticket to an order or a product (type its number or SKU, or pick "
+        "one of the matches: the customer's orders come first); Delete on a link removes it. "
+        "What your role may not see is simply not there.\n\n"
         "r writes in the reply box; Ctrl+T switches it between a public reply (the first one is "
         "the first response), an internal note (staff only) and the customer's own words, logged "
         "from a call or a mail (they reopen a resolved ticket); Ctrl+S sends; Esc leaves the box "
@@ -655,6 +723,8 @@ class TicketScreen(_TicketActions, BizScreen):
         bind("ticket_screen.status", "status", "Status"),
         bind("ticket_screen.priority", "priority", "Prio"),
         bind("ticket_screen.contact", "contact", "Customer"),
+        bind("ticket_screen.link", "link", "Link"),
+        bind("ticket_screen.unlink", "unlink", "Unlink"),
         bind("ticket_screen.back", "back", "Back"),
     ]
     CSS_PATH = "tickets.tcss"
@@ -674,10 +744,13 @@ class TicketScreen(_TicketActions, BizScreen):
         with Horizontal(id="ticket-body"):
             with VerticalScroll(id="thread"):
                 yield ThreadText("", id="thread-text")
-            with Vertical(id="side"):
+            with VerticalScroll(id="side", can_focus=False):
                 yield Static("", id="customer")
+                yield Static("", id="links-title", classes="section")
+                yield SideList(id="links")
+                yield SideList(id="facts")
                 yield Static("", id="others-title", classes="section")
-                yield OptionList(id="others")
+                yield SideList(id="others")
         yield Static("", id="reply-mode")
         yield TextArea(id="reply", soft_wrap=True, show_line_numbers=False)
         yield Footer()
@@ -745,6 +818,10 @@ class TicketScreen(_TicketActions, BizScreen):
             extra.append(f"follows #{v.related.id} ({STATUS_LABELS[v.related.status]})")
         customer.append("\n" + "\n".join(extra), style="dim")
         self.query_one("#customer", Static).update(customer)
+        self._fill(self.query_one("#facts", OptionList), fact_options(v.facts, v.contact_name))
+        self._fill(self.query_one("#links", OptionList), [link_option(n, x) for n, x in enumerate(v.links)])
+        self.query_one("#links-title", Static).update(f"Linked to ({len(v.links)})")
+        self.query_one("#links-title").display = bool(v.links)  # none: l (in the footer) links one
         others = self.query_one("#others", OptionList)
         others.clear_options()
         for o in v.others:
@@ -754,6 +831,16 @@ class TicketScreen(_TicketActions, BizScreen):
         others.display = bool(v.others)
         self._show_mode()
         self.refresh_bindings()
+
+    @staticmethod
+    def _fill(options: OptionList, items: list[Option]) -> None:
+        """New options, the highlight kept on the same place (a reload every minute moves nothing)."""
+        at = options.highlighted
+        options.clear_options()
+        options.add_options(items)
+        options.display = bool(items)
+        if items and at is not None:
+            options.highlighted = min(at, len(items) - 1)
 
     def _thread(self, v: TicketView) -> Group:
         parts = []
@@ -796,6 +883,16 @@ class TicketScreen(_TicketActions, BizScreen):
             return True
         if action == "contact":
             return self.actor.can("contacts.read") and (True if self.view is not None else None)
+        if action == "link":
+            if not self.actor.can("tickets.write"):
+                return False
+            if self.view is None or self.view.row.status == "closed" or not self.view.link_kinds:
+                return None
+            return True
+        if action == "unlink":  # while the links have the focus
+            links = self.query("#links").first(OptionList) if self.query("#links") else None
+            return (links is not None and self.actor.can("tickets.write") and self.focused is links
+                    and links.highlighted is not None and self.view is not None and self.view.row.status != "closed")
         return True
 
     def _target(self) -> TicketRow | None:
@@ -837,8 +934,49 @@ class TicketScreen(_TicketActions, BizScreen):
             self.app.push_screen(ContactDetailScreen(self.view.row.contact_id))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.app.push_screen(TicketScreen(int(event.option.id)))
+        ident = event.option.id or ""
+        if event.option_list.id == "others" and ident:
+            self.app.push_screen(TicketScreen(int(ident)))
+        elif event.option_list.id == "facts" and ident.startswith("open:"):
+            _, kind, record = ident.split(":")
+            self.app.open_record(kind, int(record))
+        elif event.option_list.id == "links" and ident and self.view is not None:
+            v = self.view.links[int(ident)]
+            if v.missing:
+                self.notify(f"{v.label}: {v.detail}", severity="warning")
+            elif v.opens:
+                self.app.open_record(v.opens, v.ref_id)
+            else:
+                self.notify(f"No installed module opens {v.title} records", severity="warning")
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "links":
+            self.refresh_bindings()
+
+    def on_descendant_focus(self, event) -> None:
+        self.refresh_bindings()  # Unlink is shown while the links have the focus
+
+    def action_link(self) -> None:
+        from bizsuite.screens.ticket_forms import LinkForm
+
+        if self.view is None:
+            return
+
+        def linked(done: str | None) -> None:
+            if done:
+                self._after_change(done)
+
+        self.app.push_screen(LinkForm(self.view.row.id, self.view.link_kinds), linked)
+
+    def action_unlink(self) -> None:
+        links = self.query_one("#links", OptionList)
+        if self.view is None or links.highlighted is None:
+            return
+        v = self.view.links[links.highlighted]
+        ticket_id = self.view.row.id
+        self.submit(lambda books: books.tickets.unlink(ticket_id, v.kind, f"#{v.ref_id}"),
+                    lambda _: self._after_change(f"#{ticket_id} is no longer linked to {v.title} {v.label}"),
+                    title="Not unlinked", refused=self.load)
 
     def action_send(self) -> None:
         if self.view is None:

@@ -75,6 +75,11 @@ KEYS: dict[str, str] = {
     "ticket_screen.priority": "p",
     "ticket_screen.contact": "c",
     "ticket_screen.back": "escape",
+    "ticket_screen.link": "l",
+    "ticket_screen.unlink": "delete",
+    "link_form.save": "ctrl+s",
+    "link_form.cancel": "escape",
+    "link_form.to_results": "down",
     # products screen (stock)
     "products_screen.adjust": "a",
     "products_screen.transfer": "t",

@@ -15,6 +15,8 @@ MODULE = Module(
         "pipeline.write": ("owner", "sales"),
         "pipeline.admin": ("owner",),  # the stages and the reasons lists
     },
+    hooks={"contacts.customer_facts": "bizsuite.crm.pipeline.facts:customer_facts",
+           "tickets.link_targets": "bizsuite.crm.pipeline.facts:LINK_TARGETS"},
     checks=("bizsuite.crm.pipeline.checks:pipeline_checks",),
     setup_tables=("pipeline_stages", "pipeline_reasons"),  # the stages and reasons lists: set-up, not data
     migrations="bizsuite.crm.pipeline.migrations",

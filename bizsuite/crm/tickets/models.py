@@ -9,6 +9,10 @@
   A ticket's first event is its creation status; the SLA clocks are computed from these.
 - ``ticket_messages``: the thread: public replies, internal notes, and what the customer said.
 - ``ticket_tags``: tags, as contacts have them.
+- ``ticket_links``: the records of other modules a ticket is about (an order, a product): the
+  kind of record and its id in the module that keeps it. The tickets module never names those
+  tables; the module that offers the kind finds, labels and opens its records through the
+  ``tickets.link_targets`` hook (:mod:`bizsuite.core.facts`).
 
 Status values are words without spaces (``on_hold``); :data:`STATUS_LABELS` says how people
 read them. The allowed status changes live in :data:`TRANSITIONS`, and nowhere else.
@@ -107,6 +111,24 @@ class TicketTag(SQLModel, table=True):
     tag: str = Field(primary_key=True, max_length=50)
 
 
+class TicketLink(SQLModel, table=True):
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        # one link per record and ticket; an index, not a constraint: adding it rebuilds no table
+        Index("ix_ticket_links_ticket_id_kind_ref_id", "ticket_id", "kind", "ref_id", unique=True),
+        Index("ix_ticket_links_kind_ref_id", "kind", "ref_id"),  # the tickets about one order or product
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=30)  # "order", "product": a kind a module offers (core.facts.Linkable)
+    ref_id: int = Field()  # the record's id in the module that keeps it
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_by: str = Field(max_length=64)
+
+
 class TicketMessage(SQLModel, table=True):
     __tablename__ = "ticket_messages"
     __table_args__ = (
@@ -200,6 +222,19 @@ class TicketRow:
 
 
 @dataclass
+class LinkView:
+    """One of a ticket's links as people read it."""
+
+    kind: str  # "order", "product"
+    title: str  # "order"
+    ref_id: int
+    label: str  # "SO-00012"; "order #12" when the record is gone or its module not installed
+    detail: str = ""
+    opens: str | None = None  # the record kind the app opens it as, if any module opens it
+    missing: bool = False  # the record no longer exists, or no installed module offers the kind
+
+
+@dataclass
 class TicketDetail:
     ticket: Ticket
     contact: object  # the Contact
@@ -210,6 +245,10 @@ class TicketDetail:
     sla: object  # sla.SlaState, as of now
     others: list[TicketRow]  # the same contact's other tickets, newest first
     related: TicketRow | None
+    links: list[LinkView] = field(default_factory=list)
+    # what the installed modules know about the customer (and about their company, if any):
+    # [(whose, facts)], the contact first; see core.facts.customer_facts
+    facts: list[tuple[str, list]] = field(default_factory=list)
 
 
 @dataclass

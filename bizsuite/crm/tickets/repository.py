@@ -5,6 +5,11 @@ Reading needs ``tickets.read`` (support, the owner, viewers), changing ``tickets
 (support and the owner). Every change bumps the ticket's ``version`` (a stale copy is refused,
 as for contacts), records who did what in ``ticket_events``, and recomputes the SLA columns
 from the status history (:mod:`bizsuite.crm.tickets.sla`).
+
+A ticket may be linked to records of other modules (an order, a product) and its detail tells
+what the other modules know of the customer (the open balance, the last orders, the open
+deals). Both come through hooks (:mod:`bizsuite.core.facts`): this module imports none of
+those modules and names none of their tables.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Iterable, Iterator
 
 from sqlalchemy import and_, case, func, or_, select, update
 
-from bizsuite.core import audit, clock, versioning
+from bizsuite.core import audit, clock, facts, versioning
 from bizsuite.core.auth import Actor
 from bizsuite.core.db import LIKE_ESCAPE, like_contains
 from bizsuite.core.errors import FieldError, NotFound, PermissionDenied, Refused, ValidationFailed
@@ -35,10 +40,12 @@ from bizsuite.crm.tickets.models import (
     STATUS_LABELS,
     STATUSES,
     TRANSITIONS,
+    LinkView,
     Ticket,
     TicketDetail,
     TicketEvent,
     TicketIn,
+    TicketLink,
     TicketMessage,
     TicketRow,
     TicketTag,
@@ -281,8 +288,19 @@ class TicketsRepository:
         return TicketDetail(
             ticket=t, contact=contact, company=company, tags=self.tags_of(t.id), messages=messages,
             events=events, sla=state, others=self.for_contact(t.contact_id, exclude=t.id, limit=10),
-            related=related,
+            related=related, links=self.links(t.id), facts=self.customer_facts(contact, company),
         )
+
+    def customer_facts(self, contact, company=None) -> list[tuple[str, list[facts.Fact]]]:
+        """What the installed modules know about the ticket's customer, and about the company
+        they belong to: [(whose, facts)], only those with facts (see core.facts)."""
+        out = []
+        for c in (contact, company):
+            if c is not None:
+                found = facts.customer_facts(self.books, c.id)
+                if found:
+                    out.append((c.name, found))
+        return out
 
     def _statuses(self, status: str | Iterable[str] | None) -> list[str] | None:
         if status is None or status == "active":
@@ -617,6 +635,111 @@ class TicketsRepository:
         self._touch(t, now)
         self.session.flush()
         return t
+
+    # -- links to the records of other modules ---------------------------------------------
+    # A ticket can be about an order, a product… of another module: the link keeps the kind of
+    # record and its id; the module that offers the kind (``tickets.link_targets``) finds, labels
+    # and opens its records, so this module never names their tables.
+    def link_kinds(self) -> dict[str, facts.Linkable]:
+        """The kinds of record tickets can be linked to, from the installed modules."""
+        return facts.link_targets()
+
+    def _target(self, kind: str) -> facts.Linkable:
+        targets = facts.link_targets()
+        key = _key(kind or "")
+        if key not in targets:
+            offered = ", ".join(sorted(targets)) or "nothing (no installed module offers records to link)"
+            raise ValidationFailed([FieldError("kind", f"{kind!r} is not a kind of record tickets link to; "
+                                                       f"they link to: {offered}")])
+        return targets[key]
+
+    @staticmethod
+    def _view(target: facts.Linkable | None, kind: str, ref_id: int, found: facts.Linked | None) -> LinkView:
+        title = target.title if target else kind
+        if found is None:
+            why = "no longer in the books" if target else "its module is not installed"
+            return LinkView(kind, title, ref_id, f"{title} #{ref_id}", why, None, True)
+        return LinkView(kind, title, ref_id, found.label, found.detail, target.opens, False)
+
+    def links(self, ticket_id: int) -> list[LinkView]:
+        """A ticket's links, oldest first, each labelled by the module that keeps the record."""
+        self.books.require("tickets.read")
+        rows = self.session.execute(select(TicketLink.kind, TicketLink.ref_id).where(
+            TicketLink.ticket_id == ticket_id).order_by(TicketLink.id)).all()
+        if not rows:
+            return []
+        targets = facts.link_targets()
+        wanted: dict[str, list[int]] = defaultdict(list)
+        for kind, ref_id in rows:
+            wanted[kind].append(ref_id)
+        labels = {kind: targets[kind].describe(self.books, ids) if kind in targets else {}
+                  for kind, ids in wanted.items()}
+        return [self._view(targets.get(kind), kind, ref_id, labels[kind].get(ref_id)) for kind, ref_id in rows]
+
+    def link(self, ticket_id: int, kind: str, ref: str) -> LinkView:
+        """Link a ticket to a record of another module: ``kind`` one the installed modules offer
+        (``order``, ``product``), ``ref`` what people call the record (``SO-00012``, a SKU).
+        An unknown reference is refused in one line naming it; a link made twice is refused."""
+        self.books.require("tickets.write")
+        target = self._target(kind)
+        t = self._locked(ticket_id)
+        if t.status == "closed":
+            raise Refused(f"ticket #{t.id} is closed: {CLOSED_HINT}")
+        found = target.find(self.books, ref)
+        if self.session.scalar(select(TicketLink.id).where(
+                TicketLink.ticket_id == t.id, TicketLink.kind == target.kind, TicketLink.ref_id == found.id)):
+            raise Refused(f"ticket #{t.id} is already linked to {target.title} {found.label}")
+        self.session.add(TicketLink(ticket_id=t.id, kind=target.kind, ref_id=found.id, created_at=clock.now(),
+                                    created_by=self.books.actor.name))
+        self.session.flush()
+        return self._view(target, target.kind, found.id, found)
+
+    def unlink(self, ticket_id: int, kind: str, ref: str) -> LinkView:
+        """Remove a link, the record named as for :meth:`link` (or ``#id``, for a record that is
+        no longer in the books or whose module is gone)."""
+        self.books.require("tickets.write")
+        key = _key(kind or "")
+        targets = facts.link_targets()
+        target = targets.get(key)
+        t = self._locked(ticket_id)
+        if t.status == "closed":
+            raise Refused(f"ticket #{t.id} is closed: {CLOSED_HINT}")
+        ids = set(self.session.scalars(select(TicketLink.ref_id).where(
+            TicketLink.ticket_id == t.id, TicketLink.kind == key)))
+        if target is None and not ids:
+            self._target(kind)  # refuses: not a kind of record tickets link to
+        found, ref_id = None, None
+        if target is not None:
+            try:
+                found = target.find(self.books, ref)
+                ref_id = found.id
+            except PermissionDenied:
+                raise
+            except Refused:  # not found: a record gone from the books is unlinked by its #id
+                n = record_id(ref) if str(ref).strip().startswith("#") else None
+                if n not in ids:
+                    raise
+                ref_id = n
+        else:  # its module is no longer installed: by #id
+            ref_id = record_id(ref)
+        if ref_id not in ids:
+            what = found.label if found is not None else str(ref).strip()
+            raise Refused(f"ticket #{t.id} is not linked to {target.title if target else key} {what}")
+        row = self.session.scalars(select(TicketLink).where(
+            TicketLink.ticket_id == t.id, TicketLink.kind == key, TicketLink.ref_id == ref_id)).one()
+        self.session.delete(row)
+        self.session.flush()
+        return self._view(target, key, ref_id, found)
+
+    def search_linkable(self, ticket_id: int, kind: str, text: str, *, limit: int = 8) -> list[facts.Linked]:
+        """Records of ``kind`` matching what is typed, the ticket's customer's (and their
+        company's) first — for the link dialog's suggestions."""
+        self.books.require("tickets.read")
+        target = self._target(kind)
+        t = self.get(ticket_id)
+        contact = self.session.get(Contact, t.contact_id)
+        contacts = [c for c in (t.contact_id, contact.company_id if contact else None) if c]
+        return target.search(self.books, text, contacts, limit)
 
     # -- bulk ---------------------------------------------------------------------------------
     def histories(self, ids: list[int], kind: str = "status") -> dict[int, list[tuple[datetime, str]]]:

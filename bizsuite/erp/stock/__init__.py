@@ -30,6 +30,7 @@ MODULE = Module(
     },
     # once stock is moved, the valuation report is the inventory account: only moves post there
     keeps={"inventory": "bizsuite.erp.stock.checks:moves_stock"},
+    hooks={"tickets.link_targets": "bizsuite.erp.stock.links:LINK_TARGETS"},
     checks=("bizsuite.erp.stock.checks:stock_checks",),
     migrations="bizsuite.erp.stock.migrations",
     cli_help="Stock: products, locations, on hand, adjustments, transfers, history, valuation.",
