@@ -1,5 +1,6 @@
 """What the bench scripts share: a figure with its target, time formatting, a clean environment
-for subprocesses, the ``bizsuite`` executable, timing helpers and the table of figures."""
+for subprocesses, the ``bizsuite`` executable, timing helpers, the table of figures and a fresh
+PostgreSQL database to bench on."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 @dataclass
@@ -106,3 +108,27 @@ def print_figures(title: str, figures: list[Figure], started: float) -> None:
     failed = [f for f in figures if f.verdict == "FAIL"]
     print(f"\n{len(figures) - len(failed)} of {len(figures)} figures met or have no target; "
           f"total bench time {time.perf_counter() - started:.0f} s")
+
+
+def pg_database(base: str, prefix: str) -> tuple[str, Callable[[], None]]:
+    """A fresh PostgreSQL database on the server of ``base`` (named ``prefix`` + a random tail):
+    its URL and a function that drops it (``WITH (FORCE)``). The bench's books are made there, so
+    nothing it writes reaches the server's other databases."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from bizsuite.core.db import to_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(to_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(to_url(base)).set(database=name).render_as_string(hide_password=False), drop

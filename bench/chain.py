@@ -146,7 +146,7 @@ def bench(kind: str, url_of, journal: Path, n: int, owner: str, figures: list[Fi
         figures.append(Figure(f"{kind}: import {n:,} entries, sealed", None, sealed, f"{sealed / plain:.2f}x",
                               f"sealing costs {secs(sealed - plain)}"))
 
-        sql = LEDGER_CHAIN._select(f"t.seal_no IS NOT NULL", "t.seal_no", store.engine.dialect.name)
+        sql = LEDGER_CHAIN._select("t.seal_no IS NOT NULL", "t.seal_no", store.engine.dialect.name)
         floor = min(_raw_floor(store, sql) for _ in range(runs))
         checks = []
         for _ in range(runs):

@@ -53,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from benchlib import Figure, bizsuite_exe, env_for, print_figures, secs, timed_process  # noqa: E402
+from benchlib import Figure, bizsuite_exe, env_for, print_figures, timed_process  # noqa: E402
 
 START = dt.date(2024, 1, 1)
 DAYS = 731  # 2024-01-01 … 2025-12-31

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from sqlalchemy import select
 
 from bizsuite.core import audit, clock, numbering
-from bizsuite.core.db import bulk_insert, reserve_ids
+from bizsuite.core.db import insert_rows, reserve_ids
 from bizsuite.core.errors import FieldError, Refused, ValidationFailed
 from bizsuite.core.importer import (
     ImportReport,
@@ -54,6 +54,33 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 AS = ("history", "confirmed")
 IMPORT_LOCK = "sales.import"
+
+
+class _Product(NamedTuple):  # what a row needs of its product: read once, as plain values
+    id: int
+    sku: str
+    unit: str
+    price: Decimal | None
+    tax_rate: Decimal
+
+
+def _once(parse: Callable) -> Callable:
+    """``parse`` run once per distinct arguments (a file repeats its dates, quantities, prices and
+    customers many times): the same value, or the same refusal, for every row that gives them."""
+    seen: dict[tuple, tuple[bool, object]] = {}
+
+    def call(*args):
+        hit = seen.get(args)
+        if hit is None:
+            try:
+                hit = seen[args] = (True, parse(*args))
+            except ValidationFailed as exc:
+                hit = seen[args] = (False, exc.errors)
+        if hit[0]:
+            return hit[1]
+        raise ValidationFailed(list(hit[1]))
+
+    return call
 
 
 def import_orders(books, path: str | Path, *, as_: str = "history", maps: Iterable[str] = (), dry_run: bool = False,
@@ -86,13 +113,13 @@ def _import(books, path, *, as_, maps, dry_run, skip_invalid, rejects, progress,
 
     # what the rows name, looked up once
     skus = {(r.values.get("sku") or "").strip() for r in file.rows} - {""}
-    products = {}
+    products: dict[str, _Product] = {}
     for chunk in _chunks(sorted(skus)):
-        for p in s.scalars(select(Product).where(Product.sku.in_(chunk))):
-            products[p.sku] = p
+        for row in s.execute(select(Product.id, Product.sku, Product.unit, Product.price, Product.tax_rate)
+                             .where(Product.sku.in_(chunk))):
+            products[row.sku] = _Product(*row)
     emails, ids, names = set(), set(), set()
-    for row in file.rows:
-        c = (row.values.get("customer") or "").strip()
+    for c in {(row.values.get("customer") or "").strip() for row in file.rows}:
         if record_id(c) is not None:
             ids.add(record_id(c))
         elif "@" in c:
@@ -112,6 +139,11 @@ def _import(books, path, *, as_, maps, dry_run, skip_invalid, rejects, progress,
             who.setdefault(("name", key), []).append((cid, name, cu or le))
 
     today = clock.today()
+    day_of = _once(lambda text: parse_day(text, "date"))
+    quantity_of = _once(lambda text, unit: parse_quantity(text, unit, "quantity"))
+    price_of = _once(lambda text: parse_price(text, "price"))
+    discount_of = _once(lambda text: _percent(text, "discount"))
+    customers: dict[str, tuple] = {}  # as the file names them → (id, name) or None, and what is wrong
     orders: dict[str, dict] = {}  # the file's order number → its date, customer, lines, rows
     for n, row in enumerate(file.rows, 1):
         if progress and n % 10000 == 0:
@@ -125,12 +157,18 @@ def _import(books, path, *, as_, maps, dry_run, skip_invalid, rejects, progress,
             errors.append(FieldError("order", "longer than 150 characters"))
         day = None
         try:
-            day = parse_day(v.get("date") or None, "date") if (v.get("date") or "").strip() else today
+            day = day_of(v["date"]) if (v.get("date") or "").strip() else today
         except ValidationFailed as exc:
             errors.extend(exc.errors)
         if day is not None and day > today:
             errors.append(FieldError("date", f"{day} is in the future"))
-        customer = _customer(v.get("customer") or "", who, norm, errors)
+        named = v.get("customer") or ""
+        found = customers.get(named)
+        if found is None:
+            wrong: list[FieldError] = []
+            found = customers[named] = (_customer(named, who, norm, wrong), wrong)
+        customer = found[0]
+        errors.extend(found[1])
         sku = (v.get("sku") or "").strip()
         p = products.get(sku)
         q = price = disc = None
@@ -140,30 +178,32 @@ def _import(books, path, *, as_, maps, dry_run, skip_invalid, rejects, progress,
             errors.append(FieldError("sku", f"no product {sku!r} (bizsuite stock products)"))
         else:
             try:
-                q = parse_quantity(v.get("quantity"), p.unit, "quantity")
+                q = quantity_of(v.get("quantity"), p.unit)
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
             try:
-                price = parse_price(v["price"], "price") if (v.get("price") or "").strip() else p.price
+                price = price_of(v["price"]) if (v.get("price") or "").strip() else p.price
                 if price is None:
                     errors.append(FieldError("price", f"{p.sku} has no price; give one"))
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
         try:
-            disc = _percent(v["discount"], "discount") if (v.get("discount") or "").strip() else Decimal(0)
+            disc = discount_of(v["discount"]) if (v.get("discount") or "").strip() else Decimal(0)
         except ValidationFailed as exc:
             errors.extend(exc.errors)
         if ref and not errors:
             o = orders.get(ref)
             if o is None:
-                orders[ref] = o = {"date": day, "customer": customer, "lines": [], "rows": [], "first": row.line}
+                orders[ref] = o = {"date": day, "customer": customer, "lines": [], "rows": [], "first": row.line,
+                                   "products": set()}
             elif (o["date"], o["customer"][0]) != (day, customer[0]):
                 errors.append(FieldError("order", f"{ref} began on line {o['first']} with {o['date']} for "
                                                   f"{o['customer'][1]}; one order has one date and one customer"))
-            elif any(ln[0].id == p.id for ln in o["lines"]):
+            elif p.id in o["products"]:
                 errors.append(FieldError("sku", f"{p.sku} is already a line of {ref}; one line per product"))
             if not errors:
                 o["lines"].append((p, q, price, disc))
+                o["products"].add(p.id)
                 o["rows"].append(row)
         for e in errors:
             row.problems.append(Problem(file.name, row.line, e.message, e.field))
@@ -203,19 +243,26 @@ def _import(books, path, *, as_, maps, dry_run, skip_invalid, rejects, progress,
     order_ids = reserve_ids(s, SalesOrder.__table__, len(new))
     heads, lines = [], []
     status = HISTORY if as_ == "history" else CONFIRMED
+    # the rows in the database's own form (the columns' bind processors, once per distinct value),
+    # for insert_rows: one executemany of tuples, what is the same on every row written once
+    conn = s.connection()
+    _SO, _SL = SalesOrder.__table__, SalesOrderLine.__table__
+    day_db, qty_db, price_db, pct_db = (_stored(table.c[col], conn.dialect) for table, col in (
+        (_SO, "date"), (_SL, "quantity"), (_SL, "unit_price"), (_SL, "discount")))
     for (ref, o), oid, number in zip(new, order_ids, numbers):
-        heads.append({"id": oid, "number": numbering.label(number, prefix=PREFIX_SO), "customer_id": o["customer"][0],
-                      "deal_id": None, "status": status, "date": o["date"], "valid_until": None,
-                      "discount": Decimal(0), "notes": None, "import_key": f"ref:{ref}"[:200], "version": 1,
-                      "created_at": now, "created_by": by, "updated_at": now, "updated_by": by})
+        heads.append((oid, numbering.label(number, prefix=PREFIX_SO), o["customer"][0], day_db(o["date"]),
+                      f"ref:{ref}"[:200]))
         for n, (p, q, price, disc) in enumerate(o["lines"], 1):
-            lines.append({"order_id": oid, "line_no": n, "product_id": p.id, "quantity": q, "unit_price": price,
-                          "discount": disc, "tax_rate": p.tax_rate, "delivered": Decimal(0), "invoiced": Decimal(0),
-                          "returned": Decimal(0)})
+            lines.append((oid, n, p.id, qty_db(q), price_db(price), pct_db(disc), pct_db(p.tax_rate)))
+    zero = Decimal(0)
     for i in range(0, len(heads), 20_000):
-        bulk_insert(s, SalesOrder.__table__, heads[i:i + 20_000])
+        insert_rows(conn, _SO, ["id", "number", "customer_id", "date", "import_key"],
+                    {"deal_id": None, "status": status, "valid_until": None, "discount": zero, "notes": None,
+                     "version": 1, "created_at": now, "created_by": by, "updated_at": now, "updated_by": by},
+                    heads[i:i + 20_000])
     for i in range(0, len(lines), 50_000):
-        bulk_insert(s, SalesOrderLine.__table__, lines[i:i + 50_000])
+        insert_rows(conn, _SL, ["order_id", "line_no", "product_id", "quantity", "unit_price", "discount", "tax_rate"],
+                    {"delivered": zero, "invoiced": zero, "returned": zero}, lines[i:i + 50_000])
         if progress:
             progress(min(total, total // 2 + (i + 50_000) // 2), total)
     if as_ == "confirmed":
@@ -225,9 +272,9 @@ def _import(books, path, *, as_, maps, dry_run, skip_invalid, rejects, progress,
     for cid in leads:  # a lead who ordered is a customer
         books.contacts.add_role(cid, "customer", because="sales.write")
     if len(order_ids) <= audit.EACH_UP_TO:
-        audit.record_many(s, [audit.Change("sales_orders", h["id"], "insert", {
-            "number": [None, h["number"]], "customer_id": [None, str(h["customer_id"])], "status": [None, status],
-            "source": [None, f"import {file.name}"]}) for h in heads])
+        audit.record_many(s, [audit.Change("sales_orders", oid, "insert", {
+            "number": [None, number], "customer_id": [None, str(cid)], "status": [None, status],
+            "source": [None, f"import {file.name}"]}) for oid, number, cid, *_ in heads])
     else:
         audit.record_load(s, "sales_orders", order_ids, {"orders": len(order_ids), "source": f"import {file.name}"})
     if rejects and bad:
@@ -285,6 +332,21 @@ def _customer(text: str, who: dict, norm, errors: list[FieldError]):
         errors.append(FieldError("customer", f"{name} (#{cid}) is neither a customer nor a lead"))
         return None
     return cid, name
+
+
+def _stored(column, dialect) -> Callable:
+    """``column``'s bind processor (a Decimal to its integer units, a date to SQLite's text),
+    remembered per value: an import's quantities, prices and days are few."""
+    bind = column.type._cached_bind_processor(dialect) or (lambda value: value)
+    seen: dict = {}
+
+    def stored(value):
+        out = seen.get(value, seen)
+        if out is seen:
+            out = seen[value] = bind(value)
+        return out
+
+    return stored
 
 
 def _chunks(items: list, n: int = 5000):
