@@ -79,13 +79,11 @@ def list_(
 def show(ctx: typer.Context, deal: str = typer.Argument(..., metavar="DEAL"), fmt: Fmt = FORMAT_OPTION) -> None:
     """A deal, with every change of its stage, its activities, and its quotations, orders and
     what of them is invoiced and paid (when sales is installed)."""
-    from bizsuite.core import modules
+    from bizsuite.crm.pipeline.repository import deal_documents
 
     with books(ctx, write=False) as b:
         d = b.pipeline.deal(deal)
-        # the modules that keep documents for a deal (sales): {"orders": [rows with number, date,
-        # status, total, delivered, invoiced, paid], "invoiced": total, "paid": total}
-        documents = [fn(b, d.id) for fn in modules.hooks("pipeline.deal_documents")]
+        documents = deal_documents(b, d.id)
     record = _deal(d)
     orders = [o for doc in documents for o in doc["orders"]]
     if documents:

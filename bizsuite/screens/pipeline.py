@@ -35,6 +35,7 @@ from bizsuite.crm.pipeline.models import (
     DealView,
     ForecastRow,
 )
+from bizsuite.crm.pipeline.repository import deal_documents
 from bizsuite.screens.base import BizScreen, when
 from bizsuite.screens.lists import ListScreen
 from bizsuite.widgets.kanban import Kanban, fit
@@ -521,7 +522,11 @@ class DealScreen(BizScreen):
         "follow-up). d marks the selected follow-up done. m moves the deal to another open stage, "
         "w marks it won, l lost (with a reason from the list), r reopens a won or lost deal "
         "(back to the stage it closed from). q writes a quotation for it, when sales is installed "
-        "(confirming the quotation marks the deal won)."
+        "(confirming the quotation marks the deal won).\n\n"
+        "With sales installed, and for a role that may read it, the deal's quotations and orders "
+        "are listed under its stages — each one's status, day, total, how much is delivered and "
+        "paid — with what of them is invoiced and paid in all. Tab moves between the documents "
+        "and the activities; Enter on a document opens it."
     )
     BINDINGS = [
         bind("deal_screen.log", "log", "Log activity"),
@@ -542,6 +547,7 @@ class DealScreen(BizScreen):
         self.stage_names: list[str] = []
         self.reasons: dict[str, list[str]] = {WON: [], LOST: []}
         self.activities: dict[str, ActivityView] = {}
+        self.documents: dict[str, tuple[str, int]] = {}  # option id → (record kind, id)
 
     def compose(self) -> ComposeResult:
         yield self.title_bar()
@@ -549,6 +555,8 @@ class DealScreen(BizScreen):
         yield Static("", id="facts")
         yield Static("", id="history-title", classes="section")
         yield Static("", id="history")
+        yield Static("", id="documents-title", classes="section")
+        yield OptionList(id="documents")
         yield Static("", id="activities-title", classes="section")
         yield OptionList(id="activities")
         yield MessageLine(id="message")
@@ -571,11 +579,12 @@ class DealScreen(BizScreen):
         def fetch(books):
             v = books.pipeline.deal(self.deal_id)
             stages = [s.name for s in books.pipeline.stages() if s.kind == OPEN]
-            return v, stages, {WON: books.pipeline.reasons(WON), LOST: books.pipeline.reasons(LOST)}
+            reasons = {WON: books.pipeline.reasons(WON), LOST: books.pipeline.reasons(LOST)}
+            return v, stages, reasons, deal_documents(books, v.id)
 
         self.fetch_and_show(fetch, lambda got: self._show(*got))
 
-    def _show(self, v: DealView, stages: list[str], reasons: dict[str, list[str]]) -> None:
+    def _show(self, v: DealView, stages: list[str], reasons: dict[str, list[str]], documents: list[dict]) -> None:
         self.view, self.stage_names, self.reasons = v, stages, reasons
         today = clock.today()
         self.PLACE = f"Pipeline › {v.number}"
@@ -594,6 +603,7 @@ class DealScreen(BizScreen):
         more = f" · the latest {shown}" if len(v.history) > shown else ""
         self.query_one("#history-title", Static).update(Text(f"Stages ({len(v.history)}){more}", style="bold"))
         self.query_one("#history", Static).update(history_table(v, shown))
+        self._show_documents(v, documents)
         ordered = activity_order(v.activities)
         self.activities = {str(a.id): a for a in ordered}
         open_ = [a for a in ordered if a.due is not None and a.done_at is None]
@@ -616,6 +626,42 @@ class DealScreen(BizScreen):
             options.add_option(Option(Text("Nothing logged yet: a logs a call, a meeting, a note or a follow-up.",
                                            style="dim"), disabled=True))
         self.refresh_bindings()
+
+    def _show_documents(self, v: DealView, documents: list[dict]) -> None:
+        """The deal's quotations and orders (what the ``pipeline.deal_documents`` hook gives); the
+        section is not there when no module keeps documents the user may read."""
+        title = self.query_one("#documents-title", Static)
+        options = self.query_one("#documents", OptionList)
+        title.display = options.display = bool(documents)
+        if not documents:
+            return
+        orders = [(doc["opens"], o) for doc in documents for o in doc["orders"]]
+        self.documents = {f"{kind}:{o.id}": (kind, o.id) for kind, o in orders}
+        head = Text(f"Quotations and orders ({len(orders)})", style="bold")
+        if orders:
+            invoiced = sum((doc["invoiced"] for doc in documents[1:]), documents[0]["invoiced"])
+            paid = sum((doc["paid"] for doc in documents[1:]), documents[0]["paid"])
+            head.append(f" · invoiced {money(invoiced)} · paid {money(paid)}")
+        elif quoting() and v.status != LOST:
+            head.append(" · none yet: q writes a quotation", style="dim")
+        title.update(head)
+        options.display = bool(orders)
+        highlighted = options.highlighted
+        options.clear_options()
+        for kind, o in orders:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"{o.number:<9} ", style="bold")
+            line.append(f"{o.status.replace('_', ' '):<10} {o.date:%d %b %Y} ")
+            line.append(f"{money(o.total):>12}")
+            line.append(f"  delivered {o.delivered} · paid {money(o.paid)}", style="dim")
+            options.add_option(Option(line, id=f"{kind}:{o.id}"))
+        if orders:
+            options.highlighted = min(highlighted or 0, len(orders) - 1)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "documents" and event.option.id in self.documents:
+            event.stop()
+            self.app.open_record(*self.documents[event.option.id])
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.refresh_bindings()

@@ -16,6 +16,7 @@ from textual.widgets import Input, OptionList, Select
 
 from bizsuite.app import make_app
 from bizsuite.core.auth import Actor
+from bizsuite.screens.pipeline import DealScreen, open_deal
 from bizsuite.screens.sales import (
     AgingScreen,
     PaymentDialog,
@@ -417,6 +418,53 @@ async def test_the_lead_to_cash_path_by_keyboard_alone(app, books, docs):
         assert cable.on_hand == cable_before - 30 and moves[-1].kind == "delivery" and moves[-1].quantity == -30
         assert bob == 0 and owed_after == owed_before  # the receivable went up by 86.40 and down again
         assert "closed" in text_of(order.query_one("#heading"))
+        # the deal's page now lists the order, what is invoiced and paid; Enter opens the order
+        open_deal(app, docs["D-00005"])
+        await settle(pilot)
+        page = app.screen
+        assert isinstance(page, DealScreen) and page.focused.id == "activities"
+        assert text_of(page.query_one("#documents-title")).strip() == \
+            "Quotations and orders (1) · invoiced 86.40 · paid 86.40"
+        [line] = option_texts(page.query_one("#documents", OptionList))
+        assert line.split()[:2] == [v.number, "closed"] and "86.40" in line and "delivered all" in line
+        await pilot.press("shift+tab")
+        assert page.focused.id == "documents"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SalesOrderScreen) and app.screen.order_id == order.order_id
+
+
+async def test_a_deal_page_without_documents_offers_a_quotation_and_hides_them_from_a_role_without_sales(
+        app, books, docs, sqlite_location):
+    """D-00002 has no quotation yet: the section says so and how to write one. A role that reads
+    the pipeline but not sales (here: support, with sales.read taken from it) sees no section."""
+    import dataclasses
+
+    from bizsuite.core import modules
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        open_deal(app, docs["D-00002"])
+        await settle(pilot)
+        page = app.screen
+        assert text_of(page.query_one("#documents-title")).strip() == \
+            "Quotations and orders (0) · none yet: q writes a quotation"
+        assert not page.query_one("#documents").display
+    store, owner, _ = books
+    with store.transaction(owner) as b:
+        b.admin.add_user("tom", "support")
+    sales = modules.find("sales")
+    narrower = dataclasses.replace(sales, permissions={
+        **sales.permissions, "sales.read": tuple(r for r in sales.permissions["sales.read"] if r != "support")})
+    with modules.use([narrower if m is sales else m for m in modules.installed()]):
+        tom = make_app(store, Actor("tom", "support"), sqlite_location)
+        async with tom.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            open_deal(tom, docs["D-00005"])
+            await settle(pilot)
+            page = tom.screen
+            assert isinstance(page, DealScreen) and page.view is not None and page.view.number == "D-00005"
+            assert not page.query_one("#documents-title").display and not page.query_one("#documents").display
 
 
 async def test_a_customers_contact_page_shows_orders_invoices_and_payments_and_opens_them(app, books, docs):

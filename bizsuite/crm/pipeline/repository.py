@@ -666,3 +666,15 @@ class PipelineRepository:
             out.update(self.session.execute(select(Deal.id, Deal.version)
                                             .where(Deal.id.in_(wanted[start:start + 500]))).all())
         return out
+
+
+def deal_documents(books, deal_id: int) -> list[dict]:
+    """What the modules that keep documents for a deal (sales) say of it, through the
+    ``pipeline.deal_documents`` hook: each ``{"orders": [rows with id, number, date, status,
+    total, delivered, invoiced, paid], "invoiced": total, "paid": total, "opens": the record kind
+    an order opens as}``; a module whose documents the user's role may not read answers None and
+    is left out."""
+    from bizsuite.core import modules
+
+    found = (fn(books, deal_id) for fn in modules.hooks("pipeline.deal_documents"))
+    return [doc for doc in found if doc is not None]
