@@ -42,6 +42,8 @@ MODULE = Module(
              "sales_invoice": "bizsuite.screens.sales:open_invoice",
              "deal_quotation": "bizsuite.screens.sales:quote_deal"},  # a new quotation for a deal (the pipeline's q)
     palette="bizsuite.screens.sales:palette_sections",
+    summary="bizsuite.erp.sales.overview:home_summary",
+    search="bizsuite.erp.sales.overview:search",
     contact_panels=("bizsuite.screens.sales_panel:CustomerOrdersPanel",
                     "bizsuite.screens.sales_panel:CustomerInvoicesPanel",
                     "bizsuite.screens.sales_panel:CustomerPaymentsPanel"),
