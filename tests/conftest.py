@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -65,8 +66,7 @@ def small_demo_file(tmp_path_factory):
 
     from bizsuite.demo import BASE, prepare_demo
 
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = _shared_temp(tmp_path_factory)
     made: dict[tuple[int, str], object] = {}
 
     def get(seed: int = 7, copy: str = "", into=None):
@@ -93,6 +93,70 @@ def small_demo_file(tmp_path_factory):
         return into
 
     return get
+
+
+@pytest.fixture(scope="session")
+def pg_demo(tmp_path_factory):
+    """The small demo (seed 7, built on BASE's day) in a PostgreSQL database of its own, built
+    once per run by the first worker that needs it (under a file lock, as ``small_demo_file``)
+    and shared: read it, never write it. The run's controller drops it at the end
+    (``pytest_sessionfinish``). A build on PostgreSQL takes a minute or more of the suite."""
+    import fcntl
+
+    from bizsuite.demo import BASE, prepare_demo
+
+    if not PG_URL:
+        pytest.skip("BIZSUITE_TEST_PG_URL is not set")
+    shared = _shared_temp(tmp_path_factory)
+    with open(shared / "pg-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made = shared / "pg-demo.url"
+        if not made.exists():
+            url, _ = _pg_database(PG_URL)
+            with open(shared / PG_DEMOS, "a") as names:
+                names.write(url + "\n")  # for the controller to drop
+            with clock.freeze(BASE):
+                prepare_demo(Location(url, "test"), echo=lambda m: None)
+            made.write_text(url)
+    return Location(made.read_text(), "test")
+
+
+PG_DEMOS = "pg-demo-databases.txt"
+
+
+def _shared_temp(tmp_path_factory) -> Path:
+    """The run's temp folder that every xdist worker sees (the controller's)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The controller (or a run without xdist) drops the shared PostgreSQL demo."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not PG_URL:
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    listed = factory.getbasetemp() / PG_DEMOS if factory is not None else None
+    if listed is None or not listed.exists():
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(to_url(PG_URL), isolation_level="AUTOCOMMIT")
+    try:
+        for url in listed.read_text().split():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def demo_location(request, tmp_path, small_demo_file):
+    """Where the small demo (seed 7, BASE's day) is, to read: on SQLite this test's own copy of
+    the run's build, on PostgreSQL the run's shared build (``pg_demo``: never write to it)."""
+    if request.param == "sqlite":
+        return Location(to_url(str(small_demo_file(into=tmp_path / "demo.sqlite"))), "test")
+    return request.getfixturevalue("pg_demo")
 
 
 @pytest.fixture

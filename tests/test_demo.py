@@ -59,6 +59,28 @@ def small_demo(small_demo_file) -> Path:
 
 
 @pytest.fixture
+def quick_build(monkeypatch, small_demo_file) -> list[dict]:
+    """``prepare_demo``'s decisions — reuse, rebuild, fill, refuse — without the half minute a
+    build takes: its ``_build`` copies the run's build of that seed into the file and says how it
+    was asked (a build itself is what ``small_demo_file``, ``test_db_option_fills_initialised_…``,
+    ``test_a_demo_built_later…`` and the command-line tests make). Its calls, in order."""
+    calls: list[dict] = []
+    for seed in (7, 8):  # the real builds first (once per run): they go through _build too
+        small_demo_file(seed)
+
+    def copy(location, *, size, seed, refuse_data, progress):
+        path = location.path
+        found = path.stat().st_size if path.exists() else None  # None: what was there is gone
+        calls.append({"path": path, "found": found, "size": size, "seed": seed, "refuse_data": refuse_data})
+        location.path.parent.mkdir(parents=True, exist_ok=True)
+        small_demo_file(seed, into=location.path)
+        return {"contacts": 200}
+
+    monkeypatch.setattr("bizsuite.demo._build", copy)
+    return calls
+
+
+@pytest.fixture
 def demo_books(small_demo):
     store = Store.open(loc(small_demo))
     with store.read(store.actor_for(os_login())) as books:
@@ -307,15 +329,6 @@ def test_audit_records_the_demo(demo_books):
     assert all(e.actor == os_login() for e in entries)
 
 
-def test_progress_and_summary_line(tmp_path):
-    seen: list[tuple[int, int]] = []
-    said = build(tmp_path / "p.sqlite", progress=lambda d, t: seen.append((d, t)))
-    assert seen and seen[-1][0] == seen[-1][1]
-    assert all(0 <= d <= t for d, t in seen)
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert re.fullmatch(r"demo: 200 contacts, \d+ companies, [\d,]+ activities, .* in \d+\.\d s", said[-1]), said
-
-
 def test_unknown_size_is_refused(tmp_path):
     with pytest.raises(Refused, match="size"):
         build(tmp_path / "x.sqlite", size="huge")
@@ -349,18 +362,18 @@ def test_dedicated_file_is_reused_for_the_same_demo(tmp_path, small_demo_file):
     assert _setting(path, "test.mark") == "kept"
 
 
-def test_dedicated_file_is_rebuilt_for_another_seed(tmp_path, small_demo_file):
+def test_dedicated_file_is_rebuilt_for_another_seed(tmp_path, small_demo_file, quick_build):
     path = small_demo_file(into=tmp_path / "demo.sqlite")
     _poke(path, "gone")
     said = build(path, seed=8)
     assert any("rebuilding" in line for line in said)
+    assert quick_build == [{"path": path, "found": None, "size": "small", "seed": 8, "refuse_data": False}]
     assert _setting(path, "test.mark") is None
     assert _setting(path, "demo.seed") == "8"
-    assert digest(path) == digest(small_demo_file(8))  # a fresh build of seed 8
 
 
 @pytest.mark.parametrize("content", [b"not a database at all\n", "real books"])
-def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content, small_demo):
+def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content, small_demo, quick_build):
     path = tmp_path / "demo.sqlite"
     if content == "real books":
         store = Store.open_or_create_empty(loc(path))
@@ -372,6 +385,7 @@ def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content, smal
         path.write_bytes(content)
     said = build(path)
     assert any("rebuilding" in line for line in said)
+    assert quick_build == [{"path": path, "found": None, "size": "small", "seed": 7, "refuse_data": False}]
     assert _setting(path, "demo.size") == "small"
     assert digest(path) == digest(small_demo)
 
@@ -379,21 +393,30 @@ def test_dedicated_file_holding_anything_else_is_rebuilt(tmp_path, content, smal
 # -- --db: fill only new or empty books, never anything else -------------------------------------
 
 
-def test_db_option_fills_a_missing_or_empty_file(tmp_path, small_demo):
+def test_db_option_fills_a_missing_or_empty_file(tmp_path, small_demo, quick_build):
     missing = tmp_path / "sub" / "new.sqlite"
     build(missing, dedicated=False)
     empty = tmp_path / "empty.sqlite"
     empty.write_bytes(b"")
     build(empty, dedicated=False)
+    # filled, not removed first; under the write lock the build looks again for someone else's data
+    assert [(c["path"], c["found"], c["refuse_data"]) for c in quick_build] == [(missing, None, True),
+                                                                                (empty, 0, True)]
     assert digest(missing) == digest(empty) == digest(small_demo)
 
 
 def test_db_option_fills_initialised_books_with_no_contacts_and_keeps_their_name(tmp_path):
+    """A real build (into books that exist but hold nothing), with its progress and summary line."""
     path = tmp_path / "books.sqlite"
     store = Store.open_or_create_empty(loc(path))
     store.initialise(company="Acme Widgets Ltd", currency="GBP", owner=os_login())
     store.close()
-    build(path, dedicated=False)
+    seen: list[tuple[int, int]] = []
+    said = build(path, dedicated=False, progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert all(0 <= d <= t for d, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert re.fullmatch(r"demo: 200 contacts, \d+ companies, [\d,]+ activities, .* in \d+\.\d s", said[-1]), said
     store = Store.open(loc(path))
     with store.read(store.actor_for(os_login())) as books:
         assert books.company == "Acme Widgets Ltd"
@@ -445,10 +468,11 @@ def test_db_option_refuses_books_holding_other_data_and_writes_nothing(tmp_path,
     assert file_bytes(path) == before
 
 
-def test_books_on_any_backend(location):
-    """--db with a database URL (PostgreSQL when BIZSUITE_TEST_PG_URL is set) is never dropped."""
+def test_books_on_any_backend(demo_location):
+    """The demo on a database URL (conftest's ``demo_location``: on PostgreSQL the run's build,
+    made by ``prepare_demo`` on the URL) passes every check, is reused, and is never dropped."""
+    location = demo_location
     said: list[str] = []
-    prepare_demo(location, dedicated=True, echo=said.append)
     store = Store.open(location)
     try:
         with store.read(store.actor_for(os_login())) as books:
@@ -463,7 +487,8 @@ def test_books_on_any_backend(location):
                 assert unanalysed == []
     finally:
         store.close()
-    prepare_demo(location, echo=said.append)
+    with clock.freeze(BASE):
+        prepare_demo(location, echo=said.append)
     assert "reusing" in said[-1]
     if location.path is None:
         with pytest.raises(Refused):

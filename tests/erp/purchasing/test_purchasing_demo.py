@@ -10,19 +10,15 @@ from sqlalchemy import func, select
 
 from bizsuite.core import clock
 from bizsuite.core.store import Store
-from bizsuite.demo import BASE, prepare_demo
+from bizsuite.demo import BASE
 from bizsuite.erp.purchasing.models import STATUSES, PurchaseOrder
 from bizsuite.erp.stock.models import Move, Revaluation
 
 
 @pytest.fixture
-def demo(location, owner_name, small_demo_file):
-    if location.is_sqlite:  # what filling a new file gives: a copy of the worker's build
-        small_demo_file(into=location.path)
-    else:
-        with clock.freeze(BASE):
-            prepare_demo(location, dedicated=False, echo=lambda m: None)
-    store = Store.open(location)
+def demo(demo_location, owner_name):
+    """The run's small demo (conftest's ``demo_location``: built once on each database)."""
+    store = Store.open(demo_location)
     try:
         with clock.freeze(BASE), store.read(store.actor_for(owner_name)) as b:
             yield b
